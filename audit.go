@@ -1,0 +1,56 @@
+package ledger
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Actor is who asked for a change and from where. The zero Actor is not
+// valid: every change has an author, even if it is the system itself.
+type Actor struct {
+	ID   string // user email, "system" or a service name
+	Role string // admin, operator, viewer or system
+	Addr string // remote address of the request, or "cli"
+}
+
+// SystemActor is the actor for changes the service makes on its own.
+func SystemActor() Actor { return Actor{ID: "system", Role: "system", Addr: "local"} }
+
+// CLIActor is the actor for changes made with a command on the server.
+func CLIActor(user string) Actor { return Actor{ID: user, Role: "admin", Addr: "cli"} }
+
+// AuditEntry is one row of the audit trail. It is written in the same
+// database transaction as the change it describes, so the trail and the
+// state never disagree.
+type AuditEntry struct {
+	ID       int64           `json:"id"`
+	At       time.Time       `json:"at"`
+	Actor    Actor           `json:"actor"`
+	Action   string          `json:"action"`    // e.g. loan.approve
+	Entity   string          `json:"entity"`    // e.g. loan
+	EntityID string          `json:"entity_id"` // e.g. the loan id
+	Before   json.RawMessage `json:"before,omitempty"`
+	After    json.RawMessage `json:"after,omitempty"`
+}
+
+// Audit actions on loans.
+const (
+	ActionLoanCreate    = "loan.create"
+	ActionLoanApprove   = "loan.approve"
+	ActionLoanReject    = "loan.reject"
+	ActionLoanRepaid    = "loan.mark_repaid"
+	ActionLoanDefaulted = "loan.mark_defaulted"
+)
+
+// snapshot is the audit view of a loan: every field but the salts.
+func snapshot(l *Loan) json.RawMessage {
+	if l == nil {
+		return nil
+	}
+	b, err := json.Marshal(l)
+	if err != nil {
+		// A Loan has only plain fields; Marshal cannot fail on it.
+		panic("ledger: marshal loan snapshot: " + err.Error())
+	}
+	return b
+}

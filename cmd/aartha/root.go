@@ -1,0 +1,38 @@
+package main
+
+import (
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/config"
+)
+
+// app carries what every subcommand needs from the outside world. It is the
+// only place that touches the process environment.
+type app struct {
+	lookup config.Lookup
+}
+
+// loadConfig reads and validates the configuration from the environment.
+func (a *app) loadConfig() (*config.Config, error) {
+	cfg, _, err := config.Load(a.lookup, os.ReadFile)
+	return cfg, err
+}
+
+func newRootCmd(lookup config.Lookup) *cobra.Command {
+	a := &app{lookup: lookup}
+	root := &cobra.Command{
+		Use:           "aartha",
+		Short:         "Aartha ledger: anchors approved loans and repayments on a blockchain",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(
+		newVersionCmd(),
+		newConfigCmd(a),
+		newMigrateCmd(a),
+		newServeCmd(a),
+	)
+	return root
+}

@@ -1,0 +1,424 @@
+// Package config turns environment variables into a validated Config.
+//
+// Every variable is declared once in the options table below, with its
+// default, whether it is secret and how it is parsed. Any variable NAME may
+// instead be read from the file named by NAME_FILE (how Docker, Kubernetes
+// and Vault Agent deliver secrets); setting both is an error. The package
+// never reads the process environment itself: callers pass a lookup function,
+// so cmd/aartha is the only place that touches os.Getenv.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Lookup returns the value of an environment variable and whether it is set.
+// os.LookupEnv satisfies it.
+type Lookup func(name string) (string, bool)
+
+// ReadFile reads a whole file; os.ReadFile satisfies it.
+type ReadFile func(path string) ([]byte, error)
+
+// Mode is the deployment mode. Development allows plain secret values and
+// generated defaults; production insists on explicit, strong settings.
+type Mode string
+
+// The deployment modes.
+const (
+	Development Mode = "development"
+	Production  Mode = "production"
+)
+
+// Config is the resolved configuration of the service. Values are already
+// parsed; wei amounts and durations are integers, never floats.
+type Config struct {
+	Mode       Mode
+	DataDir    string
+	ListenAddr string
+
+	// DatabaseURL is a PostgreSQL URL; empty means the embedded SQLite store
+	// in DataDir.
+	DatabaseURL string
+
+	EnableBlockchain bool
+	// RPCURL is an EVM JSON-RPC endpoint; empty means the embedded
+	// simulated chain.
+	RPCURL          string
+	RPCURLBackup    string
+	ContractAddress string // lowercase 0x hex, or empty
+	PrivateKey      string // secret; 0x-less hex
+	GasLimit        uint64 // 0 means estimate per transaction
+	MaxGasPriceWei  uint64 // 0 means no cap
+	MaxRetries      int
+	RetryDelay      time.Duration
+	Confirmations   uint64
+	ExplorerURL     string
+	AlertEmail      string
+	WebhookURL      string // secret: webhook URLs often carry a token
+
+	APIBaseURL     string
+	AdminPanelURL  string
+	JWTSecretKey   string // secret
+	JWTAlgorithm   string
+	JWTExpiry      time.Duration
+	AllowedOrigins []string
+}
+
+// SQLitePath is the database file used when DatabaseURL is empty.
+func (c *Config) SQLitePath() string {
+	return strings.TrimSuffix(c.DataDir, "/") + "/aartha.db"
+}
+
+// Setting is one resolved variable as shown by `aartha config check`.
+type Setting struct {
+	Name   string
+	Value  string // masked when Secret
+	Source string // "default", "env" or "file:<path>"
+	Secret bool
+}
+
+// FieldError names one variable whose value is unusable.
+type FieldError struct {
+	Name    string
+	Problem string
+}
+
+func (e FieldError) Error() string { return e.Name + ": " + e.Problem }
+
+// Errors lists every broken variable at once, so an operator fixes them in
+// one pass instead of one restart per mistake.
+type Errors []FieldError
+
+func (es Errors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return "invalid configuration:\n  " + strings.Join(parts, "\n  ")
+}
+
+// option declares one variable: its name, default, secrecy and how its
+// value lands in Config.
+type option struct {
+	name   string
+	def    string
+	secret bool
+	help   string
+	apply  func(c *Config, v string) error
+}
+
+var hexKey = regexp.MustCompile(`^(0x)?[0-9a-fA-F]{64}$`)
+var hexAddress = regexp.MustCompile(`^0x[0-9a-fA-F]{40}$`)
+
+func options() []option {
+	return []option{
+		{name: "AARTHA_MODE", def: "development", help: "development or production",
+			apply: func(c *Config, v string) error {
+				switch Mode(v) {
+				case Development, Production:
+					c.Mode = Mode(v)
+					return nil
+				}
+				return errors.New(`must be "development" or "production"`)
+			}},
+		{name: "AARTHA_DATA_DIR", def: "./data", help: "folder for the embedded SQLite database and chain",
+			apply: func(c *Config, v string) error { c.DataDir = v; return nonEmpty(v) }},
+		{name: "AARTHA_LISTEN_ADDR", def: "127.0.0.1:8080", help: "host:port the HTTP server listens on",
+			apply: func(c *Config, v string) error {
+				if !strings.Contains(v, ":") {
+					return errors.New("must be host:port, e.g. 127.0.0.1:8080")
+				}
+				c.ListenAddr = v
+				return nil
+			}},
+		{name: "DATABASE_URL", secret: true, help: "PostgreSQL URL; empty uses SQLite in AARTHA_DATA_DIR",
+			apply: func(c *Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				u, err := url.Parse(v)
+				if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+					return errors.New("must be a postgres:// or postgresql:// URL")
+				}
+				c.DatabaseURL = v
+				return nil
+			}},
+		{name: "ENABLE_BLOCKCHAIN", def: "true", help: "false turns off all anchoring",
+			apply: func(c *Config, v string) (err error) {
+				c.EnableBlockchain, err = strconv.ParseBool(v)
+				if err != nil {
+					return errors.New("must be true or false")
+				}
+				return nil
+			}},
+		{name: "BLOCKCHAIN_RPC_URL", help: "EVM JSON-RPC endpoint; empty uses the embedded simulated chain",
+			apply: func(c *Config, v string) error { c.RPCURL = v; return optionalURL(v, "http", "https", "ws", "wss") }},
+		{name: "BLOCKCHAIN_RPC_URL_BACKUP", help: "second RPC endpoint used when the first fails",
+			apply: func(c *Config, v string) error {
+				c.RPCURLBackup = v
+				return optionalURL(v, "http", "https", "ws", "wss")
+			}},
+		{name: "BLOCKCHAIN_CONTRACT_ADDRESS", help: "LoanRegistry address (0x + 40 hex)",
+			apply: func(c *Config, v string) error {
+				if v != "" && !hexAddress.MatchString(v) {
+					return errors.New("must be 0x followed by 40 hex digits")
+				}
+				c.ContractAddress = strings.ToLower(v)
+				return nil
+			}},
+		{name: "BLOCKCHAIN_PRIVATE_KEY", secret: true, help: "hex secp256k1 key of the anchoring account",
+			apply: func(c *Config, v string) error {
+				if v != "" && !hexKey.MatchString(v) {
+					return errors.New("must be 64 hex digits, optionally prefixed by 0x")
+				}
+				c.PrivateKey = strings.TrimPrefix(v, "0x")
+				return nil
+			}},
+		{name: "BLOCKCHAIN_GAS_LIMIT", def: "0", help: "gas limit per transaction; 0 estimates each one",
+			apply: func(c *Config, v string) (err error) { c.GasLimit, err = parseUint(v); return err }},
+		{name: "BLOCKCHAIN_MAX_GAS_PRICE", def: "0", help: "fee cap in gwei (decimal, up to 9 places); 0 means no cap",
+			apply: func(c *Config, v string) (err error) { c.MaxGasPriceWei, err = ParseGwei(v); return err }},
+		{name: "BLOCKCHAIN_MAX_RETRIES", def: "5", help: "attempts before an anchor is marked failed",
+			apply: func(c *Config, v string) error {
+				n, err := parseUint(v)
+				if err == nil && (n < 1 || n > 100) {
+					err = errors.New("must be between 1 and 100")
+				}
+				c.MaxRetries = int(n)
+				return err
+			}},
+		{name: "BLOCKCHAIN_RETRY_DELAY", def: "5s", help: "wait before a retry: a Go duration (30s) or whole seconds",
+			apply: func(c *Config, v string) (err error) { c.RetryDelay, err = parseDuration(v); return err }},
+		{name: "BLOCKCHAIN_CONFIRMATIONS", def: "2", help: "blocks deep before an anchor is final",
+			apply: func(c *Config, v string) (err error) { c.Confirmations, err = parseUint(v); return err }},
+		{name: "BLOCKCHAIN_EXPLORER_URL", help: "block explorer base URL for transaction links",
+			apply: func(c *Config, v string) error {
+				c.ExplorerURL = strings.TrimSuffix(v, "/")
+				return optionalURL(v, "http", "https")
+			}},
+		{name: "BLOCKCHAIN_ALERT_EMAIL", help: "address that receives anchoring alerts",
+			apply: func(c *Config, v string) error {
+				if v != "" {
+					if _, err := mail.ParseAddress(v); err != nil {
+						return errors.New("must be an email address")
+					}
+				}
+				c.AlertEmail = v
+				return nil
+			}},
+		{name: "BLOCKCHAIN_WEBHOOK_URL", secret: true, help: "URL that receives failure and mismatch events",
+			apply: func(c *Config, v string) error { c.WebhookURL = v; return optionalURL(v, "http", "https") }},
+		{name: "API_BASE_URL", def: "http://127.0.0.1:8080", help: "public base URL of the API",
+			apply: func(c *Config, v string) error { c.APIBaseURL = v; return requiredURL(v) }},
+		{name: "ADMIN_PANEL_URL", def: "http://127.0.0.1:8080/admin", help: "public URL of the admin UI",
+			apply: func(c *Config, v string) error { c.AdminPanelURL = v; return requiredURL(v) }},
+		{name: "JWT_SECRET_KEY", secret: true, help: "HMAC key for access tokens, at least 32 bytes; generated per start in development",
+			apply: func(c *Config, v string) error {
+				if v != "" && len(v) < 32 {
+					return fmt.Errorf("must be at least 32 bytes, got %d", len(v))
+				}
+				c.JWTSecretKey = v
+				return nil
+			}},
+		{name: "JWT_ALGORITHM", def: "HS256", help: "HS256, HS384 or HS512",
+			apply: func(c *Config, v string) error {
+				switch v {
+				case "HS256", "HS384", "HS512":
+					c.JWTAlgorithm = v
+					return nil
+				}
+				return errors.New("must be HS256, HS384 or HS512")
+			}},
+		{name: "JWT_EXPIRY_HOURS", def: "8", help: "lifetime of an access token in hours (1-720)",
+			apply: func(c *Config, v string) error {
+				n, err := parseUint(v)
+				if err == nil && (n < 1 || n > 720) {
+					err = errors.New("must be between 1 and 720")
+				}
+				c.JWTExpiry = time.Duration(n) * time.Hour
+				return err
+			}},
+		{name: "ALLOWED_ORIGINS", help: "comma-separated origins allowed by CORS",
+			apply: func(c *Config, v string) error {
+				c.AllowedOrigins = nil
+				for _, o := range strings.Split(v, ",") {
+					o = strings.TrimSpace(o)
+					if o == "" {
+						continue
+					}
+					u, err := url.Parse(o)
+					if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+						return fmt.Errorf("%q is not an origin like https://admin.example.com", o)
+					}
+					c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimSuffix(o, "/"))
+				}
+				return nil
+			}},
+	}
+}
+
+// Load reads every option through lookup (and readFile for NAME_FILE),
+// validates each one and the combinations between them. On failure it returns
+// the Errors of every broken variable together with the settings it could
+// resolve, so `config check` can print both.
+func Load(lookup Lookup, readFile ReadFile) (*Config, []Setting, error) {
+	var cfg Config
+	var errs Errors
+	var settings []Setting
+	for _, opt := range options() {
+		raw, source, err := resolve(opt, lookup, readFile)
+		if err != nil {
+			errs = append(errs, FieldError{opt.name, err.Error()})
+			continue
+		}
+		if err := opt.apply(&cfg, raw); err != nil {
+			errs = append(errs, FieldError{opt.name, err.Error()})
+		}
+		shown := raw
+		if opt.secret {
+			shown = Mask(raw)
+		}
+		settings = append(settings, Setting{Name: opt.name, Value: shown, Source: source, Secret: opt.secret})
+	}
+	if len(errs) == 0 {
+		errs = append(errs, cfg.crossChecks()...)
+	}
+	if len(errs) > 0 {
+		return nil, settings, errs
+	}
+	return &cfg, settings, nil
+}
+
+func resolve(opt option, lookup Lookup, readFile ReadFile) (value, source string, err error) {
+	v, inEnv := lookup(opt.name)
+	path, inFile := lookup(opt.name + "_FILE")
+	switch {
+	case inEnv && inFile:
+		return "", "", fmt.Errorf("set both %s and %s_FILE; keep one", opt.name, opt.name)
+	case inFile:
+		b, err := readFile(path)
+		if err != nil {
+			// The path is not secret; the file's content is never echoed.
+			return "", "", fmt.Errorf("cannot read %s_FILE %q: %w", opt.name, path, errors.Unwrap(err))
+		}
+		return strings.TrimRight(string(b), "\r\n"), "file:" + path, nil
+	case inEnv:
+		return strings.TrimSpace(v), "env", nil
+	}
+	return opt.def, "default", nil
+}
+
+// crossChecks validates combinations that no single variable can.
+func (c *Config) crossChecks() Errors {
+	var errs Errors
+	if c.Mode == Production {
+		if c.JWTSecretKey == "" {
+			errs = append(errs, FieldError{"JWT_SECRET_KEY", "is required in production"})
+		}
+		if c.DatabaseURL == "" {
+			errs = append(errs, FieldError{"DATABASE_URL", "is required in production (the embedded SQLite store is for development)"})
+		}
+		if c.EnableBlockchain && c.RPCURL == "" {
+			errs = append(errs, FieldError{"BLOCKCHAIN_RPC_URL", "is required in production when ENABLE_BLOCKCHAIN is true"})
+		}
+	}
+	if c.RPCURL != "" && c.EnableBlockchain {
+		if c.ContractAddress == "" {
+			errs = append(errs, FieldError{"BLOCKCHAIN_CONTRACT_ADDRESS", "is required when BLOCKCHAIN_RPC_URL is set (deploy one with `aartha deploy`)"})
+		}
+		if c.PrivateKey == "" {
+			errs = append(errs, FieldError{"BLOCKCHAIN_PRIVATE_KEY", "is required when BLOCKCHAIN_RPC_URL is set"})
+		}
+	}
+	if c.RPCURLBackup != "" && c.RPCURL == "" {
+		errs = append(errs, FieldError{"BLOCKCHAIN_RPC_URL_BACKUP", "needs BLOCKCHAIN_RPC_URL as the primary endpoint"})
+	}
+	return errs
+}
+
+// Mask hides a secret for display, keeping only its length class so an
+// operator can tell "set" from "empty" without learning anything else.
+func Mask(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return "****** (set)"
+}
+
+// ParseGwei parses a decimal gwei amount ("1.5", "30") into wei without
+// floating point. At most 9 decimal places are allowed (1 wei precision).
+func ParseGwei(s string) (uint64, error) {
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	if whole == "" || (hasFrac && (frac == "" || len(frac) > 9)) {
+		return 0, errors.New("must be a decimal number of gwei with at most 9 decimal places, e.g. 50 or 0.25")
+	}
+	w, err := strconv.ParseUint(whole, 10, 64)
+	if err != nil {
+		return 0, errors.New("must be a decimal number of gwei, e.g. 50 or 0.25")
+	}
+	frac += strings.Repeat("0", 9-len(frac))
+	f, err := strconv.ParseUint(frac, 10, 64)
+	if err != nil {
+		return 0, errors.New("must be a decimal number of gwei, e.g. 50 or 0.25")
+	}
+	const gwei = 1_000_000_000
+	if w > (^uint64(0)-f)/gwei {
+		return 0, errors.New("is too large")
+	}
+	return w*gwei + f, nil
+}
+
+func parseUint(v string) (uint64, error) {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, errors.New("must be a whole number")
+	}
+	return n, nil
+}
+
+func parseDuration(v string) (time.Duration, error) {
+	if n, err := strconv.ParseUint(v, 10, 32); err == nil {
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, errors.New("must be a duration like 30s or 2m, or whole seconds")
+	}
+	return d, nil
+}
+
+func nonEmpty(v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	return nil
+}
+
+func requiredURL(v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	return optionalURL(v, "http", "https")
+}
+
+func optionalURL(v string, schemes ...string) error {
+	if v == "" {
+		return nil
+	}
+	u, err := url.Parse(v)
+	if err == nil && u.Host != "" {
+		for _, s := range schemes {
+			if u.Scheme == s {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("must be a %s URL", strings.Join(schemes, " or "))
+}

@@ -1,0 +1,107 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+)
+
+// LoanService runs the loan lifecycle: every change is validated by the
+// domain, then written together with its audit row in one transaction.
+// It is safe for concurrent use.
+type LoanService struct {
+	Store Store
+	Now   func() time.Time
+	Rand  io.Reader // source of record salts: crypto/rand.Reader in production
+}
+
+// Create validates and stores a new submitted loan.
+func (s *LoanService) Create(ctx context.Context, actor Actor, n NewLoan) (*Loan, error) {
+	loan, err := n.Validate(s.Now())
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.InTx(ctx, func(tx Tx) error {
+		if err := tx.CreateLoan(ctx, loan); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, &AuditEntry{
+			At: loan.CreatedAt, Actor: actor, Action: ActionLoanCreate,
+			Entity: "loan", EntityID: loan.ID, After: snapshot(loan),
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create loan: %w", err)
+	}
+	return loan, nil
+}
+
+// Approve approves a submitted loan, fixing its approval record and salt.
+func (s *LoanService) Approve(ctx context.Context, actor Actor, id string) (*Loan, error) {
+	salt, err := NewSalt(s.Rand)
+	if err != nil {
+		return nil, err
+	}
+	return s.transition(ctx, actor, id, ActionLoanApprove, func(l *Loan, now time.Time) error {
+		return l.Approve(now, salt)
+	})
+}
+
+// Reject rejects a submitted loan with a reason.
+func (s *LoanService) Reject(ctx context.Context, actor Actor, id, reason string) (*Loan, error) {
+	return s.transition(ctx, actor, id, ActionLoanReject, func(l *Loan, now time.Time) error {
+		return l.Reject(now, reason)
+	})
+}
+
+// MarkRepaid records the repayment of an approved loan; amount is a decimal
+// string of minor units of the loan's currency.
+func (s *LoanService) MarkRepaid(ctx context.Context, actor Actor, id, amount string) (*Loan, error) {
+	salt, err := NewSalt(s.Rand)
+	if err != nil {
+		return nil, err
+	}
+	return s.transition(ctx, actor, id, ActionLoanRepaid, func(l *Loan, now time.Time) error {
+		return l.MarkRepaid(now, amount, salt)
+	})
+}
+
+// MarkDefaulted records that an approved loan defaulted.
+func (s *LoanService) MarkDefaulted(ctx context.Context, actor Actor, id, reason string) (*Loan, error) {
+	return s.transition(ctx, actor, id, ActionLoanDefaulted, func(l *Loan, now time.Time) error {
+		return l.MarkDefaulted(now, reason)
+	})
+}
+
+// transition locks the loan, applies step and writes the loan and its audit
+// row (with the state before and after) in one transaction.
+func (s *LoanService) transition(ctx context.Context, actor Actor, id, action string, step func(*Loan, time.Time) error) (*Loan, error) {
+	if err := ValidateLoanID(id); err != nil {
+		return nil, err
+	}
+	var after *Loan
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		loan, err := tx.LoanForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		before := snapshot(loan)
+		now := s.Now().UTC().Truncate(time.Second)
+		if err := step(loan, now); err != nil {
+			return err
+		}
+		if err := tx.UpdateLoan(ctx, loan); err != nil {
+			return err
+		}
+		after = loan
+		return tx.AppendAudit(ctx, &AuditEntry{
+			At: now, Actor: actor, Action: action,
+			Entity: "loan", EntityID: id, Before: before, After: snapshot(loan),
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", action, id, err)
+	}
+	return after, nil
+}

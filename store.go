@@ -1,0 +1,61 @@
+package ledger
+
+import (
+	"context"
+	"time"
+)
+
+// Store is what the service needs from persistent storage. Implementations
+// (package store: SQLite and PostgreSQL) share one conformance suite.
+// All methods are safe for concurrent use.
+type Store interface {
+	// InTx runs fn in one database transaction: it commits if fn returns nil
+	// and rolls back otherwise, returning fn's error unchanged.
+	InTx(ctx context.Context, fn func(Tx) error) error
+	// Loan returns the loan with the given id, or ENOTFOUND.
+	Loan(ctx context.Context, id string) (*Loan, error)
+	// Loans returns one page of loans matching the filter, newest first.
+	Loans(ctx context.Context, f LoanFilter) (LoanPage, error)
+	// AuditEntries returns audit rows matching the filter, newest first.
+	AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+}
+
+// Tx is the part of the store usable inside a transaction.
+type Tx interface {
+	// LoanForUpdate returns the loan and locks it until the transaction
+	// ends, or ENOTFOUND.
+	LoanForUpdate(ctx context.Context, id string) (*Loan, error)
+	// CreateLoan inserts a new loan, or returns ECONFLICT if its id exists.
+	CreateLoan(ctx context.Context, l *Loan) error
+	// UpdateLoan writes every mutable field of an existing loan.
+	UpdateLoan(ctx context.Context, l *Loan) error
+	// AppendAudit inserts an audit row and sets its ID.
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+}
+
+// LoanFilter selects loans. Zero fields do not filter.
+type LoanFilter struct {
+	Status           LoanStatus
+	BlockchainStatus ChainStatus
+	IDPrefix         string // search by the start of the loan id
+	After            string // cursor: the Next of the previous page
+	Limit            int    // 1..500; 0 means 50
+}
+
+// LoanPage is one page of loans; Next is empty on the last page.
+type LoanPage struct {
+	Loans []*Loan
+	Next  string
+}
+
+// AuditFilter selects audit rows. Zero fields do not filter.
+type AuditFilter struct {
+	Entity   string
+	EntityID string
+	ActorID  string
+	Action   string
+	Since    time.Time
+	Until    time.Time
+	BeforeID int64 // cursor: rows with a smaller ID
+	Limit    int   // 1..1000; 0 means 100
+}
