@@ -221,7 +221,7 @@ func truncate(s string, n int) string {
 
 // transitionError explains why a loan cannot take a step from its status.
 func transitionError(l *Loan, action string, allowedFrom LoanStatus) error {
-	return Errorf(ECONFLICT, "cannot %s loan %s: it is %s, and only a %s loan can be %s",
+	return Errorf(ECONFLICT, "cannot %s loan %s: it is %s, and only %s loans can be %s",
 		action, l.ID, l.Status, allowedFrom, pastTense[action])
 }
 
