@@ -1,0 +1,137 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	nethttp "net/http"
+	"sync"
+	"time"
+)
+
+// Pinger reports whether a dependency is reachable. The store satisfies it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server is the HTTP front of the service. Create it with NewServer, then
+// Start it; Stop drains in-flight requests and may be called more than once.
+type Server struct {
+	addr    string
+	version string
+	ready   map[string]Pinger
+	log     *slog.Logger
+
+	mu       sync.Mutex
+	listener net.Listener
+	srv      *nethttp.Server
+	done     chan struct{}
+}
+
+// NewServer returns a server that will listen on addr. ready names the
+// dependencies that /ready checks (e.g. "database").
+func NewServer(addr, version string, ready map[string]Pinger, log *slog.Logger) *Server {
+	return &Server{addr: addr, version: version, ready: ready, log: log}
+}
+
+// Handler returns the router, for tests and for embedding.
+func (s *Server) Handler() nethttp.Handler {
+	mux := nethttp.NewServeMux()
+	mux.HandleFunc("GET /health", s.handleHealth)
+	mux.HandleFunc("GET /ready", s.handleReady)
+	return mux
+}
+
+// Start binds the listen address and serves in the background. It returns
+// once the socket is bound, so URL is usable right after.
+func (s *Server) Start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv != nil {
+		return errors.New("http server already started")
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", s.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.addr, err)
+	}
+	s.listener = ln
+	s.srv = &nethttp.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	s.done = make(chan struct{})
+	go func() {
+		defer close(s.done)
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, nethttp.ErrServerClosed) {
+			s.log.Error("http server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL is the base URL the server listens on, e.g. http://127.0.0.1:8080.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return ""
+	}
+	return "http://" + s.listener.Addr().String()
+}
+
+// Stop stops accepting connections and waits for in-flight requests until
+// ctx ends. Calling it again, or before Start, does nothing.
+func (s *Server) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	srv, done := s.srv, s.done
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	err := srv.Shutdown(ctx)
+	<-done
+	if err != nil && !errors.Is(err, nethttp.ErrServerClosed) {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) handleHealth(w nethttp.ResponseWriter, _ *nethttp.Request) {
+	writeJSON(w, nethttp.StatusOK, map[string]string{"status": "ok", "version": s.version})
+}
+
+// handleReady answers 200 only when every dependency answers a ping within
+// a short deadline, so a load balancer stops sending work to a replica that
+// has lost its database.
+func (s *Server) handleReady(w nethttp.ResponseWriter, r *nethttp.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := make(map[string]string, len(s.ready))
+	status := nethttp.StatusOK
+	for name, p := range s.ready {
+		if err := p.Ping(ctx); err != nil {
+			s.log.Warn("readiness check failed", "dependency", name, "err", err)
+			checks[name] = "unreachable"
+			status = nethttp.StatusServiceUnavailable
+			continue
+		}
+		checks[name] = "ok"
+	}
+	state := "ready"
+	if status != nethttp.StatusOK {
+		state = "not ready"
+	}
+	writeJSON(w, status, map[string]any{"status": state, "checks": checks})
+}
+
+func writeJSON(w nethttp.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
