@@ -1,0 +1,41 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/config"
+)
+
+func newConfigCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "Inspect the configuration"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check",
+		Short: "Print the resolved configuration (secrets masked) and every invalid variable",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, settings, err := config.Load(a.lookup, os.ReadFile)
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(w, "VARIABLE\tVALUE\tSOURCE")
+			for _, s := range settings {
+				value := s.Value
+				if value == "" {
+					value = "(empty)"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\n", s.Name, value, s.Source)
+			}
+			if ferr := w.Flush(); ferr != nil {
+				return ferr
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "configuration is valid")
+			return nil
+		},
+	})
+	return cmd
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/config"
+	aarthahttp "github.com/aartha/ledger/http"
+	"github.com/aartha/ledger/store"
+)
+
+// shutdownGrace is how long in-flight requests get to finish on SIGTERM.
+const shutdownGrace = 30 * time.Second
+
+func newServeCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP server (embedded SQLite store when DATABASE_URL is unset)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			db, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := prepareSchema(ctx, db, cfg, log); err != nil {
+				return err
+			}
+
+			srv := aarthahttp.NewServer(cfg.ListenAddr, buildVersion(),
+				map[string]aarthahttp.Pinger{"database": db}, log)
+			if err := srv.Start(ctx); err != nil {
+				return err
+			}
+			log.Info("aartha is serving", "url", srv.URL(), "store", db.String(), "mode", cfg.Mode)
+			fmt.Fprintf(cmd.OutOrStdout(), "Aartha ledger listening on %s (health: %s/health)\n", srv.URL(), srv.URL())
+
+			<-ctx.Done()
+			log.Info("shutting down")
+			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+			defer cancel()
+			return srv.Stop(shutdownCtx)
+		},
+	}
+}
+
+// prepareSchema refuses to serve on an out-of-date schema. The one exception
+// is a brand-new embedded SQLite database in development mode: it has no
+// schema to be out of date, so it is created, which keeps `aartha serve` a
+// one-command start for a newcomer.
+func prepareSchema(ctx context.Context, db *store.DB, cfg *config.Config, log *slog.Logger) error {
+	have, _, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if have == 0 && cfg.DatabaseURL == "" && cfg.Mode == config.Development {
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		log.Info("created the embedded database", "path", cfg.SQLitePath(), "migrations", len(applied))
+	}
+	return db.CheckSchema(ctx)
+}
