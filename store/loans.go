@@ -1,0 +1,255 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	ledger "github.com/aartha/ledger"
+)
+
+const loanColumns = `seq, id, borrower, lender, borrower_address, lender_address,
+	principal, currency, interest_rate_bps, term_months, status, reason,
+	created_at, updated_at, approved_at, closed_at, repaid_at, amount_repaid,
+	salt, repayment_salt,
+	blockchain_status, blockchain_tx_hash, blockchain_stored_at,
+	repayment_blockchain_status, repayment_blockchain_tx_hash, repayment_blockchain_stored_at`
+
+const insertLoanSQL = `INSERT INTO loans (id, borrower, lender, borrower_address, lender_address,
+	principal, currency, interest_rate_bps, term_months, status, reason,
+	created_at, updated_at, approved_at, closed_at, repaid_at, amount_repaid,
+	salt, repayment_salt,
+	blockchain_status, blockchain_tx_hash, blockchain_stored_at,
+	repayment_blockchain_status, repayment_blockchain_tx_hash, repayment_blockchain_stored_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// updateLoanSQL writes every field but the id, seq and created_at.
+const updateLoanSQL = `UPDATE loans SET borrower = ?, lender = ?, borrower_address = ?, lender_address = ?,
+	principal = ?, currency = ?, interest_rate_bps = ?, term_months = ?, status = ?, reason = ?,
+	updated_at = ?, approved_at = ?, closed_at = ?, repaid_at = ?, amount_repaid = ?,
+	salt = ?, repayment_salt = ?,
+	blockchain_status = ?, blockchain_tx_hash = ?, blockchain_stored_at = ?,
+	repayment_blockchain_status = ?, repayment_blockchain_tx_hash = ?, repayment_blockchain_stored_at = ?
+	WHERE id = ?`
+
+// Page sizes of Loans.
+const (
+	defaultLoanLimit = 50
+	maxLoanLimit     = 500
+)
+
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+// scanLoan reads one row of loanColumns.
+func scanLoan(row rowScanner) (*ledger.Loan, int64, error) {
+	var (
+		l                                          ledger.Loan
+		seq                                        int64
+		created, updated, approved, closed, repaid nullTime
+		stored, repaymentStored                    nullTime
+		status, chainStatus, repaymentChainStatus  string
+	)
+	err := row.Scan(&seq, &l.ID, &l.Borrower, &l.Lender, &l.BorrowerAddress, &l.LenderAddress,
+		&l.Principal, &l.Currency, &l.InterestRateBps, &l.TermMonths, &status, &l.Reason,
+		&created, &updated, &approved, &closed, &repaid, &l.AmountRepaid,
+		&l.Salt, &l.RepaymentSalt,
+		&chainStatus, &l.BlockchainTxHash, &stored,
+		&repaymentChainStatus, &l.RepaymentBlockchainTxHash, &repaymentStored)
+	if err != nil {
+		return nil, 0, err
+	}
+	l.Status = ledger.LoanStatus(status)
+	l.BlockchainStatus = ledger.ChainStatus(chainStatus)
+	l.RepaymentBlockchainStatus = ledger.ChainStatus(repaymentChainStatus)
+	l.CreatedAt, l.UpdatedAt = created.t, updated.t
+	l.ApprovedAt, l.ClosedAt, l.RepaidAt = approved.ptr(), closed.ptr(), repaid.ptr()
+	l.BlockchainStoredAt, l.RepaymentBlockchainStoredAt = stored.ptr(), repaymentStored.ptr()
+	return &l, seq, nil
+}
+
+// Loan returns the loan with the given id: ENOTFOUND if there is none,
+// EINVALID if id is not a valid loan id.
+func (db *DB) Loan(ctx context.Context, id string) (*ledger.Loan, error) {
+	if err := ledger.ValidateLoanID(id); err != nil {
+		return nil, err
+	}
+	return db.loan(ctx, db.r.QueryRowContext(ctx, db.q.loan, id), id)
+}
+
+// LoanForUpdate returns the loan and, on PostgreSQL, locks its row until the
+// transaction ends (on SQLite the whole database is already locked for
+// writing). It returns ENOTFOUND if there is no such loan.
+func (t *tx) LoanForUpdate(ctx context.Context, id string) (*ledger.Loan, error) {
+	if err := ledger.ValidateLoanID(id); err != nil {
+		return nil, err
+	}
+	return t.db.loan(ctx, t.tx.QueryRowContext(ctx, t.db.q.loanForUpdate, id), id)
+}
+
+func (db *DB) loan(_ context.Context, row *sql.Row, id string) (*ledger.Loan, error) {
+	l, _, err := scanLoan(row)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", id)
+	case err != nil:
+		return nil, db.wrap("get loan "+id, err)
+	}
+	return l, nil
+}
+
+// CreateLoan inserts l. It returns ECONFLICT if a loan with its id exists
+// and EINVALID if l breaks a rule of the table (an invalid status, say).
+func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
+	d := t.db.d
+	_, err := t.tx.ExecContext(ctx, t.db.q.insertLoan,
+		l.ID, l.Borrower, l.Lender, l.BorrowerAddress, l.LenderAddress,
+		l.Principal, l.Currency, l.InterestRateBps, l.TermMonths, string(l.Status), l.Reason,
+		d.timeArg(l.CreatedAt), d.timeArg(l.UpdatedAt), d.nullTimeArg(l.ApprovedAt), d.nullTimeArg(l.ClosedAt),
+		d.nullTimeArg(l.RepaidAt), l.AmountRepaid,
+		bytesArg(l.Salt), bytesArg(l.RepaymentSalt),
+		string(l.BlockchainStatus), l.BlockchainTxHash, d.nullTimeArg(l.BlockchainStoredAt),
+		string(l.RepaymentBlockchainStatus), l.RepaymentBlockchainTxHash, d.nullTimeArg(l.RepaymentBlockchainStoredAt))
+	switch classify(err) {
+	case errUnique:
+		return ledger.Errorf(ledger.ECONFLICT, "loan %s already exists", l.ID)
+	case errCheck:
+		return ledger.Errorf(ledger.EINVALID, "loan %s breaks a rule of the loans table: %v", l.ID, err)
+	}
+	if err != nil {
+		return t.db.wrap("create loan "+l.ID, err)
+	}
+	return nil
+}
+
+// UpdateLoan writes every field of l except its id and creation time. It
+// returns ENOTFOUND if there is no loan with l's id.
+func (t *tx) UpdateLoan(ctx context.Context, l *ledger.Loan) error {
+	d := t.db.d
+	res, err := t.tx.ExecContext(ctx, t.db.q.updateLoan,
+		l.Borrower, l.Lender, l.BorrowerAddress, l.LenderAddress,
+		l.Principal, l.Currency, l.InterestRateBps, l.TermMonths, string(l.Status), l.Reason,
+		d.timeArg(l.UpdatedAt), d.nullTimeArg(l.ApprovedAt), d.nullTimeArg(l.ClosedAt),
+		d.nullTimeArg(l.RepaidAt), l.AmountRepaid,
+		bytesArg(l.Salt), bytesArg(l.RepaymentSalt),
+		string(l.BlockchainStatus), l.BlockchainTxHash, d.nullTimeArg(l.BlockchainStoredAt),
+		string(l.RepaymentBlockchainStatus), l.RepaymentBlockchainTxHash, d.nullTimeArg(l.RepaymentBlockchainStoredAt),
+		l.ID)
+	if classify(err) == errCheck {
+		return ledger.Errorf(ledger.EINVALID, "loan %s breaks a rule of the loans table: %v", l.ID, err)
+	}
+	if err != nil {
+		return t.db.wrap("update loan "+l.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return t.db.wrap("update loan "+l.ID, err)
+	}
+	if n == 0 {
+		return ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", l.ID)
+	}
+	return nil
+}
+
+var idPrefixPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,100}$`)
+
+// Loans returns one page of loans matching f, newest first (in order of
+// creation). It returns EINVALID for an unknown status, an id prefix that no
+// loan id could start with, a malformed cursor or a limit out of range.
+func (db *DB) Loans(ctx context.Context, f ledger.LoanFilter) (ledger.LoanPage, error) {
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = defaultLoanLimit
+	case limit < 1 || limit > maxLoanLimit:
+		return ledger.LoanPage{}, ledger.Errorf(ledger.EINVALID, "limit %d is out of range: ask for 1 to %d loans", f.Limit, maxLoanLimit)
+	}
+	var where []string
+	var args []any
+	if f.Status != "" {
+		if !f.Status.Valid() {
+			return ledger.LoanPage{}, ledger.Errorf(ledger.EINVALID, "status %q is unknown: use submitted, approved, rejected, repaid or defaulted", truncate(string(f.Status), 40))
+		}
+		where, args = append(where, "status = ?"), append(args, string(f.Status))
+	}
+	if f.BlockchainStatus != "" {
+		if !f.BlockchainStatus.Valid() {
+			return ledger.LoanPage{}, ledger.Errorf(ledger.EINVALID, "blockchain_status %q is unknown: use not_stored, queued, submitted, confirmed or failed", truncate(string(f.BlockchainStatus), 40))
+		}
+		where, args = append(where, "blockchain_status = ?"), append(args, string(f.BlockchainStatus))
+	}
+	if f.IDPrefix != "" {
+		// The pattern also keeps LIKE and GLOB wildcards out of the argument.
+		if !idPrefixPattern.MatchString(f.IDPrefix) {
+			return ledger.LoanPage{}, ledger.Errorf(ledger.EINVALID, "id prefix %q is invalid: loan ids have only A-Z, a-z, 0-9 and '-', at most 100 of them", truncate(f.IDPrefix, 120))
+		}
+		where, args = append(where, db.d.prefixMatch), append(args, f.IDPrefix+db.d.prefixWildcard)
+	}
+	if f.After != "" {
+		seq, err := decodeCursor(f.After)
+		if err != nil {
+			return ledger.LoanPage{}, err
+		}
+		where, args = append(where, "seq < ?"), append(args, seq)
+	}
+	q := "SELECT " + loanColumns + " FROM loans"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY seq DESC LIMIT ?"
+	args = append(args, limit+1)
+
+	rows, err := db.r.QueryContext(ctx, db.d.rebind(q), args...)
+	if err != nil {
+		return ledger.LoanPage{}, db.wrap("list loans", err)
+	}
+	defer rows.Close()
+	page := ledger.LoanPage{Loans: make([]*ledger.Loan, 0, min(limit, 64))}
+	var lastSeq int64
+	for rows.Next() {
+		if len(page.Loans) == limit {
+			page.Next = encodeCursor(lastSeq)
+			break
+		}
+		l, seq, err := scanLoan(rows)
+		if err != nil {
+			return ledger.LoanPage{}, db.wrap("list loans", err)
+		}
+		page.Loans = append(page.Loans, l)
+		lastSeq = seq
+	}
+	if err := rows.Err(); err != nil {
+		return ledger.LoanPage{}, db.wrap("list loans", err)
+	}
+	return page, nil
+}
+
+// Cursors are opaque to callers; inside they are "l" and a sequence number.
+func encodeCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("l" + strconv.FormatInt(seq, 10)))
+}
+
+func decodeCursor(s string) (int64, error) {
+	bad := ledger.Errorf(ledger.EINVALID, "cursor %q is malformed: pass the next value of the previous page unchanged", truncate(s, 60))
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 2 || b[0] != 'l' {
+		return 0, bad
+	}
+	seq, err := strconv.ParseInt(string(b[1:]), 10, 64)
+	if err != nil || seq < 1 {
+		return 0, bad
+	}
+	return seq, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
