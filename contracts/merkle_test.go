@@ -1,0 +1,246 @@
+package contracts_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/stretchr/testify/require"
+
+	"github.com/aartha/ledger/contracts"
+)
+
+// record is one batch leaf's values, DESIGN §3.
+type record struct {
+	key        [32]byte
+	kind       uint8
+	commitment [32]byte
+}
+
+// leaf is the StandardMerkleTree leaf of r:
+// keccak256(keccak256(abi.encode(bytes32, uint8, bytes32))).
+func (r record) leaf() [32]byte {
+	enc := make([]byte, 96)
+	copy(enc[0:32], r.key[:])
+	enc[63] = r.kind
+	copy(enc[64:96], r.commitment[:])
+	return crypto.Keccak256Hash(crypto.Keccak256(enc))
+}
+
+// stdTree is a StandardMerkleTree laid out exactly as @openzeppelin/merkle-tree
+// lays it out: leaves sorted ascending, placed at the end of a flat array in
+// reverse order, node i having children 2i+1 and 2i+2, pairs hashed sorted.
+type stdTree struct {
+	nodes [][32]byte
+	index map[[32]byte]int // leaf hash -> position in nodes
+}
+
+func hashPair(a, b [32]byte) [32]byte {
+	if bytes.Compare(a[:], b[:]) > 0 {
+		a, b = b, a
+	}
+	return crypto.Keccak256Hash(a[:], b[:])
+}
+
+func buildStdTree(t testing.TB, records []record) stdTree {
+	t.Helper()
+	require.NotEmpty(t, records)
+	leaves := make([][32]byte, len(records))
+	for i, r := range records {
+		leaves[i] = r.leaf()
+	}
+	slices.SortFunc(leaves, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+	n := len(leaves)
+	tr := stdTree{nodes: make([][32]byte, 2*n-1), index: make(map[[32]byte]int, n)}
+	for i, l := range leaves {
+		pos := len(tr.nodes) - 1 - i
+		tr.nodes[pos] = l
+		tr.index[l] = pos
+	}
+	for i := len(tr.nodes) - 1 - n; i >= 0; i-- {
+		tr.nodes[i] = hashPair(tr.nodes[2*i+1], tr.nodes[2*i+2])
+	}
+	return tr
+}
+
+func (tr stdTree) root() [32]byte { return tr.nodes[0] }
+
+// proof returns the siblings from r's leaf up to the root.
+func (tr stdTree) proof(t testing.TB, r record) [][32]byte {
+	t.Helper()
+	i, ok := tr.index[r.leaf()]
+	require.True(t, ok, "record is not in the tree")
+	proof := [][32]byte{}
+	for i > 0 {
+		sibling := i + 1
+		if i%2 == 0 {
+			sibling = i - 1
+		}
+		proof = append(proof, tr.nodes[sibling])
+		i = (i - 1) / 2
+	}
+	return proof
+}
+
+// sampleRecords returns n records alternating approved and repaid, as a batch
+// of the anchor worker would hold them.
+func sampleRecords(n int) []record {
+	out := make([]record, n)
+	for i := range out {
+		kind := uint8(1 + i%2)
+		id := fmt.Sprintf("LN-%06d", i/2)
+		out[i] = record{key: loanKey(id), kind: kind, commitment: commitmentOf(fmt.Sprintf("%s kind %d", id, kind))}
+	}
+	return out
+}
+
+func TestMerkleTreeLayout(t *testing.T) {
+	// Hand-checkable cases of the layout rules.
+	rs := sampleRecords(3)
+	tr := buildStdTree(t, rs)
+	require.Len(t, tr.nodes, 5)
+	require.Equal(t, hashPair(tr.nodes[1], tr.nodes[2]), tr.root())
+	require.Equal(t, hashPair(tr.nodes[3], tr.nodes[4]), tr.nodes[1])
+	// Leaves sit at the end in reverse sorted order.
+	sorted := [][32]byte{tr.nodes[4], tr.nodes[3], tr.nodes[2]}
+	require.True(t, slices.IsSortedFunc(sorted, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) }))
+
+	one := buildStdTree(t, rs[:1])
+	require.Equal(t, rs[0].leaf(), one.root())
+	require.Empty(t, one.proof(t, rs[0]))
+}
+
+func TestVerifyLeaf(t *testing.T) {
+	h := newHarness(t, nil)
+	reg := h.reg
+
+	for _, n := range []int{1, 2, 3, 8, 13} {
+		t.Run(fmt.Sprintf("leaves=%d", n), func(t *testing.T) {
+			rs := sampleRecords(n)
+			tr := buildStdTree(t, rs)
+			root := tr.root()
+			r0 := rs[0]
+
+			// Before the root is anchored, verification refuses to answer.
+			_, err := call(h, reg.PackVerifyLeaf(root, r0.key, r0.kind, r0.commitment, tr.proof(t, r0)), reg.UnpackVerifyLeaf)
+			require.Equal(t, root, requireRevert(t, err, "UnknownBatch").(*contracts.LoanRegistryUnknownBatch).Root)
+
+			h.mustSend(h.anchorer, reg.PackAnchorBatch(root, uint32(n)))
+
+			for _, r := range rs {
+				require.Equal(t, r.leaf(), mustCall(h, reg.PackLeafHash(r.key, r.kind, r.commitment), reg.UnpackLeafHash))
+				proof := tr.proof(t, r)
+				require.True(t, mustCall(h, reg.PackVerifyLeaf(root, r.key, r.kind, r.commitment, proof), reg.UnpackVerifyLeaf))
+
+				// Any change to the record fails the proof.
+				other := 3 - r.kind
+				require.False(t, mustCall(h, reg.PackVerifyLeaf(root, r.key, other, r.commitment, proof), reg.UnpackVerifyLeaf), "kind swapped")
+				require.False(t, mustCall(h, reg.PackVerifyLeaf(root, r.key, r.kind, commitmentOf("forged"), proof), reg.UnpackVerifyLeaf), "commitment changed")
+				require.False(t, mustCall(h, reg.PackVerifyLeaf(root, loanKey("LN-forged"), r.kind, r.commitment, proof), reg.UnpackVerifyLeaf), "key changed")
+			}
+			if n > 1 {
+				// A proof of one record does not prove another.
+				require.False(t, mustCall(h, reg.PackVerifyLeaf(root, r0.key, r0.kind, r0.commitment, tr.proof(t, rs[1])), reg.UnpackVerifyLeaf))
+				// Nor does the bare leaf with an empty proof.
+				require.False(t, mustCall(h, reg.PackVerifyLeaf(root, r0.key, r0.kind, r0.commitment, nil), reg.UnpackVerifyLeaf))
+			}
+			for _, bad := range []uint8{0, 3, 255} {
+				_, err := call(h, reg.PackVerifyLeaf(root, r0.key, bad, r0.commitment, tr.proof(t, r0)), reg.UnpackVerifyLeaf)
+				require.Equal(t, bad, requireRevert(t, err, "InvalidKind").(*contracts.LoanRegistryInvalidKind).Kind)
+				_, err = call(h, reg.PackLeafHash(r0.key, bad, r0.commitment), reg.UnpackLeafHash)
+				requireRevert(t, err, "InvalidKind")
+			}
+		})
+	}
+}
+
+// jsTree is the output of scripts/merkle.js.
+type jsTree struct {
+	Root   common.Hash     `json:"root"`
+	Tree   []common.Hash   `json:"tree"`
+	Leaves []common.Hash   `json:"leaves"`
+	Proofs [][]common.Hash `json:"proofs"`
+}
+
+// requireNode returns the path of node if it and the merkle-tree package are
+// installed. On a developer's machine without them the test is skipped; in
+// CI (CI=true) a missing dependency is a failure, never a silent skip.
+func requireNode(t *testing.T) string {
+	t.Helper()
+	missing := func(format string, args ...any) {
+		t.Helper()
+		if os.Getenv("CI") == "true" {
+			t.Fatalf(format+" (required when CI=true)", args...)
+		}
+		t.Skipf(format+"; run npm ci in contracts/", args...)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		missing("node not found: %v", err)
+	}
+	pkg := filepath.Join("node_modules", "@openzeppelin", "merkle-tree", "package.json")
+	if _, err := os.Stat(pkg); err != nil {
+		missing("@openzeppelin/merkle-tree not installed: %v", err)
+	}
+	return node
+}
+
+func runMerkleJS(t *testing.T, node string, rs []record) jsTree {
+	t.Helper()
+	values := make([][]any, len(rs))
+	for i, r := range rs {
+		values[i] = []any{hexutil.Encode(r.key[:]), r.kind, hexutil.Encode(r.commitment[:])}
+	}
+	in, err := json.Marshal(values)
+	require.NoError(t, err)
+	cmd := exec.Command(node, filepath.Join("scripts", "merkle.js"))
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoErrorf(t, err, "merkle.js: %s", stderr.String())
+	var tree jsTree
+	require.NoError(t, json.Unmarshal(out, &tree))
+	return tree
+}
+
+func TestMerkleMatchesOpenZeppelin(t *testing.T) {
+	node := requireNode(t)
+	h := newHarness(t, nil)
+	reg := h.reg
+
+	for _, n := range []int{1, 2, 5, 16, 33} {
+		rs := sampleRecords(n)
+		js := runMerkleJS(t, node, rs)
+		tr := buildStdTree(t, rs)
+
+		require.Equal(t, common.Hash(tr.root()), js.Root, "root, %d leaves", n)
+		require.Len(t, js.Tree, len(tr.nodes))
+		for i := range tr.nodes {
+			require.Equal(t, common.Hash(tr.nodes[i]), js.Tree[i], "node %d of %d leaves", i, n)
+		}
+
+		h.mustSend(h.anchorer, reg.PackAnchorBatch(js.Root, uint32(n)))
+		for i, r := range rs {
+			require.Equal(t, common.Hash(r.leaf()), js.Leaves[i])
+			goProof := tr.proof(t, r)
+			jsProof := make([][32]byte, len(js.Proofs[i]))
+			for j, p := range js.Proofs[i] {
+				jsProof[j] = p
+			}
+			require.Equal(t, goProof, jsProof, "proof of leaf %d of %d", i, n)
+			// The contract accepts the library's proof for the library's root.
+			require.True(t, mustCall(h, reg.PackVerifyLeaf(js.Root, r.key, r.kind, r.commitment, jsProof), reg.UnpackVerifyLeaf))
+		}
+	}
+	require.Equal(t, uint64(5), mustCall(h, reg.PackBatchCount(), reg.UnpackBatchCount))
+}
