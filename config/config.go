@@ -80,7 +80,7 @@ func (c *Config) SQLitePath() string {
 type Setting struct {
 	Name   string
 	Value  string // masked when Secret
-	Source string // "default", "env" or "file:<path>"
+	Source string // "default", "env" or "file:<path>"; the help text in Variables
 	Secret bool
 }
 
@@ -421,4 +421,15 @@ func optionalURL(v string, schemes ...string) error {
 		}
 	}
 	return fmt.Errorf("must be a %s URL", strings.Join(schemes, " or "))
+}
+
+// Variables lists every configuration variable with its default, secrecy
+// and a one-line description, in the order `config check` prints them.
+func Variables() []Setting {
+	opts := options()
+	out := make([]Setting, len(opts))
+	for i, o := range opts {
+		out[i] = Setting{Name: o.name, Value: o.def, Source: o.help, Secret: o.secret}
+	}
+	return out
 }

@@ -130,3 +130,14 @@ func TestParseGwei(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+// TestREADMEDocumentsEveryVariable keeps the README's configuration table
+// in step with the options the code accepts.
+func TestREADMEDocumentsEveryVariable(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	for _, v := range config.Variables() {
+		require.Contains(t, string(readme), "`"+v.Name+"`", "README.md must document "+v.Name)
+	}
+}
