@@ -1,0 +1,115 @@
+package ledger
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+)
+
+// SchemaReceipt is the schema of proof receipts (DESIGN §5).
+const SchemaReceipt = "aartha.receipt/v1"
+
+// Anchoring modes.
+const (
+	ModeDirect = "direct" // one storeLoan/markRepaid transaction per record
+	ModeBatch  = "batch"  // many records under one Merkle root
+)
+
+// Receipt is a proof receipt: everything a borrower or auditor needs to check
+// a record against the chain without our database. The JSON form is stable.
+type Receipt struct {
+	Schema      string          `json:"schema"`
+	Chain       string          `json:"chain"`    // CAIP-2, e.g. eip155:137
+	Contract    common.Address  `json:"contract"` // the LoanRegistry
+	Mode        string          `json:"mode"`     // direct or batch
+	Kind        Kind            `json:"kind"`     // 1 approved, 2 repaid
+	LoanID      string          `json:"loan_id"`
+	Record      json.RawMessage `json:"record"` // the object of DESIGN §3
+	Salt        hexutil.Bytes   `json:"salt"`
+	Commitment  common.Hash     `json:"commitment"`
+	LoanKey     common.Hash     `json:"loan_key"`
+	TxHash      common.Hash     `json:"tx_hash"`
+	BlockNumber uint64          `json:"block_number"`
+	BlockHash   common.Hash     `json:"block_hash"`
+	LogIndex    uint            `json:"log_index"`
+
+	// Batch mode only.
+	Leaf     *common.Hash  `json:"leaf,omitempty"`
+	Root     *common.Hash  `json:"root,omitempty"`
+	Proof    []common.Hash `json:"proof,omitempty"`
+	BatchSeq *uint64       `json:"batch_seq,omitempty"`
+}
+
+// CheckOffline verifies everything in the receipt that needs no chain: the
+// record parses, its salted commitment, loan key and (in batch mode) leaf are
+// the ones stated, and the proof leads from the leaf to the stated root. It
+// returns the recomputed fingerprint, or an EINVALID error saying which
+// value disagrees. What remains is to find the commitment or root on chain.
+func (r *Receipt) CheckOffline() (Fingerprint, error) {
+	if r.Schema != SchemaReceipt {
+		return Fingerprint{}, Errorf(EINVALID, "receipt schema %q is not %q", truncate(r.Schema, 60), SchemaReceipt)
+	}
+	if r.Kind != KindApproved && r.Kind != KindRepaid {
+		return Fingerprint{}, Errorf(EINVALID, "receipt kind %d is neither 1 (approved) nor 2 (repaid)", r.Kind)
+	}
+	if len(r.Salt) != SaltSize {
+		return Fingerprint{}, Errorf(EINVALID, "receipt salt has %d bytes, want %d", len(r.Salt), SaltSize)
+	}
+	record, err := ParseRecord(r.Record)
+	if err != nil {
+		return Fingerprint{}, err
+	}
+	switch {
+	case record.Kind() != r.Kind:
+		return Fingerprint{}, Errorf(EINVALID, "receipt kind %d does not match its %s record", r.Kind, record.Kind())
+	case record.ID() != r.LoanID:
+		return Fingerprint{}, Errorf(EINVALID, "receipt loan_id %q does not match its record's %q", truncate(r.LoanID, 120), truncate(record.ID(), 120))
+	}
+	fp := NewFingerprint(record, r.Salt)
+	if err := same("commitment", fp.Commitment, r.Commitment); err != nil {
+		return fp, err
+	}
+	if err := same("loan_key", fp.LoanKey, r.LoanKey); err != nil {
+		return fp, err
+	}
+	switch r.Mode {
+	case ModeDirect:
+		return fp, nil
+	case ModeBatch:
+		if r.Leaf == nil || r.Root == nil || r.BatchSeq == nil {
+			return fp, Errorf(EINVALID, "a batch receipt needs leaf, root and batch_seq")
+		}
+		if err := same("leaf", fp.Leaf, *r.Leaf); err != nil {
+			return fp, err
+		}
+		if got := ProcessProof(fp.Leaf, r.Proof); got != *r.Root {
+			return fp, Errorf(EINVALID, "proof does not lead to the stated root: it gives %s, receipt says %s", got.Hex(), r.Root.Hex())
+		}
+		return fp, nil
+	}
+	return fp, Errorf(EINVALID, "receipt mode %q is neither %q nor %q", truncate(r.Mode, 40), ModeDirect, ModeBatch)
+}
+
+func same(what string, computed, stated common.Hash) error {
+	if computed != stated {
+		return Errorf(EINVALID, "%s does not match the record: computed %s, receipt says %s", what, computed.Hex(), stated.Hex())
+	}
+	return nil
+}
+
+// ParseReceipt decodes a receipt strictly: unknown fields are an error, so
+// a misspelt field is reported rather than silently ignored.
+func ParseReceipt(data []byte) (*Receipt, error) {
+	var r Receipt
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, Errorf(EINVALID, "receipt is not valid JSON of schema %s: %v", SchemaReceipt, err)
+	}
+	if dec.More() {
+		return nil, Errorf(EINVALID, "receipt has data after its JSON object")
+	}
+	return &r, nil
+}
