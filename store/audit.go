@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 
 	ledger "github.com/aartha/ledger"
@@ -9,6 +11,14 @@ import (
 
 const insertAuditSQL = `INSERT INTO audit_log (at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+
+// updateAndAuditSQL is updateLoanSQL and insertAuditSQL in one statement
+// (PostgreSQL). The audit row is written only if the update found its loan,
+// and no row comes back otherwise.
+const updateAndAuditSQL = `WITH u AS (` + updateLoanSQL + ` RETURNING 1)
+	INSERT INTO audit_log (at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after)
+	SELECT ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::jsonb
+	WHERE EXISTS (SELECT 1 FROM u) RETURNING id`
 
 const auditColumns = `id, at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after`
 
@@ -30,9 +40,23 @@ func (t *tx) AppendAudit(ctx context.Context, e *ledger.AuditEntry) error {
 	case e.Action == "" || e.Entity == "":
 		return ledger.Errorf(ledger.EINVALID, "audit entry needs an action and an entity")
 	}
-	err := t.tx.QueryRowContext(ctx, t.db.q.insertAudit,
-		t.db.d.timeArg(e.At), e.Actor.ID, e.Actor.Role, e.Actor.Addr,
-		e.Action, e.Entity, e.EntityID, jsonArg(e.Before), jsonArg(e.After)).Scan(&e.ID)
+	args := []any{t.db.d.timeArg(e.At), e.Actor.ID, e.Actor.Role, e.Actor.Addr,
+		e.Action, e.Entity, e.EntityID, jsonArg(e.Before), jsonArg(e.After)}
+	if p := t.pending; p != nil {
+		// Send the held-back loan update with this row, in one statement.
+		t.pending = nil
+		err := t.queryRow(ctx, t.db.q.updateAndAudit, append(p.args, args...)...).Scan(&e.ID)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", p.id)
+		case classify(err) == errCheck:
+			return ledger.Errorf(ledger.EINVALID, "loan %s or its audit entry %s breaks a rule of the database: %v", p.id, e.Action, err)
+		case err != nil:
+			return t.db.wrap("update loan "+p.id+" and append audit entry", err)
+		}
+		return nil
+	}
+	err := t.queryRow(ctx, t.db.q.insertAudit, args...).Scan(&e.ID)
 	if classify(err) == errCheck {
 		return ledger.Errorf(ledger.EINVALID, "audit entry %s breaks a rule of the audit table: %v", e.Action, err)
 	}

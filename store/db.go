@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sync"
+	"sync/atomic"
 
 	ledger "github.com/aartha/ledger"
 )
@@ -26,6 +27,12 @@ type DB struct {
 
 	q queries
 
+	// prepared holds the fixed statements prepared on the SQLite writer
+	// connection, once the tables exist (nil until then, and on PostgreSQL,
+	// where pgx caches prepared statements by itself).
+	prepared atomic.Pointer[map[string]*sql.Stmt]
+	prepMu   sync.Mutex
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -33,10 +40,13 @@ type DB struct {
 // queries are the fixed statements, rebound for the dialect once at open.
 type queries struct {
 	loan, loanForUpdate, insertLoan, updateLoan, insertAudit string
+	// updateAndAudit is updateLoan and insertAudit in one statement
+	// (PostgreSQL only; see tx.UpdateLoan).
+	updateAndAudit string
 }
 
 func newDB(d *dialect, w, r *sql.DB, where string) *DB {
-	return &DB{
+	db := &DB{
 		d: d, w: w, r: r, where: where,
 		migrations: migrationsFS,
 		q: queries{
@@ -47,6 +57,10 @@ func newDB(d *dialect, w, r *sql.DB, where string) *DB {
 			insertAudit:   d.rebind(insertAuditSQL),
 		},
 	}
+	if d.combineWrites {
+		db.q.updateAndAudit = d.rebind(updateAndAuditSQL)
+	}
+	return db
 }
 
 // Driver returns "sqlite" or "postgres".
@@ -69,6 +83,11 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		var errs []error
+		if m := db.prepared.Load(); m != nil {
+			for _, s := range *m {
+				errs = append(errs, s.Close())
+			}
+		}
 		if db.r != db.w {
 			errs = append(errs, db.r.Close())
 		}
@@ -89,6 +108,7 @@ func (db *DB) Close() error {
 // LoanForUpdate locks the row it reads. The Tx must not be used after fn
 // returns, nor from more than one goroutine at a time.
 func (db *DB) InTx(ctx context.Context, fn func(ledger.Tx) error) error {
+	db.prepare(ctx)
 	stx, err := db.w.BeginTx(ctx, db.d.txOptions)
 	if err != nil {
 		return db.wrap("begin transaction", err)
@@ -99,7 +119,11 @@ func (db *DB) InTx(ctx context.Context, fn func(ledger.Tx) error) error {
 			_ = stx.Rollback()
 		}
 	}()
-	if err := fn(&tx{db: db, tx: stx}); err != nil {
+	t := &tx{db: db, tx: stx}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.flush(ctx); err != nil {
 		return err
 	}
 	if err := stx.Commit(); err != nil {
@@ -114,6 +138,67 @@ func (db *DB) InTx(ctx context.Context, fn func(ledger.Tx) error) error {
 type tx struct {
 	db *DB
 	tx *sql.Tx
+
+	// pending is a loan update not yet sent (PostgreSQL): it goes out with
+	// the next statement of the transaction, or before the commit.
+	pending *pendingUpdate
+}
+
+type pendingUpdate struct {
+	id   string
+	args []any
+}
+
+// prepare prepares the fixed statements on the SQLite writer connection. It
+// must run outside a transaction, because the writer pool has one
+// connection. Until the tables exist preparing fails, and the statements are
+// simply sent unprepared.
+func (db *DB) prepare(ctx context.Context) {
+	if !db.d.prepare || db.prepared.Load() != nil {
+		return
+	}
+	db.prepMu.Lock()
+	defer db.prepMu.Unlock()
+	if db.prepared.Load() != nil {
+		return
+	}
+	m := map[string]*sql.Stmt{}
+	for _, q := range []string{db.q.loanForUpdate, db.q.insertLoan, db.q.updateLoan, db.q.insertAudit} {
+		s, err := db.w.PrepareContext(ctx, q)
+		if err != nil {
+			for _, s := range m {
+				_ = s.Close()
+			}
+			return
+		}
+		m[q] = s
+	}
+	db.prepared.Store(&m)
+}
+
+// stmt returns the transaction's copy of the prepared statement for q, or
+// nil if q is not prepared.
+func (t *tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if m := t.db.prepared.Load(); m != nil {
+		if s, ok := (*m)[q]; ok {
+			return t.tx.StmtContext(ctx, s)
+		}
+	}
+	return nil
+}
+
+func (t *tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if s := t.stmt(ctx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
+}
+
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := t.stmt(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
 }
 
 var _ ledger.Tx = (*tx)(nil)

@@ -39,6 +39,12 @@ type dialect struct {
 	// lockMigrations serialises concurrent migrate runs ("" if the
 	// transaction itself already does).
 	lockMigrations string
+	// prepare says to prepare the fixed statements on the writer
+	// connection (SQLite; pgx caches prepared statements by itself).
+	prepare bool
+	// combineWrites says to send a loan update together with the audit row
+	// that follows it, in one statement (PostgreSQL: one round trip fewer).
+	combineWrites bool
 	// timeArg encodes a timestamp argument.
 	timeArg func(time.Time) any
 }
@@ -52,6 +58,7 @@ var sqliteDialect = &dialect{
 	prefixMatch:    "id GLOB ?",
 	prefixWildcard: "*",
 	migrationsDir:  "migrations/sqlite",
+	prepare:        true,
 	createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
@@ -70,6 +77,7 @@ var postgresDialect = &dialect{
 	prefixWildcard: "%",
 	txOptions:      &sql.TxOptions{Isolation: sql.LevelReadCommitted},
 	migrationsDir:  "migrations/postgres",
+	combineWrites:  true,
 	createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -81,6 +82,12 @@ func requirePostgres(t testing.TB) *sql.DB {
 // search path, dropped when the test ends, so that tests run in parallel.
 func openPostgres(t testing.TB) *store.DB {
 	t.Helper()
+	return openPostgresPool(t, 4)
+}
+
+// openPostgresPool is openPostgres with a pool of at most conns connections.
+func openPostgresPool(t testing.TB, conns int) *store.DB {
+	t.Helper()
 	admin := requirePostgres(t)
 	schema := fmt.Sprintf("aartha_test_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemaSeq.Add(1))
 	_, err := admin.Exec("CREATE SCHEMA " + schema)
@@ -89,23 +96,23 @@ func openPostgres(t testing.TB) *store.DB {
 		_, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 		require.NoError(t, err)
 	})
-	db, err := store.OpenPostgres(context.Background(), withSearchPath(t, postgresURL(), schema))
+	db, err := store.OpenPostgres(context.Background(), withSearchPath(t, postgresURL(), schema, conns))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, db.Close()) })
 	return db
 }
 
-func withSearchPath(t testing.TB, base, schema string) string {
+func withSearchPath(t testing.TB, base, schema string, conns int) string {
 	if strings.HasPrefix(base, "postgres://") || strings.HasPrefix(base, "postgresql://") {
 		u, err := url.Parse(base)
 		require.NoError(t, err)
 		q := u.Query()
 		q.Set("search_path", schema)
-		q.Set("pool_max_conns", "4")
+		q.Set("pool_max_conns", strconv.Itoa(conns))
 		u.RawQuery = q.Encode()
 		return u.String()
 	}
-	return base + " search_path=" + schema + " pool_max_conns=4"
+	return base + " search_path=" + schema + " pool_max_conns=" + strconv.Itoa(conns)
 }
 
 // clock is a test clock that moves one second on every reading.

@@ -89,7 +89,10 @@ func (t *tx) LoanForUpdate(ctx context.Context, id string) (*ledger.Loan, error)
 	if err := ledger.ValidateLoanID(id); err != nil {
 		return nil, err
 	}
-	return t.db.loan(ctx, t.tx.QueryRowContext(ctx, t.db.q.loanForUpdate, id), id)
+	if err := t.flush(ctx); err != nil {
+		return nil, err
+	}
+	return t.db.loan(ctx, t.queryRow(ctx, t.db.q.loanForUpdate, id), id)
 }
 
 func (db *DB) loan(_ context.Context, row *sql.Row, id string) (*ledger.Loan, error) {
@@ -106,8 +109,11 @@ func (db *DB) loan(_ context.Context, row *sql.Row, id string) (*ledger.Loan, er
 // CreateLoan inserts l. It returns ECONFLICT if a loan with its id exists
 // and EINVALID if l breaks a rule of the table (an invalid status, say).
 func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
 	d := t.db.d
-	_, err := t.tx.ExecContext(ctx, t.db.q.insertLoan,
+	_, err := t.exec(ctx, t.db.q.insertLoan,
 		l.ID, l.Borrower, l.Lender, l.BorrowerAddress, l.LenderAddress,
 		l.Principal, l.Currency, l.InterestRateBps, l.TermMonths, string(l.Status), l.Reason,
 		d.timeArg(l.CreatedAt), d.timeArg(l.UpdatedAt), d.nullTimeArg(l.ApprovedAt), d.nullTimeArg(l.ClosedAt),
@@ -129,9 +135,14 @@ func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
 
 // UpdateLoan writes every field of l except its id and creation time. It
 // returns ENOTFOUND if there is no loan with l's id.
+//
+// On PostgreSQL the update is held back and sent with the transaction's next
+// statement (in one statement with the audit row that normally follows it)
+// or before the commit, so a failure may be reported by that next call or
+// by InTx. The values are copied: changing l afterwards changes nothing.
 func (t *tx) UpdateLoan(ctx context.Context, l *ledger.Loan) error {
 	d := t.db.d
-	res, err := t.tx.ExecContext(ctx, t.db.q.updateLoan,
+	p := &pendingUpdate{id: l.ID, args: []any{
 		l.Borrower, l.Lender, l.BorrowerAddress, l.LenderAddress,
 		l.Principal, l.Currency, l.InterestRateBps, l.TermMonths, string(l.Status), l.Reason,
 		d.timeArg(l.UpdatedAt), d.nullTimeArg(l.ApprovedAt), d.nullTimeArg(l.ClosedAt),
@@ -139,19 +150,42 @@ func (t *tx) UpdateLoan(ctx context.Context, l *ledger.Loan) error {
 		bytesArg(l.Salt), bytesArg(l.RepaymentSalt),
 		string(l.BlockchainStatus), l.BlockchainTxHash, d.nullTimeArg(l.BlockchainStoredAt),
 		string(l.RepaymentBlockchainStatus), l.RepaymentBlockchainTxHash, d.nullTimeArg(l.RepaymentBlockchainStoredAt),
-		l.ID)
+		l.ID,
+	}}
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	if d.combineWrites {
+		t.pending = p
+		return nil
+	}
+	return t.update(ctx, p)
+}
+
+// flush sends a held-back update.
+func (t *tx) flush(ctx context.Context) error {
+	p := t.pending
+	if p == nil {
+		return nil
+	}
+	t.pending = nil
+	return t.update(ctx, p)
+}
+
+func (t *tx) update(ctx context.Context, p *pendingUpdate) error {
+	res, err := t.exec(ctx, t.db.q.updateLoan, p.args...)
 	if classify(err) == errCheck {
-		return ledger.Errorf(ledger.EINVALID, "loan %s breaks a rule of the loans table: %v", l.ID, err)
+		return ledger.Errorf(ledger.EINVALID, "loan %s breaks a rule of the loans table: %v", p.id, err)
 	}
 	if err != nil {
-		return t.db.wrap("update loan "+l.ID, err)
+		return t.db.wrap("update loan "+p.id, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return t.db.wrap("update loan "+l.ID, err)
+		return t.db.wrap("update loan "+p.id, err)
 	}
 	if n == 0 {
-		return ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", l.ID)
+		return ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", p.id)
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	neturl "net/url"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -39,7 +41,7 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		// pgx redacts the password in its parse errors; redact again in
 		// case a future version does not.
-		return nil, ledger.Errorf(ledger.EINVALID, "PostgreSQL URL is invalid: %s", redact(err.Error(), url))
+		return nil, ledger.Errorf(ledger.EINVALID, "PostgreSQL URL is invalid: %s", redact(err.Error(), urlPassword(url)))
 	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = defaultConnectTimeout
@@ -64,6 +66,11 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 
 	if err := sdb.PingContext(ctx); err != nil {
 		_ = sdb.Close()
+		// pgx's ConnectError repeats the user and database we already name.
+		var ce *pgconn.ConnectError
+		if errors.As(err, &ce) && ce.Unwrap() != nil {
+			err = ce.Unwrap()
+		}
 		msg := redact(err.Error(), password)
 		return nil, ledger.Errorf(ledger.EUNAVAILABLE, "cannot connect to PostgreSQL %s: %s", where, msg)
 	}
@@ -76,6 +83,21 @@ func redact(msg, secret string) string {
 		return msg
 	}
 	return strings.ReplaceAll(msg, secret, "xxxxx")
+}
+
+var keywordPassword = regexp.MustCompile(`password\s*=\s*'?([^'\s]+)`)
+
+// urlPassword finds the password in a URL or keyword/value connection string
+// that pgx could not parse, so that it can be kept out of error messages.
+func urlPassword(s string) string {
+	if u, err := neturl.Parse(s); err == nil && u.User != nil {
+		pw, _ := u.User.Password()
+		return pw
+	}
+	if m := keywordPassword.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 // isConnError reports whether err means the database cannot be reached, as

@@ -37,16 +37,23 @@ CREATE TABLE loans (
     repayment_blockchain_stored_at TEXT
 );
 
-CREATE INDEX loans_status_idx                         ON loans (status, seq);
-CREATE INDEX loans_blockchain_status_idx              ON loans (blockchain_status, seq);
-CREATE INDEX loans_blockchain_tx_hash_idx             ON loans (blockchain_tx_hash);
-CREATE INDEX loans_blockchain_stored_at_idx           ON loans (blockchain_stored_at);
-CREATE INDEX loans_repayment_blockchain_status_idx    ON loans (repayment_blockchain_status, seq);
-CREATE INDEX loans_repayment_blockchain_tx_hash_idx   ON loans (repayment_blockchain_tx_hash);
-CREATE INDEX loans_repayment_blockchain_stored_at_idx ON loans (repayment_blockchain_stored_at);
+CREATE INDEX loans_status_idx                      ON loans (status, seq);
+CREATE INDEX loans_blockchain_status_idx           ON loans (blockchain_status, seq);
+CREATE INDEX loans_repayment_blockchain_status_idx ON loans (repayment_blockchain_status, seq);
+-- The transaction hashes and times are indexed only where they are set, so
+-- that changing a loan that has none does not touch these indexes. A query
+-- by hash must say "blockchain_tx_hash <> ''" for the index to be used; a
+-- comparison on a time implies "IS NOT NULL" by itself.
+CREATE INDEX loans_blockchain_tx_hash_idx             ON loans (blockchain_tx_hash) WHERE blockchain_tx_hash <> '';
+CREATE INDEX loans_blockchain_stored_at_idx           ON loans (blockchain_stored_at) WHERE blockchain_stored_at IS NOT NULL;
+CREATE INDEX loans_repayment_blockchain_tx_hash_idx   ON loans (repayment_blockchain_tx_hash) WHERE repayment_blockchain_tx_hash <> '';
+CREATE INDEX loans_repayment_blockchain_stored_at_idx ON loans (repayment_blockchain_stored_at) WHERE repayment_blockchain_stored_at IS NOT NULL;
 
+-- The audit trail is append-only: rows are never deleted, so the plain
+-- rowid (the largest id plus one) only grows. AUTOINCREMENT would add a write
+-- to sqlite_sequence to every change.
 CREATE TABLE audit_log (
-    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         INTEGER PRIMARY KEY,
     at         TEXT NOT NULL,
     actor_id   TEXT NOT NULL CHECK (actor_id <> ''),
     actor_role TEXT NOT NULL,
