@@ -19,7 +19,7 @@ import (
 func BenchmarkApprove(b *testing.B) {
 	open := map[string]func(testing.TB) *store.DB{
 		"sqlite":   openSQLite,
-		"postgres": func(t testing.TB) *store.DB { return openPostgresPool(t, benchPGConns) },
+		"postgres": func(t testing.TB) *store.DB { return openPostgresPool(t, 0) }, // the default pool
 	}
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
@@ -33,8 +33,6 @@ func BenchmarkApprove(b *testing.B) {
 }
 
 var benchRound atomic.Int64
-
-var benchPGConns = 16
 
 func benchmarkApprove(b *testing.B, db *store.DB) {
 	ctx := b.Context()

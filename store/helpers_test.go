@@ -85,7 +85,8 @@ func openPostgres(t testing.TB) *store.DB {
 	return openPostgresPool(t, 4)
 }
 
-// openPostgresPool is openPostgres with a pool of at most conns connections.
+// openPostgresPool is openPostgres with a pool of at most conns connections
+// (0: the default).
 func openPostgresPool(t testing.TB, conns int) *store.DB {
 	t.Helper()
 	admin := requirePostgres(t)
@@ -108,11 +109,17 @@ func withSearchPath(t testing.TB, base, schema string, conns int) string {
 		require.NoError(t, err)
 		q := u.Query()
 		q.Set("search_path", schema)
-		q.Set("pool_max_conns", strconv.Itoa(conns))
+		if conns > 0 {
+			q.Set("pool_max_conns", strconv.Itoa(conns))
+		}
 		u.RawQuery = q.Encode()
 		return u.String()
 	}
-	return base + " search_path=" + schema + " pool_max_conns=" + strconv.Itoa(conns)
+	s := base + " search_path=" + schema
+	if conns > 0 {
+		s += " pool_max_conns=" + strconv.Itoa(conns)
+	}
+	return s
 }
 
 // clock is a test clock that moves one second on every reading.

@@ -29,7 +29,7 @@ const defaultConnectTimeout = 5 * time.Second
 // or a key=value string, as libpq takes) and checks that it answers.
 //
 // Besides the libpq parameters, the URL may set pool_max_conns (the most
-// connections this process opens; default 4 per CPU, at least 8). Other
+// connections this process opens; default 4 per CPU, at least 16). Other
 // unknown parameters, such as search_path, are sent to the server as run-time
 // settings.
 //
@@ -46,7 +46,9 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = defaultConnectTimeout
 	}
-	maxConns := max(8, 4*runtime.GOMAXPROCS(0))
+	// Commits wait for the WAL flush; more connections share each flush
+	// (group commit), so the pool is larger than the CPU count alone would say.
+	maxConns := max(16, 4*runtime.GOMAXPROCS(0))
 	if v, ok := cfg.RuntimeParams["pool_max_conns"]; ok {
 		delete(cfg.RuntimeParams, "pool_max_conns")
 		n, err := strconv.Atoi(v)

@@ -42,6 +42,7 @@ func runConformance(t *testing.T, open func(testing.TB) *store.DB) {
 		{"IllegalTransitionChangesNothing", testIllegalTransition},
 		{"AuditFailureRollsBack", testAuditFailureRollsBack},
 		{"TxErrorsRollBack", testTxErrorsRollBack},
+		{"UpdateCopiesValues", testUpdateCopiesValues},
 		{"ConcurrentApprovals", testConcurrentApprovals},
 		{"LoanPages", testLoanPages},
 		{"LoanFilterErrors", testLoanFilterErrors},
@@ -478,6 +479,35 @@ func testTxErrorsRollBack(t *testing.T, open func(testing.TB) *store.DB) {
 	// The store is still usable after all that.
 	_, err = f.svc.Approve(f.ctx, f.admin, "txe-1")
 	require.NoError(t, err)
+}
+
+func testUpdateCopiesValues(t *testing.T, open func(testing.TB) *store.DB) {
+	f := setup(t, open)
+	f.create(t, "cp-1", "cp-2")
+	require.NoError(t, f.db.InTx(f.ctx, func(tx ledger.Tx) error {
+		a, err := tx.LoanForUpdate(f.ctx, "cp-1")
+		require.NoError(t, err)
+		a.Reason = "first"
+		require.NoError(t, tx.UpdateLoan(f.ctx, a))
+		a.Reason = "changed after the update"
+		b, err := tx.LoanForUpdate(f.ctx, "cp-2")
+		require.NoError(t, err)
+		b.Reason = "second"
+		require.NoError(t, tx.UpdateLoan(f.ctx, b))
+		b.Reason = "second, changed again"
+		require.NoError(t, tx.UpdateLoan(f.ctx, b))
+		// The transaction sees its own writes.
+		again, err := tx.LoanForUpdate(f.ctx, "cp-2")
+		require.NoError(t, err)
+		require.Equal(t, "second, changed again", again.Reason)
+		return nil
+	}))
+	a, err := f.db.Loan(f.ctx, "cp-1")
+	require.NoError(t, err)
+	require.Equal(t, "first", a.Reason)
+	b, err := f.db.Loan(f.ctx, "cp-2")
+	require.NoError(t, err)
+	require.Equal(t, "second, changed again", b.Reason)
 }
 
 func testConcurrentApprovals(t *testing.T, open func(testing.TB) *store.DB) {
