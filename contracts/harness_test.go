@@ -3,9 +3,12 @@ package contracts_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"errors"
 	"math/big"
 	"testing"
+	"time"
 
+	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
@@ -61,9 +64,13 @@ func newHarness(t testing.TB, cfg *params.ChainConfig) *harness {
 	if cfg == nil {
 		cfg = evm.MainnetRules(simChainID)
 	}
+	// Bound every chain interaction, so that a transaction that never gets
+	// mined fails the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	t.Cleanup(cancel)
 	h := &harness{
 		t:        t,
-		ctx:      context.Background(),
+		ctx:      ctx,
 		admin:    deterministicAccount(t, "admin"),
 		anchorer: deterministicAccount(t, "anchorer"),
 		stranger: deterministicAccount(t, "stranger"),
@@ -81,7 +88,7 @@ func newHarness(t testing.TB, cfg *params.ChainConfig) *harness {
 
 	d, err := evm.SendDeploy(h.ctx, h.client, h.admin.key, h.admin.addr, h.anchorer.addr)
 	require.NoError(t, err)
-	h.sim.Commit()
+	h.mine(d.Tx.Hash())
 	require.NoError(t, evm.WaitDeployed(h.ctx, h.client, d))
 	h.deploy = d
 	h.addr = d.Address
@@ -101,11 +108,41 @@ func (h *harness) send(a account, data []byte) (*types.Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.sim.Commit()
-	receipt, err := bind.WaitMined(h.ctx, h.client, tx.Hash())
-	require.NoError(h.t, err)
+	receipt := h.mine(tx.Hash())[0]
 	require.Equal(h.t, types.ReceiptStatusSuccessful, receipt.Status, "transaction reverted on chain")
 	return receipt, nil
+}
+
+// mine seals blocks until every transaction has a receipt and returns the
+// receipts in order. One block is normally enough, but on a loaded machine
+// the simulated beacon may seal a block before the pool hands it the
+// transactions, so it tries a few more.
+func (h *harness) mine(hashes ...common.Hash) []*types.Receipt {
+	h.t.Helper()
+	receipts := make([]*types.Receipt, len(hashes))
+	for range 20 {
+		h.sim.Commit()
+		missing := 0
+		for i, hash := range hashes {
+			if receipts[i] != nil {
+				continue
+			}
+			r, err := h.client.TransactionReceipt(h.ctx, hash)
+			switch {
+			case err == nil:
+				receipts[i] = r
+			case errors.Is(err, ethereum.NotFound):
+				missing++
+			default:
+				require.NoError(h.t, err)
+			}
+		}
+		if missing == 0 {
+			return receipts
+		}
+	}
+	h.t.Fatalf("transactions not mined after 20 blocks: %v", hashes)
+	return nil
 }
 
 // mustSend is send for calls that must succeed.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/accounts/abi/bind/v2"
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/aartha/ledger/contracts"
@@ -138,11 +139,8 @@ func TestRebuildFromLogs(t *testing.T) {
 			nonces[w.from.addr] = tx.Nonce() + 1
 			hashes = append(hashes, tx.Hash())
 		}
-		h.sim.Commit()
-		for _, hash := range hashes {
-			r, err := bind.WaitMined(h.ctx, h.client, hash)
-			require.NoError(t, err)
-			require.Equal(t, uint64(1), r.Status)
+		for _, r := range h.mine(hashes...) {
+			require.Equal(t, types.ReceiptStatusSuccessful, r.Status)
 		}
 	}
 
