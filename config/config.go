@@ -11,6 +11,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -59,6 +60,10 @@ type Config struct {
 	MaxRetries      int
 	RetryDelay      time.Duration
 	Confirmations   uint64
+	AnchorMode      string        // "batch" or "direct"
+	BatchMax        int           // leaves per batch
+	BatchWindow     time.Duration // how long anchors collect before a batch goes
+	DevChainRPCAddr string        // loopback host:port of the embedded chain's JSON-RPC; empty is off
 	ExplorerURL     string
 	AlertEmail      string
 	WebhookURL      string // secret: webhook URLs often carry a token
@@ -198,6 +203,40 @@ func options() []option {
 			apply: func(c *Config, v string) (err error) { c.RetryDelay, err = parseDuration(v); return err }},
 		{name: "BLOCKCHAIN_CONFIRMATIONS", def: "2", help: "blocks deep before an anchor is final",
 			apply: func(c *Config, v string) (err error) { c.Confirmations, err = parseUint(v); return err }},
+		{name: "BLOCKCHAIN_ANCHOR_MODE", def: "batch", help: "batch (one Merkle root per many records) or direct (one transaction per record)",
+			apply: func(c *Config, v string) error {
+				if v != "batch" && v != "direct" {
+					return errors.New(`must be "batch" or "direct"`)
+				}
+				c.AnchorMode = v
+				return nil
+			}},
+		{name: "BLOCKCHAIN_BATCH_MAX", def: "1000", help: "most records under one batch root (1-65535)",
+			apply: func(c *Config, v string) error {
+				n, err := parseUint(v)
+				if err == nil && (n < 1 || n > 65535) {
+					err = errors.New("must be between 1 and 65535")
+				}
+				c.BatchMax = int(n)
+				return err
+			}},
+		{name: "BLOCKCHAIN_BATCH_WINDOW", def: "5s", help: "how long records collect before a batch is sent",
+			apply: func(c *Config, v string) (err error) { c.BatchWindow, err = parseDuration(v); return err }},
+		{name: "AARTHA_DEV_CHAIN_RPC", def: "127.0.0.1:8545", help: "loopback host:port where the embedded chain answers JSON-RPC; \"off\" disables it",
+			apply: func(c *Config, v string) error {
+				if v == "off" || v == "" {
+					return nil
+				}
+				host, _, err := net.SplitHostPort(v)
+				if err != nil {
+					return errors.New(`must be host:port on loopback, e.g. 127.0.0.1:8545, or "off"`)
+				}
+				if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+					return errors.New("must be a loopback address: the embedded chain is for development only")
+				}
+				c.DevChainRPCAddr = v
+				return nil
+			}},
 		{name: "BLOCKCHAIN_EXPLORER_URL", help: "block explorer base URL for transaction links",
 			apply: func(c *Config, v string) error {
 				c.ExplorerURL = strings.TrimSuffix(v, "/")
