@@ -1,16 +1,27 @@
-// Package evm talks to EVM chains through go-ethereum: it deploys the
-// LoanRegistry contract (see package contracts) and describes the chain
-// rules used by simulated chains.
+// Package evm talks to EVM chains through go-ethereum: a JSON-RPC Client
+// with failover from a primary to a backup endpoint, typed reads of a
+// deployed LoanRegistry (Registry) and calldata for its writes, revert
+// decoding, a raw-key transaction signer (KeySigner), deployment, and the
+// chain rules used by simulated chains (MainnetRules).
 //
-// Deploy works against any JSON-RPC node through ethclient.Client and against
-// go-ethereum's simulated backend. It signs with a raw private key handed in
-// by the caller; where that key comes from (environment, file, keystore) is
-// the caller's business, and nothing here logs or prints it.
+// Client sends every call to the primary; on a connection-level failure it
+// repeats the call on the backup and leaves the primary alone for a
+// cool-down. Node answers (reverts, "nonce too low", "not found") never fail
+// over. Error messages name endpoints by scheme and host only, because
+// provider URLs often carry API keys.
 //
-// Limits: Deploy sends one creation transaction with fees suggested by the
-// node and the gas limit estimated by it; it does not replace a transaction
-// that is stuck, which is the transaction manager's job for anchors and an
-// operator's for the one-off deployment. MainnetRules describes the forks
-// active on Ethereum mainnet when this go-ethereum version was current and
-// must be revisited when mainnet forks again.
+// Keys: Deploy and KeySigner hold a raw private key handed in by the
+// caller; where it comes from (environment, file, keystore) is the caller's
+// business, and nothing here logs or prints it — KeySigner prints as its
+// address under every fmt verb.
+//
+// Limits: Client polls (HTTP); log subscriptions go to the primary only.
+// Failover is per call, so a caller reading several values may get them from
+// different nodes at slightly different heights; callers that care compare
+// block numbers. Deploy sends one creation transaction with fees suggested
+// by the node and does not replace it if it gets stuck (the transaction
+// manager, package txmgr, does that for anchors). Registry reads the latest
+// block. MainnetRules describes the forks active on Ethereum mainnet when
+// this go-ethereum version was current and must be revisited when mainnet
+// forks again.
 package evm
