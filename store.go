@@ -18,6 +18,13 @@ type Store interface {
 	Loans(ctx context.Context, f LoanFilter) (LoanPage, error)
 	// AuditEntries returns audit rows matching the filter, newest first.
 	AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+	// Anchors returns anchors matching the filter, oldest first.
+	Anchors(ctx context.Context, f AnchorFilter) ([]*Anchor, error)
+	// Batch returns the batch with the given id, or ENOTFOUND.
+	Batch(ctx context.Context, id int64) (*Batch, error)
+	// Batches returns batches with the given status (all if empty), newest
+	// first, at most limit (0 means 100).
+	Batches(ctx context.Context, status BatchStatus, limit int) ([]*Batch, error)
 }
 
 // Tx is the part of the store usable inside a transaction.
@@ -31,6 +38,23 @@ type Tx interface {
 	UpdateLoan(ctx context.Context, l *Loan) error
 	// AppendAudit inserts an audit row and sets its ID.
 	AppendAudit(ctx context.Context, e *AuditEntry) error
+
+	// QueueAnchor inserts a queued anchor and sets its ID; it returns
+	// ECONFLICT if the loan already has an anchor of that kind. The store's
+	// job hook (if set) enqueues the anchoring job in the same transaction.
+	QueueAnchor(ctx context.Context, a *Anchor) error
+	// AnchorsForUpdate returns anchors matching the filter, oldest first,
+	// locked until the transaction ends.
+	AnchorsForUpdate(ctx context.Context, f AnchorFilter) ([]*Anchor, error)
+	// UpdateAnchor writes every mutable field of an existing anchor.
+	UpdateAnchor(ctx context.Context, a *Anchor) error
+	// CreateBatch inserts a batch and sets its ID; ECONFLICT if its root
+	// exists.
+	CreateBatch(ctx context.Context, b *Batch) error
+	// BatchForUpdate returns the batch, locked, or ENOTFOUND.
+	BatchForUpdate(ctx context.Context, id int64) (*Batch, error)
+	// UpdateBatch writes every mutable field of an existing batch.
+	UpdateBatch(ctx context.Context, b *Batch) error
 }
 
 // LoanFilter selects loans. Zero fields do not filter.

@@ -27,6 +27,9 @@ type DB struct {
 
 	q queries
 
+	// hook enqueues background work in QueueAnchor's transaction (nil: none).
+	hook JobHook
+
 	// prepared holds the fixed statements prepared on the SQLite writer
 	// connection, once the tables exist (nil until then, and on PostgreSQL,
 	// where pgx caches prepared statements by itself).
@@ -62,6 +65,33 @@ func newDB(d *dialect, w, r *sql.DB, where string) *DB {
 	}
 	return db
 }
+
+// JobHook enqueues background work inside the store's transaction, so that
+// the work is queued if and only if the change that asks for it commits.
+type JobHook interface {
+	// AnchorQueued is called by Tx.QueueAnchor after the anchor's row is
+	// inserted (a.ID is set), with the transaction's *sql.Tx. It must use
+	// only tx for the database: on SQLite the transaction holds the one
+	// writer connection, and anything that asks db.SQLDB() for another
+	// connection waits for it forever. An error fails QueueAnchor, and
+	// thus rolls back the whole transaction when the caller returns it.
+	AnchorQueued(ctx context.Context, tx *sql.Tx, a *ledger.Anchor) error
+}
+
+// SetJobHook sets the hook QueueAnchor calls (nil: none). Call it once,
+// before the store is used: it is not safe to call concurrently with InTx.
+func (db *DB) SetJobHook(h JobHook) { db.hook = h }
+
+// SQLDB returns the pool that transactions use, for a job queue (River)
+// that keeps its tables in the same database. On PostgreSQL it is the
+// connection pool. On SQLite it is the pool of the single writer
+// connection: River on SQLite must use this pool and no other connection to
+// the file, because a second writer would wait on (or fail with
+// SQLITE_BUSY behind) the write lock every store transaction holds; and it
+// must not be used from inside InTx except through the *sql.Tx a JobHook is
+// given, since the transaction holds the only connection. The store keeps
+// ownership: Close closes it.
+func (db *DB) SQLDB() *sql.DB { return db.w }
 
 // Driver returns "sqlite" or "postgres".
 func (db *DB) Driver() string { return db.d.name }

@@ -145,6 +145,7 @@ const (
 	errOther errKind = iota
 	errUnique
 	errCheck
+	errForeignKey
 	errNotADatabase
 	errCorrupt
 	errCantOpen
@@ -158,6 +159,8 @@ func classify(err error) errKind {
 			return errUnique
 		case code == sqlite3.SQLITE_CONSTRAINT_CHECK || code == sqlite3.SQLITE_CONSTRAINT_NOTNULL:
 			return errCheck
+		case code == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return errForeignKey
 		case code&0xff == sqlite3.SQLITE_NOTADB:
 			return errNotADatabase
 		case code&0xff == sqlite3.SQLITE_CORRUPT:
@@ -174,6 +177,8 @@ func classify(err error) errKind {
 			return errUnique
 		case "23514", "23502":
 			return errCheck
+		case "23503":
+			return errForeignKey
 		}
 	}
 	return errOther

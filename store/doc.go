@@ -1,5 +1,5 @@
-// Package store keeps the ledger's loans and audit trail in SQLite or
-// PostgreSQL behind one type, DB, which implements ledger.Store.
+// Package store keeps the ledger's loans, audit trail, anchors and batches
+// in SQLite or PostgreSQL behind one type, DB, which implements ledger.Store.
 //
 // OpenSQLite opens the embedded default, a file in the data folder, through
 // the pure-Go modernc.org/sqlite driver (no cgo). OpenPostgres opens a
@@ -53,5 +53,22 @@
 //     not the repayment's. IDPrefix is case-sensitive and accepts only the
 //     characters of loan ids.
 //   - The audit trail is append-only: the store has no way to delete rows.
+//   - Anchors: at most one per loan and kind (UNIQUE (loan_id, kind)), and
+//     only for an existing loan. Hashes are 32-byte BLOB/BYTEA; a zero hash
+//     (a transaction not sent, a block not seen) is stored as NULL, as are
+//     a block number, batch id, batch sequence number or gas used of 0 and
+//     an empty gas price. A log index is kept only together with a block
+//     hash, since 0 is a real index: UpdateAnchor and UpdateBatch refuse a
+//     non-zero log index without a block hash (EINVALID).
+//   - A Merkle proof is stored as its sibling hashes concatenated (32 bytes
+//     each, in order), NULL for a nil proof and an empty value for the empty
+//     proof of a batch of one; both read back as they were written.
+//   - A JobHook (SetJobHook) runs inside QueueAnchor's transaction with its
+//     *sql.Tx, so a job queue in the same database (River) enqueues the
+//     anchoring job atomically with the anchor. On SQLite, River must use
+//     SQLDB(), the one writer connection, and nothing else.
+//   - AnchorsForUpdate and BatchForUpdate lock rows with FOR UPDATE on
+//     PostgreSQL (no SKIP LOCKED: concurrent callers wait, then see the
+//     committed result); SQLite's write lock already serialises them.
 //   - Migrations only go forward; there are no down migrations.
 package store

@@ -53,7 +53,7 @@ func ExampleOpenSQLite() {
 	_, err = svc.Approve(ctx, ledger.CLIActor("ops"), "loan-1")
 	fmt.Println(ledger.ErrorCode(err))
 	// Output:
-	// applied [0001_init.sql]
+	// applied [0001_init.sql 0002_anchoring.sql]
 	// loan-1 approved
 	// conflict
 }

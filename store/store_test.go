@@ -48,6 +48,12 @@ func runConformance(t *testing.T, open func(testing.TB) *store.DB) {
 		{"LoanFilterErrors", testLoanFilterErrors},
 		{"ChainFields", testChainFields},
 		{"AuditFilters", testAuditFilters},
+		{"AnchorRoundTrip", testAnchorRoundTrip},
+		{"AnchorDuplicateAndMissing", testAnchorDuplicateAndMissing},
+		{"AnchorJobHook", testAnchorJobHook},
+		{"AnchorFilters", testAnchorFilters},
+		{"Batches", testBatches},
+		{"ConcurrentAnchorUpdates", testConcurrentAnchorUpdates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,11 +69,11 @@ func testMigrate(t *testing.T, open func(testing.TB) *store.DB) {
 
 	err := db.CheckSchema(ctx)
 	requireCode(t, ledger.EUNAVAILABLE, err)
-	require.Contains(t, ledger.ErrorMessage(err), "database schema is at version 0 but this binary needs 1: run `aartha migrate`")
+	require.Contains(t, ledger.ErrorMessage(err), "database schema is at version 0 but this binary needs 2: run `aartha migrate`")
 
 	applied, err := db.Migrate(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []string{"0001_init.sql"}, applied)
+	require.Equal(t, allMigrations, applied)
 	require.NoError(t, db.CheckSchema(ctx))
 
 	applied, err = db.Migrate(ctx)
@@ -75,8 +81,11 @@ func testMigrate(t *testing.T, open func(testing.TB) *store.DB) {
 	require.Empty(t, applied, "a second migrate has nothing to do")
 	have, want, err := db.SchemaVersion(ctx)
 	require.NoError(t, err)
-	require.Equal(t, [2]int{1, 1}, [2]int{have, want})
+	require.Equal(t, [2]int{2, 2}, [2]int{have, want})
 }
+
+// allMigrations are the embedded migrations, in order.
+var allMigrations = []string{"0001_init.sql", "0002_anchoring.sql"}
 
 func testConcurrentMigrate(t *testing.T, open func(testing.TB) *store.DB) {
 	ctx := t.Context()
@@ -93,7 +102,7 @@ func testConcurrentMigrate(t *testing.T, open func(testing.TB) *store.DB) {
 		require.NoError(t, errs[i])
 		total = append(total, results[i]...)
 	}
-	require.Equal(t, []string{"0001_init.sql"}, total, "each migration is applied exactly once")
+	require.Equal(t, allMigrations, total, "each migration is applied exactly once")
 	require.NoError(t, db.CheckSchema(ctx))
 }
 
@@ -119,27 +128,27 @@ func testFailingMigration(t *testing.T, open func(testing.TB) *store.DB) {
 	ctx := t.Context()
 	db := open(t)
 
-	// A second migration that creates a table, writes a row, then fails.
+	// A later migration that creates a table, writes a row, then fails.
 	db.SetMigrations(migrationSet(t, db, map[string]string{
-		"0002_broken.sql": "CREATE TABLE half_done (x INTEGER);\nINSERT INTO half_done (x) VALUES (1);\nTHIS IS NOT SQL;",
+		"0003_broken.sql": "CREATE TABLE half_done (x INTEGER);\nINSERT INTO half_done (x) VALUES (1);\nTHIS IS NOT SQL;",
 	}))
 	applied, err := db.Migrate(ctx)
 	require.Error(t, err)
-	require.Contains(t, err.Error(), "migration 0002_broken.sql failed, nothing of it was kept")
-	require.Equal(t, []string{"0001_init.sql"}, applied)
+	require.Contains(t, err.Error(), "migration 0003_broken.sql failed, nothing of it was kept")
+	require.Equal(t, allMigrations, applied)
 
 	err = db.CheckSchema(ctx)
 	requireCode(t, ledger.EUNAVAILABLE, err)
-	require.Contains(t, ledger.ErrorMessage(err), "at version 1 but this binary needs 2")
+	require.Contains(t, ledger.ErrorMessage(err), "at version 2 but this binary needs 3")
 
 	// The fixed migration creates the same table: it succeeds only if the
 	// failed one left nothing behind.
 	db.SetMigrations(migrationSet(t, db, map[string]string{
-		"0002_broken.sql": "CREATE TABLE half_done (x INTEGER);",
+		"0003_broken.sql": "CREATE TABLE half_done (x INTEGER);",
 	}))
 	applied, err = db.Migrate(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []string{"0002_broken.sql"}, applied)
+	require.Equal(t, []string{"0003_broken.sql"}, applied)
 	require.NoError(t, db.CheckSchema(ctx))
 
 	// A first migration that fails half-way leaves an empty database.
@@ -152,21 +161,21 @@ func testFailingMigration(t *testing.T, open func(testing.TB) *store.DB) {
 	db2.SetMigrations(store.MigrationsFS)
 	applied, err = db2.Migrate(ctx)
 	require.NoError(t, err, "the real loans table can be created: the broken one was rolled back")
-	require.Equal(t, []string{"0001_init.sql"}, applied)
+	require.Equal(t, allMigrations, applied)
 }
 
 func testNewerOrChangedSchema(t *testing.T, open func(testing.TB) *store.DB) {
 	ctx := t.Context()
 	db := open(t)
-	db.SetMigrations(migrationSet(t, db, map[string]string{"0002_later.sql": "CREATE TABLE later (x INTEGER);"}))
+	db.SetMigrations(migrationSet(t, db, map[string]string{"0003_later.sql": "CREATE TABLE later (x INTEGER);"}))
 	_, err := db.Migrate(ctx)
 	require.NoError(t, err)
 
-	// This binary only knows migration 1.
+	// This binary only knows migrations 1 and 2.
 	db.SetMigrations(store.MigrationsFS)
 	err = db.CheckSchema(ctx)
 	requireCode(t, ledger.EUNAVAILABLE, err)
-	require.Contains(t, ledger.ErrorMessage(err), "at version 2, newer than this binary")
+	require.Contains(t, ledger.ErrorMessage(err), "at version 3, newer than this binary")
 	_, err = db.Migrate(ctx)
 	requireCode(t, ledger.EUNAVAILABLE, err)
 
