@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -112,4 +113,59 @@ func ParseReceipt(data []byte) (*Receipt, error) {
 		return nil, Errorf(EINVALID, "receipt has data after its JSON object")
 	}
 	return &r, nil
+}
+
+// NewReceipt assembles the proof receipt of an anchored record from what the
+// database holds: the loan (for the record and its salt), its anchor and, in
+// batch mode, the anchor's batch. chain is the CAIP-2 id of the chain and
+// contract the registry's address. It is an ECONFLICT error to ask before
+// the anchor's transaction has been mined, or after the salt was erased.
+func NewReceipt(loan *Loan, a *Anchor, b *Batch, chain string, contract common.Address) (*Receipt, error) {
+	if a.Status != AnchorIncluded && a.Status != AnchorFinal {
+		return nil, Errorf(ECONFLICT, "the %s record of loan %s is not on chain yet: its anchor is %s", a.Kind, loan.ID, a.Status)
+	}
+	var (
+		record Record
+		salt   []byte
+		err    error
+	)
+	switch a.Kind {
+	case KindApproved:
+		record, err = loan.ApprovalRecord()
+		salt = loan.Salt
+	case KindRepaid:
+		record, err = loan.RepaymentRecord()
+		salt = loan.RepaymentSalt
+	default:
+		err = Errorf(EINTERNAL, "anchor %d has unknown kind %d", a.ID, a.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(salt) != SaltSize {
+		return nil, Errorf(ECONFLICT, "the %s record of loan %s has no salt (erased?): no receipt can prove it", a.Kind, loan.ID)
+	}
+	raw, err := json.Marshal(record)
+	if err != nil {
+		return nil, fmt.Errorf("encode record: %w", err)
+	}
+	r := &Receipt{
+		Schema: SchemaReceipt, Chain: chain, Contract: contract, Mode: a.Mode, Kind: a.Kind, LoanID: loan.ID,
+		Record: raw, Salt: salt, Commitment: a.Commitment, LoanKey: a.LoanKey,
+		TxHash: a.TxHash, BlockNumber: a.BlockNumber, BlockHash: a.BlockHash, LogIndex: a.LogIndex,
+	}
+	if a.Mode == ModeBatch {
+		if b == nil || b.ID != a.BatchID {
+			return nil, Errorf(EINTERNAL, "batch %d of loan %s's anchor is missing", a.BatchID, loan.ID)
+		}
+		leaf, root, seq := a.Leaf, b.Root, b.Seq
+		r.Leaf, r.Root, r.BatchSeq, r.Proof = &leaf, &root, &seq, a.Proof
+		if r.Proof == nil {
+			r.Proof = []common.Hash{} // a one-leaf batch has an empty proof
+		}
+	}
+	if _, err := r.CheckOffline(); err != nil {
+		return nil, fmt.Errorf("receipt of loan %s does not check out against its own record: %w", loan.ID, err)
+	}
+	return r, nil
 }

@@ -14,6 +14,10 @@ type LoanService struct {
 	Store Store
 	Now   func() time.Time
 	Rand  io.Reader // source of record salts: crypto/rand.Reader in production
+	// AnchorMode is ModeDirect or ModeBatch: approving or repaying a loan
+	// then queues the record's anchor in the same transaction. Empty means
+	// anchoring is off (ENABLE_BLOCKCHAIN=false).
+	AnchorMode string
 }
 
 // Create validates and stores a new submitted loan.
@@ -45,6 +49,9 @@ func (s *LoanService) Approve(ctx context.Context, actor Actor, id string) (*Loa
 	}
 	return s.transition(ctx, actor, id, ActionLoanApprove, func(l *Loan, now time.Time) error {
 		return l.Approve(now, salt)
+	}, func(l *Loan) (Record, []byte, *ChainStatus, error) {
+		rec, err := l.ApprovalRecord()
+		return rec, l.Salt, &l.BlockchainStatus, err
 	})
 }
 
@@ -52,7 +59,7 @@ func (s *LoanService) Approve(ctx context.Context, actor Actor, id string) (*Loa
 func (s *LoanService) Reject(ctx context.Context, actor Actor, id, reason string) (*Loan, error) {
 	return s.transition(ctx, actor, id, ActionLoanReject, func(l *Loan, now time.Time) error {
 		return l.Reject(now, reason)
-	})
+	}, nil)
 }
 
 // MarkRepaid records the repayment of an approved loan; amount is a decimal
@@ -64,6 +71,9 @@ func (s *LoanService) MarkRepaid(ctx context.Context, actor Actor, id, amount st
 	}
 	return s.transition(ctx, actor, id, ActionLoanRepaid, func(l *Loan, now time.Time) error {
 		return l.MarkRepaid(now, amount, salt)
+	}, func(l *Loan) (Record, []byte, *ChainStatus, error) {
+		rec, err := l.RepaymentRecord()
+		return rec, l.RepaymentSalt, &l.RepaymentBlockchainStatus, err
 	})
 }
 
@@ -71,12 +81,18 @@ func (s *LoanService) MarkRepaid(ctx context.Context, actor Actor, id, amount st
 func (s *LoanService) MarkDefaulted(ctx context.Context, actor Actor, id, reason string) (*Loan, error) {
 	return s.transition(ctx, actor, id, ActionLoanDefaulted, func(l *Loan, now time.Time) error {
 		return l.MarkDefaulted(now, reason)
-	})
+	}, nil)
 }
 
-// transition locks the loan, applies step and writes the loan and its audit
-// row (with the state before and after) in one transaction.
-func (s *LoanService) transition(ctx context.Context, actor Actor, id, action string, step func(*Loan, time.Time) error) (*Loan, error) {
+// anchorable picks the record a transition fixes, its salt and the loan
+// field that mirrors its chain status.
+type anchorable func(*Loan) (Record, []byte, *ChainStatus, error)
+
+// transition locks the loan, applies step and writes the loan, the queued
+// anchor of the record the step fixed (when anchoring is on and anchor is
+// not nil) and the audit row (with the state before and after) in one
+// transaction: all of them or none.
+func (s *LoanService) transition(ctx context.Context, actor Actor, id, action string, step func(*Loan, time.Time) error, anchor anchorable) (*Loan, error) {
 	if err := ValidateLoanID(id); err != nil {
 		return nil, err
 	}
@@ -91,8 +107,22 @@ func (s *LoanService) transition(ctx context.Context, actor Actor, id, action st
 		if err := step(loan, now); err != nil {
 			return err
 		}
+		var queued *Anchor
+		if anchor != nil && s.AnchorMode != "" {
+			rec, salt, chainStatus, err := anchor(loan)
+			if err != nil {
+				return err
+			}
+			queued = NewAnchor(rec, salt, s.AnchorMode, now)
+			*chainStatus = ChainQueued
+		}
 		if err := tx.UpdateLoan(ctx, loan); err != nil {
 			return err
+		}
+		if queued != nil {
+			if err := tx.QueueAnchor(ctx, queued); err != nil {
+				return err
+			}
 		}
 		after = loan
 		return tx.AppendAudit(ctx, &AuditEntry{
