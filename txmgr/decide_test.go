@@ -119,4 +119,3 @@ func TestDecide(t *testing.T) {
 		})
 	}
 }
-
