@@ -28,7 +28,10 @@ type DeployBackend interface {
 	ChainID(ctx context.Context) (*big.Int, error)
 }
 
-var _ DeployBackend = (*ethclient.Client)(nil)
+var (
+	_ DeployBackend = (*ethclient.Client)(nil)
+	_ DeployBackend = (*Client)(nil)
+)
 
 // Deployment is a LoanRegistry creation transaction and, once mined, its
 // receipt.
