@@ -138,6 +138,11 @@ func (db *DB) Close() error {
 // LoanForUpdate locks the row it reads. The Tx must not be used after fn
 // returns, nor from more than one goroutine at a time.
 func (db *DB) InTx(ctx context.Context, fn func(ledger.Tx) error) error {
+	return db.inTx(ctx, func(t *tx) error { return fn(t) })
+}
+
+// inTx is InTx for the store's own methods, which need the *tx itself.
+func (db *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	db.prepare(ctx)
 	stx, err := db.w.BeginTx(ctx, db.d.txOptions)
 	if err != nil {

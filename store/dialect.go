@@ -47,6 +47,8 @@ type dialect struct {
 	combineWrites bool
 	// timeArg encodes a timestamp argument.
 	timeArg func(time.Time) any
+	// greatest is the function returning the largest of its arguments.
+	greatest string
 }
 
 // sqliteTimeLayout is how SQLite columns hold timestamps: fixed width, so that
@@ -67,6 +69,7 @@ var sqliteDialect = &dialect{
 	)`,
 	migrationsTableExists: `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,
 	timeArg:               func(t time.Time) any { return t.UTC().Format(sqliteTimeLayout) },
+	greatest:              "max",
 }
 
 var postgresDialect = &dialect{
@@ -89,6 +92,7 @@ var postgresDialect = &dialect{
 	// deployments sharing a server) do not wait for each other.
 	lockMigrations: `SELECT pg_advisory_xact_lock(hashtext('aartha.migrate:' || coalesce(current_schema(), '')))`,
 	timeArg:        func(t time.Time) any { return t.UTC() },
+	greatest:       "GREATEST",
 }
 
 // rebind rewrites the ? placeholders of q for the dialect. Queries never

@@ -1,5 +1,6 @@
 // Package store keeps the ledger's loans, audit trail, anchors and batches
-// in SQLite or PostgreSQL behind one type, DB, which implements ledger.Store.
+// in SQLite or PostgreSQL behind one type, DB, which implements ledger.Store,
+// and the transaction manager's journal (DB.TxJournal, a txmgr.Journal).
 //
 // OpenSQLite opens the embedded default, a file in the data folder, through
 // the pure-Go modernc.org/sqlite driver (no cgo). OpenPostgres opens a
@@ -70,5 +71,16 @@
 //   - AnchorsForUpdate and BatchForUpdate lock rows with FOR UPDATE on
 //     PostgreSQL (no SKIP LOCKED: concurrent callers wait, then see the
 //     committed result); SQLite's write lock already serialises them.
+//   - The transaction journal (TxJournal) keeps sends in tx_sends, their
+//     signed transactions in tx_attempts and each signer's next nonce in
+//     tx_nonces; each method is one committed transaction. AssignNonce
+//     locks the send's row (FOR UPDATE on PostgreSQL) and advances the
+//     signer's counter with one upsert, which locks the counter row until
+//     the commit; UNIQUE (from_addr, nonce) guards against two sends
+//     sharing a nonce even if the counter were edited by hand. Amounts in
+//     wei are decimal text; nonces, gas and block numbers above 2^63-1 are
+//     refused (EINVALID). A transaction hash belongs to one send: recording
+//     it for another is ECONFLICT. Nothing is ever deleted from the
+//     journal: final and failed sends stay, as the record of what was sent.
 //   - Migrations only go forward; there are no down migrations.
 package store

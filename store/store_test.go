@@ -54,6 +54,8 @@ func runConformance(t *testing.T, open func(testing.TB) *store.DB) {
 		{"AnchorFilters", testAnchorFilters},
 		{"Batches", testBatches},
 		{"ConcurrentAnchorUpdates", testConcurrentAnchorUpdates},
+		{"TxJournal", testTxJournal},
+		{"TxJournalErrors", testTxJournalErrors},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +71,7 @@ func testMigrate(t *testing.T, open func(testing.TB) *store.DB) {
 
 	err := db.CheckSchema(ctx)
 	requireCode(t, ledger.EUNAVAILABLE, err)
-	require.Contains(t, ledger.ErrorMessage(err), "database schema is at version 0 but this binary needs 2: run `aartha migrate`")
+	require.Contains(t, ledger.ErrorMessage(err), fmt.Sprintf("database schema is at version 0 but this binary needs %d: run `aartha migrate`", len(allMigrations)))
 
 	applied, err := db.Migrate(ctx)
 	require.NoError(t, err)
@@ -81,11 +83,14 @@ func testMigrate(t *testing.T, open func(testing.TB) *store.DB) {
 	require.Empty(t, applied, "a second migrate has nothing to do")
 	have, want, err := db.SchemaVersion(ctx)
 	require.NoError(t, err)
-	require.Equal(t, [2]int{2, 2}, [2]int{have, want})
+	require.Equal(t, [2]int{len(allMigrations), len(allMigrations)}, [2]int{have, want})
 }
 
 // allMigrations are the embedded migrations, in order.
-var allMigrations = []string{"0001_init.sql", "0002_anchoring.sql"}
+var allMigrations = []string{"0001_init.sql", "0002_anchoring.sql", "0003_tx_journal.sql"}
+
+// nextMigration names a migration after the embedded ones (tests add it).
+func nextMigration(name string) string { return fmt.Sprintf("%04d_%s.sql", len(allMigrations)+1, name) }
 
 func testConcurrentMigrate(t *testing.T, open func(testing.TB) *store.DB) {
 	ctx := t.Context()
@@ -102,7 +107,9 @@ func testConcurrentMigrate(t *testing.T, open func(testing.TB) *store.DB) {
 		require.NoError(t, errs[i])
 		total = append(total, results[i]...)
 	}
-	require.Equal(t, allMigrations, total, "each migration is applied exactly once")
+	// Runs interleave (one may apply 0001 and 0002, another 0003), so only
+	// the set is fixed.
+	require.ElementsMatch(t, allMigrations, total, "each migration is applied exactly once")
 	require.NoError(t, db.CheckSchema(ctx))
 }
 
@@ -129,26 +136,27 @@ func testFailingMigration(t *testing.T, open func(testing.TB) *store.DB) {
 	db := open(t)
 
 	// A later migration that creates a table, writes a row, then fails.
+	broken := nextMigration("broken")
 	db.SetMigrations(migrationSet(t, db, map[string]string{
-		"0003_broken.sql": "CREATE TABLE half_done (x INTEGER);\nINSERT INTO half_done (x) VALUES (1);\nTHIS IS NOT SQL;",
+		broken: "CREATE TABLE half_done (x INTEGER);\nINSERT INTO half_done (x) VALUES (1);\nTHIS IS NOT SQL;",
 	}))
 	applied, err := db.Migrate(ctx)
 	require.Error(t, err)
-	require.Contains(t, err.Error(), "migration 0003_broken.sql failed, nothing of it was kept")
+	require.Contains(t, err.Error(), "migration "+broken+" failed, nothing of it was kept")
 	require.Equal(t, allMigrations, applied)
 
 	err = db.CheckSchema(ctx)
 	requireCode(t, ledger.EUNAVAILABLE, err)
-	require.Contains(t, ledger.ErrorMessage(err), "at version 2 but this binary needs 3")
+	require.Contains(t, ledger.ErrorMessage(err), fmt.Sprintf("at version %d but this binary needs %d", len(allMigrations), len(allMigrations)+1))
 
 	// The fixed migration creates the same table: it succeeds only if the
 	// failed one left nothing behind.
 	db.SetMigrations(migrationSet(t, db, map[string]string{
-		"0003_broken.sql": "CREATE TABLE half_done (x INTEGER);",
+		broken: "CREATE TABLE half_done (x INTEGER);",
 	}))
 	applied, err = db.Migrate(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []string{"0003_broken.sql"}, applied)
+	require.Equal(t, []string{broken}, applied)
 	require.NoError(t, db.CheckSchema(ctx))
 
 	// A first migration that fails half-way leaves an empty database.
@@ -167,15 +175,15 @@ func testFailingMigration(t *testing.T, open func(testing.TB) *store.DB) {
 func testNewerOrChangedSchema(t *testing.T, open func(testing.TB) *store.DB) {
 	ctx := t.Context()
 	db := open(t)
-	db.SetMigrations(migrationSet(t, db, map[string]string{"0003_later.sql": "CREATE TABLE later (x INTEGER);"}))
+	db.SetMigrations(migrationSet(t, db, map[string]string{nextMigration("later"): "CREATE TABLE later (x INTEGER);"}))
 	_, err := db.Migrate(ctx)
 	require.NoError(t, err)
 
-	// This binary only knows migrations 1 and 2.
+	// This binary only knows the embedded migrations.
 	db.SetMigrations(store.MigrationsFS)
 	err = db.CheckSchema(ctx)
 	requireCode(t, ledger.EUNAVAILABLE, err)
-	require.Contains(t, ledger.ErrorMessage(err), "at version 3, newer than this binary")
+	require.Contains(t, ledger.ErrorMessage(err), fmt.Sprintf("at version %d, newer than this binary", len(allMigrations)+1))
 	_, err = db.Migrate(ctx)
 	requireCode(t, ledger.EUNAVAILABLE, err)
 
