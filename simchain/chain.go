@@ -51,6 +51,10 @@ type Options struct {
 	// Commit (and the other test hooks). The default mines a block as soon
 	// as a transaction arrives.
 	Manual bool
+	// BlockPeriod, if positive, also seals a block (empty if need be) every
+	// BlockPeriod while automatic mining is on, so that transactions gain
+	// confirmations without further traffic. 0 seals only on arrival.
+	BlockPeriod time.Duration
 }
 
 // Chain is a running embedded chain. Its exported methods are safe for
@@ -68,6 +72,8 @@ type Chain struct {
 	fresh    bool
 
 	mine     sync.Mutex // serialises block production
+	tipMu    sync.Mutex
+	minerTip *big.Int // the miner's minimum tip, as last set
 	auto     atomic.Bool
 	stop     chan struct{}
 	done     chan struct{}
@@ -118,7 +124,8 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start simulated chain: %w", err)
 	}
-	c := &Chain{opts: opts, stack: stack, key: key, stop: make(chan struct{}), done: make(chan struct{})}
+	c := &Chain{opts: opts, stack: stack, key: key, stop: make(chan struct{}), done: make(chan struct{}),
+		minerTip: new(big.Int).Set(ethConf.Miner.GasPrice)}
 	fail := func(err error) (*Chain, error) {
 		_ = stack.Close()
 		return nil, fmt.Errorf("start simulated chain: %w", err)
@@ -225,13 +232,19 @@ func (c *Chain) findOrDeployRegistry(ctx context.Context) error {
 	return nil
 }
 
-// loop mines a block whenever transactions arrive, while automatic mining
-// is on.
+// loop mines a block whenever transactions arrive (and every BlockPeriod),
+// while automatic mining is on.
 func (c *Chain) loop() {
 	defer close(c.done)
 	txs := make(chan core.NewTxsEvent, 16)
 	sub := c.backend.TxPool().SubscribeTransactions(txs, true)
 	defer sub.Unsubscribe()
+	var tick <-chan time.Time
+	if c.opts.BlockPeriod > 0 {
+		ticker := time.NewTicker(c.opts.BlockPeriod)
+		defer ticker.Stop()
+		tick = ticker.C
+	}
 	for {
 		select {
 		case <-c.stop:
@@ -241,6 +254,10 @@ func (c *Chain) loop() {
 		case <-txs:
 			if c.auto.Load() {
 				c.mineExecutable()
+			}
+		case <-tick:
+			if c.auto.Load() {
+				c.Commit()
 			}
 		}
 	}
@@ -321,7 +338,13 @@ func (c *Chain) SetAutoMine(on bool) {
 // SetMinerTip sets the smallest priority fee the miner includes; cheaper
 // transactions stay in the pool. Test hook for stuck transactions.
 func (c *Chain) SetMinerTip(tip *big.Int) error {
-	return c.backend.Miner().SetGasTip(tip)
+	c.tipMu.Lock()
+	defer c.tipMu.Unlock()
+	if err := c.backend.Miner().SetGasTip(tip); err != nil {
+		return err
+	}
+	c.minerTip = new(big.Int).Set(tip)
+	return nil
 }
 
 // AdjustTime seals an empty block whose timestamp is d after the head's.
@@ -332,12 +355,14 @@ func (c *Chain) AdjustTime(d time.Duration) error {
 	return c.beacon.AdjustTime(d)
 }
 
-// Reorg replaces the last depth blocks with depth+1 empty blocks, so every
-// transaction in them leaves the chain. With dropTxs the removed
-// transactions are also dropped from the pool (as if the network forgot
-// them), so they come back only if someone sends them again; otherwise the
-// pool keeps them and the next block may include them again. It returns the
-// new head's hash. Test hook.
+// Reorg replaces the last depth blocks with depth+1 new blocks, so every
+// transaction in them leaves the canonical chain, and returns the new
+// head's hash. With dropTxs the new blocks are empty and the removed
+// transactions are cleared from the pool, as if the network forgot them;
+// the pool may still re-add them a moment later (it re-injects reorged
+// transactions asynchronously), and anyone may send them again, so they
+// come back in the next block mined after Reorg returns. Without dropTxs
+// the new blocks may include them again at once. Test hook.
 func (c *Chain) Reorg(depth uint64, dropTxs bool) (common.Hash, error) {
 	c.mine.Lock()
 	defer c.mine.Unlock()
@@ -354,17 +379,21 @@ func (c *Chain) Reorg(depth uint64, dropTxs bool) (common.Hash, error) {
 	_ = pool.Sync()
 	if dropTxs {
 		c.beacon.Rollback()
+		// Seal empty blocks: no transaction can pay a tip this high.
+		c.tipMu.Lock()
+		defer c.tipMu.Unlock()
+		never := new(big.Int).Lsh(big.NewInt(1), 200)
+		if err := c.backend.Miner().SetGasTip(never); err != nil {
+			return common.Hash{}, fmt.Errorf("reorg: %w", err)
+		}
+		defer func() { _ = c.backend.Miner().SetGasTip(c.minerTip) }()
 	}
 	var hash common.Hash
 	for range depth + 1 {
-		if dropTxs {
-			if err := c.beacon.AdjustTime(time.Second); err != nil {
-				return common.Hash{}, fmt.Errorf("reorg: seal empty block: %w", err)
-			}
-			hash = bc.CurrentBlock().Hash()
-		} else {
-			hash = c.beacon.Commit()
-		}
+		hash = c.beacon.Commit()
+	}
+	if bc.CurrentBlock().Number.Uint64() != head+1 {
+		return common.Hash{}, fmt.Errorf("reorg: head is block %d, expected %d", bc.CurrentBlock().Number.Uint64(), head+1)
 	}
 	return hash, nil
 }

@@ -10,8 +10,10 @@
 //     the public DevSeed: keccak256(DevSeed). It is the registry's admin and
 //     anchorer. It is public knowledge by design: never use it, or the
 //     chain, for anything but development;
-//   - a block is sealed as soon as a transaction arrives (Options.Manual
-//     turns that off for tests, which then call Commit);
+//   - a block is sealed as soon as a transaction arrives, and with
+//     Options.BlockPeriod also every period, so that anchors gain
+//     confirmations without other traffic (Options.Manual turns mining off
+//     for tests, which then call Commit);
 //   - with Options.DataDir set, the chain lives in that folder like
 //     `geth --dev --datadir` and survives restarts: the registry is found
 //     again at RegistryAddress (the dev account's first deployment). With no

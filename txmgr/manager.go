@@ -231,7 +231,7 @@ func (m *Manager) Send(ctx context.Context, req Request, progress func(Progress)
 	}
 	if created {
 		m.cfg.Metrics.Phase(PhaseQueued)
-		m.cfg.Log.Info("send queued", "key", req.Key, "to", req.To.Hex())
+		m.cfg.Log.Info("send queued", "send", req.Key, "to", req.To.Hex())
 	}
 	return m.run(ctx, rec, progress)
 }
@@ -280,7 +280,7 @@ func (m *Manager) setStatus(ctx context.Context, s *sendState, st Status) error 
 	s.rec.Phase, s.rec.Inclusion, s.rec.Reason, s.rec.Tries = st.Phase, st.Inclusion, st.Reason, st.Tries
 	if changed {
 		m.cfg.Metrics.Phase(st.Phase)
-		attrs := []any{"key", s.rec.Key, "phase", st.Phase, "nonce", s.rec.Nonce}
+		attrs := []any{"send", s.rec.Key, "phase", st.Phase, "nonce", s.rec.Nonce}
 		if st.Inclusion != nil {
 			attrs = append(attrs, "tx", st.Inclusion.TxHash.Hex(), "block", st.Inclusion.BlockNumber)
 		}
@@ -408,7 +408,7 @@ func (m *Manager) transient(ctx context.Context, s *sendState, err error) error 
 		s.note = "retrying: " + reason
 		s.report(m.progressOf(s))
 	}
-	m.cfg.Log.Warn("send retrying", "key", s.rec.Key, "err", reason)
+	m.cfg.Log.Warn("send retrying", "send", s.rec.Key, "err", reason)
 	if err := sleep(ctx, Backoff(m.policy, s.retries)); err != nil {
 		return fmt.Errorf("send %s: %w", s.rec.Key, err)
 	}
@@ -502,7 +502,7 @@ func (m *Manager) revertBeforeSend(ctx context.Context, s *sendState, reason str
 func (m *Manager) feeWait(ctx context.Context, s *sendState, reason string) error {
 	if s.note != reason {
 		s.note = reason
-		m.cfg.Log.Warn("send waiting: fees above cap", "key", s.rec.Key, "reason", reason)
+		m.cfg.Log.Warn("send waiting: fees above cap", "send", s.rec.Key, "reason", reason)
 		if err := m.setStatus(ctx, s, Status{Phase: s.rec.Phase, Inclusion: s.rec.Inclusion, Reason: reason, Tries: s.rec.Tries}); err != nil {
 			return err
 		}
@@ -541,7 +541,7 @@ func (m *Manager) signAndBroadcast(ctx context.Context, s *sendState, fees Fees,
 	s.rec.Attempts = append(s.rec.Attempts, a)
 	if replacement {
 		m.cfg.Metrics.Replaced()
-		m.cfg.Log.Info("send replacing stuck transaction", "key", s.rec.Key, "nonce", s.rec.Nonce, "tx", a.Hash.Hex(), "fee_cap", gwei(fees.FeeCap), "tip", gwei(fees.TipCap))
+		m.cfg.Log.Info("send replacing stuck transaction", "send", s.rec.Key, "nonce", s.rec.Nonce, "tx", a.Hash.Hex(), "fee_cap", gwei(fees.FeeCap), "tip", gwei(fees.TipCap))
 	}
 	return m.broadcast(ctx, s)
 }
@@ -573,7 +573,8 @@ func (m *Manager) broadcast(ctx context.Context, s *sendState) error {
 	}
 	if s.rec.Phase == PhaseQueued {
 		s.note = ""
-		return m.setStatus(ctx, s, Status{Phase: PhaseSubmitted, Tries: s.rec.Tries})
+		// For a cancel, the reason the send will fail is kept from now on.
+		return m.setStatus(ctx, s, Status{Phase: PhaseSubmitted, Reason: s.cancelReason, Tries: s.rec.Tries})
 	}
 	return nil
 }
@@ -675,23 +676,31 @@ func (m *Manager) track(ctx context.Context, s *sendState) error {
 }
 
 func (s *sendState) cancelReasonOr(def string) string {
-	if s.cancelReason != "" {
+	switch {
+	case s.cancelReason != "":
 		return s.cancelReason
+	case s.rec.Reason != "":
+		return s.rec.Reason
 	}
 	return def
 }
 
-// minedRevertReason replays a reverted transaction on the state before its
-// block to recover the revert reason.
+// minedRevertReason replays a reverted transaction as eth_call on the state
+// before its block, then after it, to recover the revert reason. It is a
+// best effort: the replay may not see exactly what the transaction saw.
 func (m *Manager) minedRevertReason(ctx context.Context, s *sendState, inc *Inclusion) string {
 	prefix := fmt.Sprintf("reverted on chain in block %d", inc.BlockNumber)
 	if inc.BlockNumber == 0 {
 		return prefix
 	}
-	_, err := m.cfg.Chain.CallContract(ctx, ethereum.CallMsg{From: m.cfg.Signer.Address(), To: &s.rec.To, Data: s.rec.Data},
-		new(big.Int).SetUint64(inc.BlockNumber-1))
-	if reason := evm.RevertReason(err); reason != "" {
-		return prefix + ": " + reason
+	msg := ethereum.CallMsg{From: m.cfg.Signer.Address(), To: &s.rec.To, Data: s.rec.Data}
+	// The state before the block misses transactions earlier in the same
+	// block, so try the state after it too.
+	for _, n := range []uint64{inc.BlockNumber - 1, inc.BlockNumber} {
+		_, err := m.cfg.Chain.CallContract(ctx, msg, new(big.Int).SetUint64(n))
+		if reason := evm.RevertReason(err); reason != "" {
+			return prefix + ": " + reason
+		}
 	}
 	return prefix + " (reason unavailable)"
 }
