@@ -21,7 +21,7 @@ func newMigrateCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			applied, err := db.Migrate(cmd.Context())
+			applied, err := migrateAll(cmd.Context(), db)
 			for _, name := range applied {
 				fmt.Fprintln(cmd.OutOrStdout(), "applied", name)
 			}

@@ -33,6 +33,9 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newConfigCmd(a),
 		newMigrateCmd(a),
 		newServeCmd(a),
+		newDeployCmd(a),
+		newVerifyCmd(),
+		newDemoCmd(a),
 	)
 	return root
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aartha/ledger/config"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
+	"github.com/aartha/ledger/worker"
 )
 
 // shutdownGrace is how long in-flight requests get to finish on SIGTERM.
@@ -40,6 +41,14 @@ func newServeCmd(a *app) *cobra.Command {
 			defer db.Close()
 			if err := prepareSchema(ctx, db, cfg, log); err != nil {
 				return err
+			}
+
+			if cfg.EnableBlockchain {
+				anch, err := startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout())
+				if err != nil {
+					return err
+				}
+				defer anch.Stop(context.Background())
 			}
 
 			srv := aarthahttp.NewServer(cfg.ListenAddr, buildVersion(),
@@ -69,11 +78,27 @@ func prepareSchema(ctx context.Context, db *store.DB, cfg *config.Config, log *s
 		return err
 	}
 	if have == 0 && cfg.DatabaseURL == "" && cfg.Mode == config.Development {
-		applied, err := db.Migrate(ctx)
+		applied, err := migrateAll(ctx, db)
 		if err != nil {
 			return err
 		}
 		log.Info("created the embedded database", "path", cfg.SQLitePath(), "migrations", len(applied))
 	}
-	return db.CheckSchema(ctx)
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	return worker.CheckSchema(ctx, db)
+}
+
+// migrateAll applies the store's migrations, then the job queue's.
+func migrateAll(ctx context.Context, db *store.DB) ([]string, error) {
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return applied, err
+	}
+	n, err := worker.Migrate(ctx, db)
+	if n > 0 {
+		applied = append(applied, fmt.Sprintf("job queue (%d River migrations)", n))
+	}
+	return applied, err
 }

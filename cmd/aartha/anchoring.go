@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"path/filepath"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/crypto"
+
+	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/simchain"
+	"github.com/aartha/ledger/store"
+	"github.com/aartha/ledger/txmgr"
+	"github.com/aartha/ledger/worker"
+)
+
+// anchoring is the running chain side of the service: the chain client (and
+// the embedded chain, when no RPC URL is configured), the transaction
+// manager and the worker that drives queued anchors onto the chain.
+type anchoring struct {
+	client   *evm.Client
+	chainID  *big.Int
+	registry common.Address
+	embedded *simchain.Chain
+	worker   *worker.Worker
+	release  func()
+	log      *slog.Logger
+}
+
+// CAIP2 is the chain's CAIP-2 id, as receipts name it.
+func (a *anchoring) CAIP2() string { return "eip155:" + a.chainID.String() }
+
+// startAnchoring connects to the configured chain (or starts the embedded
+// one), sets the worker as the store's job hook, and starts it if this
+// process can become the signer's only sender. The caller must Stop it.
+func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger, out io.Writer) (_ *anchoring, err error) {
+	a := &anchoring{log: log}
+	defer func() {
+		if err != nil {
+			a.Stop(context.Background())
+		}
+	}()
+	var signer *evm.KeySigner
+	if cfg.RPCURL == "" {
+		a.embedded, err = simchain.Start(ctx, simchain.Options{
+			DataDir: filepath.Join(cfg.DataDir, "chain"),
+			RPCAddr: cfg.DevChainRPCAddr,
+			Log:     log.With("component", "chain"),
+			// Blocks also come once a second, empty or not, so anchors get
+			// their confirmations as on a real chain.
+			BlockPeriod: time.Second,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("start the embedded chain: %w", err)
+		}
+		a.client, a.registry = a.embedded.Client(), a.embedded.Registry()
+		if signer, err = evm.NewKeySigner(a.embedded.SignerKey()); err != nil {
+			return nil, err
+		}
+		state := "kept in " + filepath.Join(cfg.DataDir, "chain")
+		if a.embedded.Fresh() {
+			state = "new"
+		}
+		fmt.Fprintf(out, "Embedded development chain (id %d, %s): LoanRegistry at %s", simchain.ChainID, state, a.registry.Hex())
+		if url := a.embedded.RPCURL(); url != "" {
+			fmt.Fprintf(out, ", JSON-RPC at %s", url)
+		}
+		fmt.Fprintln(out)
+	} else {
+		a.client, err = evm.Dial(ctx, cfg.RPCURL, cfg.RPCURLBackup, evm.ClientOptions{
+			OnFailover: func(from, to string, err error) {
+				log.Warn("chain RPC failover", "from", from, "to", to, "err", err)
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		a.registry = common.HexToAddress(cfg.ContractAddress)
+		key, err := crypto.HexToECDSA(cfg.PrivateKey)
+		if err != nil {
+			return nil, errors.New("BLOCKCHAIN_PRIVATE_KEY is not a valid secp256k1 key")
+		}
+		if signer, err = evm.NewKeySigner(key); err != nil {
+			return nil, err
+		}
+	}
+	if a.chainID, err = a.client.ChainID(ctx); err != nil {
+		return nil, fmt.Errorf("ask the chain its id: %w", err)
+	}
+
+	var feeCap *big.Int
+	if cfg.MaxGasPriceWei > 0 {
+		feeCap = new(big.Int).SetUint64(cfg.MaxGasPriceWei)
+	}
+	manager, err := txmgr.New(txmgr.Config{
+		Chain:   a.client,
+		Signer:  signer,
+		Journal: db.TxJournal(),
+		Policy: txmgr.Policy{
+			FeeCap: feeCap, GasLimit: cfg.GasLimit, Confirmations: cfg.Confirmations,
+			MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay,
+		},
+		PollInterval: pollInterval(a.embedded != nil),
+		Log:          log.With("component", "txmgr"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.worker, err = worker.New(db, worker.TxSender{Manager: manager, Receipts: a.client}, a.client, worker.Config{
+		Mode: cfg.AnchorMode, Registry: a.registry, BatchMax: cfg.BatchMax, BatchWindow: cfg.BatchWindow,
+		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, Log: log.With("component", "worker"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	db.SetJobHook(a.worker)
+
+	a.release, err = db.LockSender(ctx, signer.Address().Hex())
+	if ledger.ErrorCode(err) == ledger.EUNAVAILABLE {
+		// Another replica sends; this one queues anchors for it.
+		log.Warn("not sending transactions: " + ledger.ErrorMessage(err))
+		return a, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := a.worker.Start(ctx); err != nil {
+		return nil, err
+	}
+	log.Info("anchoring", "mode", cfg.AnchorMode, "chain", a.CAIP2(), "registry", a.registry.Hex(), "signer", signer.Address().Hex())
+	return a, nil
+}
+
+// pollInterval is how often unfinished transactions are looked at: the
+// embedded chain mines at once, a real one every few seconds.
+func pollInterval(embedded bool) time.Duration {
+	if embedded {
+		return 100 * time.Millisecond
+	}
+	return 2 * time.Second
+}
+
+// Stop stops the worker (letting its current job finish until ctx ends),
+// gives up the sender lock, and stops the chain side. Safe to call twice.
+func (a *anchoring) Stop(ctx context.Context) {
+	if a.worker != nil && a.release != nil {
+		if err := a.worker.Stop(ctx); err != nil {
+			a.log.Warn("stop anchoring worker", "err", err)
+		}
+	}
+	if a.release != nil {
+		a.release()
+		a.release = nil
+	}
+	if a.embedded != nil {
+		if err := a.embedded.Stop(); err != nil {
+			a.log.Warn("stop embedded chain", "err", err)
+		}
+		a.embedded = nil
+	} else if a.client != nil {
+		a.client.Close()
+	}
+	a.client = nil
+}

@@ -1,0 +1,20 @@
+// Package worker moves queued anchors onto the chain.
+//
+// Approving or repaying a loan writes the record's anchor row and a River job
+// in the same database transaction (the transactional outbox; see
+// store.JobHook). This package runs the River client that works those jobs:
+// in direct mode one storeLoan/markRepaid transaction per anchor, in batch
+// mode one anchorBatch transaction per Merkle tree of up to BatchMax anchors.
+// A periodic sweep picks up anything a crash left behind.
+//
+// Exactly-once rests on three things, outermost first: the store allows one
+// anchor per loan and kind; every transaction is sent under an idempotency
+// key ("anchor:<id>", "batch:<id>") through a Sender that records the signed
+// transaction before broadcasting it, so a retry finds the first send instead
+// of making a second; and the registry itself refuses a second storeLoan of a
+// loan or a second anchorBatch of a root.
+//
+// Limits: jobs of one process run one at a time (one signer, one nonce
+// sequence); several processes must not send for the same signer at once —
+// the caller holds the signer's lock (see cmd/aartha).
+package worker

@@ -1,0 +1,576 @@
+package worker
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/evm"
+)
+
+// queueName is the River queue all anchoring jobs use.
+const queueName = "anchoring"
+
+// SendRequest is one registry call to drive to finality.
+type SendRequest struct {
+	// Key makes the send idempotent: sending again under the same key finds
+	// the first transaction instead of making a second.
+	Key  string
+	To   common.Address
+	Data []byte
+}
+
+// SendUpdate reports a step of a send: submitted (TxHash set), included
+// and final (Receipt set as well).
+type SendUpdate struct {
+	Status  ledger.AnchorStatus
+	TxHash  common.Hash
+	Receipt *types.Receipt
+}
+
+// Sender drives registry calls onto the chain. Send returns once the call is
+// final, calling update at every step; update's error aborts the send. An
+// error for which Permanent reports true (a revert, a signer refusing) must
+// not be retried.
+type Sender interface {
+	Send(ctx context.Context, req SendRequest, update func(SendUpdate) error) error
+}
+
+// Permanent reports whether err says that retrying cannot help.
+func Permanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
+}
+
+// Store is what the worker needs from the database: the ledger's store and
+// the SQL pool River shares with it.
+type Store interface {
+	ledger.Store
+	SQLDB() *sql.DB
+	Driver() string
+}
+
+// Config tunes the worker. Zero values take the documented defaults.
+type Config struct {
+	Mode        string         // ledger.ModeBatch (default) or ledger.ModeDirect
+	Registry    common.Address // the LoanRegistry to write to
+	BatchMax    int            // leaves per batch; default 1000
+	BatchWindow time.Duration  // how long anchors collect before a batch goes; default 5s
+	MaxRetries  int            // attempts per job before its anchors fail; default 5
+	RetryDelay  time.Duration  // first retry delay, doubling each time; default 5s
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Mode == "" {
+		c.Mode = ledger.ModeBatch
+	}
+	if c.BatchMax == 0 {
+		c.BatchMax = 1000
+	}
+	if c.BatchWindow == 0 {
+		c.BatchWindow = 5 * time.Second
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = 5
+	}
+	if c.RetryDelay == 0 {
+		c.RetryDelay = 5 * time.Second
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Worker runs the anchoring jobs. Create it with New, set it as the store's
+// job hook (it implements store.JobHook), then Start it.
+type Worker struct {
+	cfg      Config
+	store    Store
+	sender   Sender
+	registry *evm.Registry
+	river    *river.Client[*sql.Tx]
+}
+
+// driverFor picks River's driver for the store's database.
+func driverFor(s Store) (riverdriver.Driver[*sql.Tx], error) {
+	switch s.Driver() {
+	case "sqlite":
+		return riversqlite.New(s.SQLDB()), nil
+	case "postgres":
+		return riverdatabasesql.New(s.SQLDB()), nil
+	}
+	return nil, fmt.Errorf("no River driver for %q", s.Driver())
+}
+
+// Migrate brings River's own tables up to date. `aartha migrate` runs it
+// after the store's migrations.
+func Migrate(ctx context.Context, s Store) (int, error) {
+	driver, err := driverFor(s)
+	if err != nil {
+		return 0, err
+	}
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return 0, fmt.Errorf("river migrations: %w", err)
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return 0, fmt.Errorf("apply river migrations: %w", err)
+	}
+	return len(res.Versions), nil
+}
+
+// CheckSchema returns an EUNAVAILABLE error if River's tables are not
+// current, naming the fix.
+func CheckSchema(ctx context.Context, s Store) error {
+	driver, err := driverFor(s)
+	if err != nil {
+		return err
+	}
+	m, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	res, err := m.Validate(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("check river migrations: %w", err)
+	}
+	if !res.OK {
+		return ledger.Errorf(ledger.EUNAVAILABLE, "the job queue's tables are out of date (%v): run `aartha migrate`", res.Messages)
+	}
+	return nil
+}
+
+// New returns a worker that sends through sender and reads the registry
+// through reader (used to decode events and to look up what is already on
+// chain). It starts nothing.
+func New(s Store, sender Sender, reader evm.RegistryBackend, cfg Config) (*Worker, error) {
+	cfg.defaults()
+	if cfg.Mode != ledger.ModeBatch && cfg.Mode != ledger.ModeDirect {
+		return nil, fmt.Errorf("anchor mode %q is neither batch nor direct", cfg.Mode)
+	}
+	if cfg.BatchMax < 1 || cfg.BatchMax > 65_535 {
+		return nil, fmt.Errorf("batch size %d is outside 1..65535", cfg.BatchMax)
+	}
+	driver, err := driverFor(s)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worker{cfg: cfg, store: s, sender: sender, registry: evm.NewRegistry(reader, cfg.Registry)}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, river.WorkFunc(w.workAnchor)); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, river.WorkFunc(w.workBatch)); err != nil {
+		return nil, err
+	}
+	sweep := river.NewPeriodicJob(river.PeriodicInterval(cfg.BatchWindow),
+		func() (river.JobArgs, *river.InsertOpts) { return batchArgs{}, nil },
+		&river.PeriodicJobOpts{RunOnStart: true})
+	w.river, err = river.NewClient(driver, &river.Config{
+		Queues:            map[string]river.QueueConfig{queueName: {MaxWorkers: 1}},
+		Workers:           workers,
+		PeriodicJobs:      []*river.PeriodicJob{sweep},
+		MaxAttempts:       cfg.MaxRetries,
+		RetryPolicy:       &retryPolicy{first: cfg.RetryDelay},
+		FetchPollInterval: 200 * time.Millisecond,
+		Logger:            cfg.Log.With("component", "river"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create job queue client: %w", err)
+	}
+	return w, nil
+}
+
+// Start starts working jobs in the background.
+func (w *Worker) Start(ctx context.Context) error {
+	if err := w.river.Start(ctx); err != nil {
+		return fmt.Errorf("start anchoring worker: %w", err)
+	}
+	return nil
+}
+
+// Stop stops taking jobs and waits for the running one to finish or, when
+// ctx ends first, cancels it; a cancelled job is retried later and its
+// idempotency key keeps it from sending twice. Calling Stop twice is safe.
+func (w *Worker) Stop(ctx context.Context) error {
+	err := w.river.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return w.river.StopAndCancel(context.Background())
+	}
+	return err
+}
+
+// AnchorQueued implements store.JobHook: it enqueues the job that will
+// anchor a, inside the transaction that queued it.
+func (w *Worker) AnchorQueued(ctx context.Context, tx *sql.Tx, a *ledger.Anchor) error {
+	var args river.JobArgs = anchorArgs{LoanID: a.LoanID, RecordKind: a.Kind}
+	var opts *river.InsertOpts
+	if a.Mode == ledger.ModeBatch {
+		args = batchArgs{}
+		opts = &river.InsertOpts{ScheduledAt: w.cfg.Now().Add(w.cfg.BatchWindow)}
+	}
+	if _, err := w.river.InsertTx(ctx, tx, args, opts); err != nil {
+		return fmt.Errorf("enqueue anchoring job: %w", err)
+	}
+	return nil
+}
+
+// retryPolicy doubles the delay after each failed attempt, up to an hour.
+type retryPolicy struct{ first time.Duration }
+
+func (p *retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	delay := p.first
+	for i := 1; i < job.Attempt && delay < time.Hour; i++ {
+		delay *= 2
+	}
+	return time.Now().Add(min(delay, time.Hour))
+}
+
+// anchorArgs is the direct-mode job: anchor one record.
+type anchorArgs struct {
+	LoanID     string      `json:"loan_id"`
+	RecordKind ledger.Kind `json:"kind"`
+}
+
+func (anchorArgs) Kind() string { return "aartha_anchor" }
+
+func (anchorArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// batchArgs is the batch-mode job: anchor every unbatched queued anchor.
+// At most one waits at a time; approvals that arrive while one runs are
+// picked up by its loop or by the periodic sweep.
+type batchArgs struct{}
+
+func (batchArgs) Kind() string { return "aartha_batch" }
+
+func (batchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{
+		ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable},
+	}}
+}
+
+// lastAttempt reports whether a failure of this run discards the job.
+func lastAttempt(job *rivertype.JobRow) bool { return job.Attempt >= job.MaxAttempts }
+
+func (w *Worker) workAnchor(ctx context.Context, job *river.Job[anchorArgs]) error {
+	anchors, err := w.store.Anchors(ctx, ledger.AnchorFilter{LoanID: job.Args.LoanID})
+	if err != nil {
+		return err
+	}
+	var a *ledger.Anchor
+	for _, x := range anchors {
+		if x.Kind == job.Args.RecordKind {
+			a = x
+		}
+	}
+	if a == nil {
+		return river.JobCancel(fmt.Errorf("loan %s has no %s anchor", job.Args.LoanID, job.Args.RecordKind))
+	}
+	if a.Status == ledger.AnchorFinal || a.Status == ledger.AnchorFailed {
+		return nil
+	}
+	loan, err := w.store.Loan(ctx, a.LoanID)
+	if err != nil {
+		return err
+	}
+	data := evm.MarkRepaidData(a.LoanKey, a.Commitment)
+	if a.Kind == ledger.KindApproved {
+		data = evm.StoreLoanData(a.LoanKey, a.Commitment,
+			common.HexToAddress(loan.BorrowerAddress), common.HexToAddress(loan.LenderAddress))
+	}
+	req := SendRequest{Key: "anchor:" + strconv.FormatInt(a.ID, 10), To: w.cfg.Registry, Data: data}
+	err = w.sender.Send(ctx, req, func(u SendUpdate) error {
+		return w.recordProgress(ctx, ledger.AnchorFilter{LoanID: a.LoanID}, a.Kind, 0, u)
+	})
+	return w.settle(ctx, job.JobRow, ledger.AnchorFilter{LoanID: a.LoanID}, a.Kind, 0, err)
+}
+
+func (w *Worker) workBatch(ctx context.Context, job *river.Job[batchArgs]) error {
+	if w.cfg.Mode != ledger.ModeBatch {
+		return nil
+	}
+	// Finish batches a crash or a failed attempt left unfinished, oldest
+	// first, before building new ones.
+	for _, status := range []ledger.AnchorStatus{ledger.AnchorQueued, ledger.AnchorSubmitted, ledger.AnchorIncluded} {
+		open, err := w.store.Batches(ctx, status, 1000)
+		if err != nil {
+			return err
+		}
+		for i := len(open) - 1; i >= 0; i-- {
+			if err := w.sendBatch(ctx, job.JobRow, open[i]); err != nil {
+				return err
+			}
+		}
+	}
+	for {
+		b, err := w.buildBatch(ctx)
+		if err != nil || b == nil {
+			return err
+		}
+		if err := w.sendBatch(ctx, job.JobRow, b); err != nil {
+			return err
+		}
+	}
+}
+
+// buildBatch gathers up to BatchMax unbatched queued anchors into a new
+// batch, storing each anchor's proof, in one transaction. It returns nil if
+// there is nothing to batch.
+func (w *Worker) buildBatch(ctx context.Context) (*ledger.Batch, error) {
+	var batch *ledger.Batch
+	err := w.store.InTx(ctx, func(tx ledger.Tx) error {
+		anchors, err := tx.AnchorsForUpdate(ctx, ledger.AnchorFilter{
+			Mode: ledger.ModeBatch, Status: ledger.AnchorQueued, Unbatched: true, Limit: w.cfg.BatchMax,
+		})
+		if err != nil || len(anchors) == 0 {
+			return err
+		}
+		leaves := make([]common.Hash, len(anchors))
+		for i, a := range anchors {
+			leaves[i] = a.Leaf
+		}
+		tree, err := ledger.NewMerkleTree(leaves)
+		if err != nil {
+			return err
+		}
+		now := w.cfg.Now().UTC()
+		batch = &ledger.Batch{Root: tree.Root(), LeafCount: len(anchors), Status: ledger.AnchorQueued, CreatedAt: now, UpdatedAt: now}
+		if err := tx.CreateBatch(ctx, batch); err != nil {
+			return err
+		}
+		for _, a := range anchors {
+			if a.Proof, err = tree.Proof(a.Leaf); err != nil {
+				return err
+			}
+			a.BatchID, a.UpdatedAt = batch.ID, now
+			if err := tx.UpdateAnchor(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("build batch: %w", err)
+	}
+	return batch, nil
+}
+
+func (w *Worker) sendBatch(ctx context.Context, job *rivertype.JobRow, b *ledger.Batch) error {
+	req := SendRequest{
+		Key:  "batch:" + strconv.FormatInt(b.ID, 10),
+		To:   w.cfg.Registry,
+		Data: evm.AnchorBatchData(b.Root, uint32(b.LeafCount)),
+	}
+	filter := ledger.AnchorFilter{BatchID: b.ID, Limit: w.cfg.BatchMax}
+	err := w.sender.Send(ctx, req, func(u SendUpdate) error {
+		return w.recordProgress(ctx, filter, 0, b.ID, u)
+	})
+	return w.settle(ctx, job, filter, 0, b.ID, err)
+}
+
+// settle turns a send's outcome into the job's: permanent failures, and
+// failures on the last attempt, mark the anchors failed with the reason.
+func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, err error) error {
+	if err == nil {
+		return nil
+	}
+	if Permanent(err) || lastAttempt(job) {
+		w.cfg.Log.Error("anchoring failed for good", "err", err, "filter_loan", f.LoanID, "batch", batchID)
+		if ferr := w.recordFailure(ctx, f, kind, batchID, err.Error()); ferr != nil {
+			return errors.Join(err, ferr)
+		}
+		return river.JobCancel(err)
+	}
+	w.cfg.Log.Warn("anchoring attempt failed; will retry", "err", err, "attempt", job.Attempt)
+	return err
+}
+
+// recordProgress writes a send's step onto its anchors, their loans and the
+// batch, in one transaction; a final step also writes an audit row per loan.
+func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, u SendUpdate) error {
+	var events []evm.Event
+	if u.Receipt != nil {
+		var err error
+		if events, err = w.registry.ReceiptEvents(u.Receipt); err != nil {
+			return err
+		}
+	}
+	now := w.cfg.Now().UTC()
+	return w.store.InTx(ctx, func(tx ledger.Tx) error {
+		if batchID != 0 {
+			b, err := tx.BatchForUpdate(ctx, batchID)
+			if err != nil {
+				return err
+			}
+			b.Status, b.TxHash, b.UpdatedAt = u.Status, u.TxHash, now
+			b.BlockNumber, b.BlockHash, b.LogIndex, b.Seq = 0, common.Hash{}, 0, 0
+			if u.Receipt != nil {
+				b.BlockNumber, b.BlockHash = u.Receipt.BlockNumber.Uint64(), u.Receipt.BlockHash
+				b.GasUsed = u.Receipt.GasUsed
+				if u.Receipt.EffectiveGasPrice != nil {
+					b.GasPriceWei = u.Receipt.EffectiveGasPrice.String()
+				}
+				for _, ev := range events {
+					if ev.Kind == evm.EventBatchAnchored && common.Hash(ev.Batch.Root) == b.Root {
+						b.Seq, b.LogIndex = ev.Batch.Seq, ev.Log.Index
+					}
+				}
+			}
+			if u.Status == ledger.AnchorFinal {
+				b.FinalAt = &now
+			}
+			if err := tx.UpdateBatch(ctx, b); err != nil {
+				return err
+			}
+		}
+		anchors, err := tx.AnchorsForUpdate(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, a := range anchors {
+			if kind != 0 && a.Kind != kind {
+				continue
+			}
+			before := a.Status
+			a.Status, a.TxHash, a.UpdatedAt = u.Status, u.TxHash, now
+			// Back to submitted after a reorg: the old block is no more.
+			a.BlockNumber, a.BlockHash, a.LogIndex = 0, common.Hash{}, 0
+			if u.Receipt != nil {
+				a.BlockNumber, a.BlockHash = u.Receipt.BlockNumber.Uint64(), u.Receipt.BlockHash
+				a.LogIndex = logIndexFor(a, events)
+			}
+			if u.Status == ledger.AnchorFinal {
+				a.FinalAt = &now
+			}
+			if err := tx.UpdateAnchor(ctx, a); err != nil {
+				return err
+			}
+			if err := mirrorOnLoan(ctx, tx, a, before, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// logIndexFor finds the log that carries a's anchor in its transaction.
+func logIndexFor(a *ledger.Anchor, events []evm.Event) uint {
+	for _, ev := range events {
+		switch {
+		case ev.Kind == evm.EventBatchAnchored && a.BatchID != 0:
+			return ev.Log.Index
+		case ev.Kind == evm.EventLoanStored && a.Kind == ledger.KindApproved && common.Hash(ev.Stored.LoanKey) == a.LoanKey:
+			return ev.Log.Index
+		case ev.Kind == evm.EventLoanRepaid && a.Kind == ledger.KindRepaid && common.Hash(ev.Repaid.LoanKey) == a.LoanKey:
+			return ev.Log.Index
+		}
+	}
+	return 0
+}
+
+// recordFailure marks the selected anchors (and the batch) failed.
+func (w *Worker) recordFailure(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, reason string) error {
+	now := w.cfg.Now().UTC()
+	return w.store.InTx(ctx, func(tx ledger.Tx) error {
+		if batchID != 0 {
+			b, err := tx.BatchForUpdate(ctx, batchID)
+			if err != nil {
+				return err
+			}
+			b.Status, b.LastError, b.UpdatedAt = ledger.AnchorFailed, reason, now
+			if err := tx.UpdateBatch(ctx, b); err != nil {
+				return err
+			}
+		}
+		anchors, err := tx.AnchorsForUpdate(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, a := range anchors {
+			if kind != 0 && a.Kind != kind {
+				continue
+			}
+			before := a.Status
+			a.Status, a.LastError, a.UpdatedAt = ledger.AnchorFailed, reason, now
+			if err := tx.UpdateAnchor(ctx, a); err != nil {
+				return err
+			}
+			if err := mirrorOnLoan(ctx, tx, a, before, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// mirrorOnLoan copies an anchor's state onto the seed's per-loan chain
+// fields and, when the state changed, writes an audit row.
+func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before ledger.AnchorStatus, now time.Time) error {
+	if before == a.Status {
+		return nil
+	}
+	loan, err := tx.LoanForUpdate(ctx, a.LoanID)
+	if err != nil {
+		return err
+	}
+	status, txHash, storedAt := &loan.BlockchainStatus, &loan.BlockchainTxHash, &loan.BlockchainStoredAt
+	if a.Kind == ledger.KindRepaid {
+		status, txHash, storedAt = &loan.RepaymentBlockchainStatus, &loan.RepaymentBlockchainTxHash, &loan.RepaymentBlockchainStoredAt
+	}
+	*status = a.Status.ChainStatus()
+	if a.TxHash != (common.Hash{}) {
+		*txHash = a.TxHash.Hex()
+	}
+	if a.Status == ledger.AnchorFinal {
+		*storedAt = &now
+	}
+	if err := tx.UpdateLoan(ctx, loan); err != nil {
+		return err
+	}
+	return tx.AppendAudit(ctx, &ledger.AuditEntry{
+		At: now, Actor: ledger.SystemActor(), Action: "anchor." + string(a.Status), Entity: "loan", EntityID: a.LoanID,
+		Before: anchorAudit(a.Kind, before, nil), After: anchorAudit(a.Kind, a.Status, a),
+	})
+}
+
+// anchorAudit is the audit view of an anchor's state; a is nil for the
+// state before the change.
+func anchorAudit(kind ledger.Kind, status ledger.AnchorStatus, a *ledger.Anchor) json.RawMessage {
+	v := map[string]any{"record": kind.String(), "anchor_status": status}
+	if a != nil {
+		if a.TxHash != (common.Hash{}) {
+			v["tx_hash"] = a.TxHash.Hex()
+			v["block_number"] = a.BlockNumber
+		}
+		if a.LastError != "" {
+			v["error"] = a.LastError
+		}
+	}
+	b, _ := json.Marshal(v) // a map of strings and numbers always marshals
+	return b
+}
