@@ -55,6 +55,8 @@ type Config struct {
 	RPCURLBackup    string
 	ContractAddress string // lowercase 0x hex, or empty
 	PrivateKey      string // secret; 0x-less hex
+	KeystorePath    string // encrypted go-ethereum keystore file, instead of PrivateKey
+	KeystorePass    string // secret: the keystore's passphrase
 	GasLimit        uint64 // 0 means estimate per transaction
 	MaxGasPriceWei  uint64 // 0 means no cap
 	MaxRetries      int
@@ -186,6 +188,10 @@ func options() []option {
 				c.PrivateKey = strings.TrimPrefix(v, "0x")
 				return nil
 			}},
+		{name: "BLOCKCHAIN_KEYSTORE", help: "encrypted keystore file of the anchoring account (instead of BLOCKCHAIN_PRIVATE_KEY)",
+			apply: func(c *Config, v string) error { c.KeystorePath = v; return nil }},
+		{name: "BLOCKCHAIN_KEYSTORE_PASSPHRASE", secret: true, help: "passphrase of BLOCKCHAIN_KEYSTORE",
+			apply: func(c *Config, v string) error { c.KeystorePass = v; return nil }},
 		{name: "BLOCKCHAIN_GAS_LIMIT", def: "0", help: "gas limit per transaction; 0 estimates each one",
 			apply: func(c *Config, v string) (err error) { c.GasLimit, err = parseUint(v); return err }},
 		{name: "BLOCKCHAIN_MAX_GAS_PRICE", def: "0", help: "fee cap in gwei (decimal, up to 9 places); 0 means no cap",
@@ -372,9 +378,15 @@ func (c *Config) crossChecks() Errors {
 		if c.ContractAddress == "" {
 			errs = append(errs, FieldError{"BLOCKCHAIN_CONTRACT_ADDRESS", "is required when BLOCKCHAIN_RPC_URL is set (deploy one with `aartha deploy`)"})
 		}
-		if c.PrivateKey == "" {
-			errs = append(errs, FieldError{"BLOCKCHAIN_PRIVATE_KEY", "is required when BLOCKCHAIN_RPC_URL is set"})
+		if c.PrivateKey == "" && c.KeystorePath == "" {
+			errs = append(errs, FieldError{"BLOCKCHAIN_PRIVATE_KEY", "or BLOCKCHAIN_KEYSTORE is required when BLOCKCHAIN_RPC_URL is set"})
 		}
+	}
+	if c.PrivateKey != "" && c.KeystorePath != "" {
+		errs = append(errs, FieldError{"BLOCKCHAIN_KEYSTORE", "and BLOCKCHAIN_PRIVATE_KEY are both set; keep one"})
+	}
+	if c.KeystorePath != "" && c.KeystorePass == "" {
+		errs = append(errs, FieldError{"BLOCKCHAIN_KEYSTORE_PASSPHRASE", "is required with BLOCKCHAIN_KEYSTORE (or use BLOCKCHAIN_KEYSTORE_PASSPHRASE_FILE)"})
 	}
 	if c.RPCURLBackup != "" && c.RPCURL == "" {
 		errs = append(errs, FieldError{"BLOCKCHAIN_RPC_URL_BACKUP", "needs BLOCKCHAIN_RPC_URL as the primary endpoint"})

@@ -84,11 +84,7 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 			return nil, err
 		}
 		a.registry = common.HexToAddress(cfg.ContractAddress)
-		key, err := crypto.HexToECDSA(cfg.PrivateKey)
-		if err != nil {
-			return nil, errors.New("BLOCKCHAIN_PRIVATE_KEY is not a valid secp256k1 key")
-		}
-		if signer, err = evm.NewKeySigner(key); err != nil {
+		if signer, err = signerFromConfig(cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -169,4 +165,18 @@ func (a *anchoring) Stop(ctx context.Context) {
 		a.client.Close()
 	}
 	a.client = nil
+}
+
+// signerFromConfig loads the anchoring key from the encrypted keystore or,
+// in development, from BLOCKCHAIN_PRIVATE_KEY.
+func signerFromConfig(cfg *config.Config) (*evm.KeySigner, error) {
+	if cfg.KeystorePath != "" {
+		return evm.LoadKeystore(cfg.KeystorePath, cfg.KeystorePass)
+	}
+	key, err := crypto.HexToECDSA(cfg.PrivateKey)
+	if err != nil {
+		// The parser's message may quote the key: never wrap it.
+		return nil, errors.New("BLOCKCHAIN_PRIVATE_KEY is not a valid secp256k1 key")
+	}
+	return evm.NewKeySigner(key)
 }

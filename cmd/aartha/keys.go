@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/evm"
+)
+
+// keystoreTarget reads the keystore path and passphrase from the usual
+// variables (BLOCKCHAIN_KEYSTORE, BLOCKCHAIN_KEYSTORE_PASSPHRASE or its
+// _FILE), with --keystore overriding the path.
+func keystoreTarget(a *app, pathFlag string, needPass bool) (path, pass string, err error) {
+	cfg, _, err := config.Load(withoutAnchoring(a.lookup), os.ReadFile)
+	if err != nil {
+		return "", "", err
+	}
+	path, pass = cfg.KeystorePath, cfg.KeystorePass
+	if pathFlag != "" {
+		path = pathFlag
+	}
+	if path == "" {
+		return "", "", errors.New("give the keystore file with --keystore or BLOCKCHAIN_KEYSTORE")
+	}
+	if needPass && pass == "" {
+		return "", "", errors.New("set the passphrase in BLOCKCHAIN_KEYSTORE_PASSPHRASE_FILE (a file readable only by you) " +
+			"or BLOCKCHAIN_KEYSTORE_PASSPHRASE; it is never taken from the command line, where other users can see it")
+	}
+	return path, pass, nil
+}
+
+func newKeysCmd(a *app) *cobra.Command {
+	var path string
+	var light bool
+	cmd := &cobra.Command{Use: "keys", Short: "Create, import and inspect the anchoring key's encrypted keystore"}
+	cmd.PersistentFlags().StringVar(&path, "keystore", "", "keystore file (default: BLOCKCHAIN_KEYSTORE)")
+	scrypt := func() int {
+		if light {
+			return evm.LightScrypt
+		}
+		return evm.StrongScrypt
+	}
+	newCmd := &cobra.Command{
+		Use:   "new",
+		Short: "Generate a new key into an encrypted keystore file and print its address",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			file, pass, err := keystoreTarget(a, path, true)
+			if err != nil {
+				return err
+			}
+			key, err := crypto.GenerateKey()
+			if err != nil {
+				return fmt.Errorf("generate key: %w", err)
+			}
+			addr, err := evm.WriteKeystore(file, key, pass, scrypt())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "new key %s written to %s\ngrant it the registry's ANCHORER_ROLE and fund it before anchoring\n", addr.Hex(), file)
+			return nil
+		},
+	}
+	importCmd := &cobra.Command{
+		Use:   "import",
+		Short: "Encrypt a hex private key read from standard input into a keystore file",
+		Long:  "Reads one hex private key from standard input (never from the command line, which other users can see).",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			file, pass, err := keystoreTarget(a, path, true)
+			if err != nil {
+				return err
+			}
+			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+			if err != nil && !errors.Is(err, io.EOF) {
+				return fmt.Errorf("read key from standard input: %w", err)
+			}
+			key, err := crypto.HexToECDSA(strings.TrimPrefix(strings.TrimSpace(line), "0x"))
+			if err != nil {
+				return errors.New("standard input is not a hex secp256k1 private key") // never echo it
+			}
+			addr, err := evm.WriteKeystore(file, key, pass, scrypt())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "key %s imported into %s\n", addr.Hex(), file)
+			return nil
+		},
+	}
+	addressCmd := &cobra.Command{
+		Use:   "address",
+		Short: "Print the address of a keystore file (no passphrase needed)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			file, _, err := keystoreTarget(a, path, false)
+			if err != nil {
+				return err
+			}
+			addr, err := evm.KeystoreAddress(file)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), addr.Hex())
+			return nil
+		},
+	}
+	for _, c := range []*cobra.Command{newCmd, importCmd} {
+		c.Flags().BoolVar(&light, "light", false, "weak, fast encryption: for tests only")
+	}
+	cmd.AddCommand(newCmd, importCmd, addressCmd)
+	return cmd
+}
