@@ -3,6 +3,8 @@ package ledger
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
 // Actor is who asked for a change and from where. The zero Actor is not
@@ -31,6 +33,25 @@ type AuditEntry struct {
 	EntityID string          `json:"entity_id"` // e.g. the loan id
 	Before   json.RawMessage `json:"before,omitempty"`
 	After    json.RawMessage `json:"after,omitempty"`
+	// Chain describes the chain write this row records, if any.
+	Chain *ChainWrite `json:"chain,omitempty"`
+
+	// PrevHash and Hash chain the rows (see AuditHash): set by the store
+	// when the row is appended. Rows written before the chain existed have
+	// neither.
+	PrevHash hexutil.Bytes `json:"prev_hash,omitempty"`
+	Hash     hexutil.Bytes `json:"hash,omitempty"`
+}
+
+// ChainWrite is what an audit row records about a write to the chain.
+// Amounts are decimal strings of wei; empty or zero fields are unknown.
+type ChainWrite struct {
+	Network      string `json:"network,omitempty"`  // CAIP-2 chain id, e.g. eip155:137
+	Contract     string `json:"contract,omitempty"` // the LoanRegistry address
+	TxHash       string `json:"tx_hash,omitempty"`
+	GasUsed      uint64 `json:"gas_used,omitempty"`
+	GasPriceWei  string `json:"gas_price_wei,omitempty"`
+	TotalCostWei string `json:"total_cost_wei,omitempty"` // gas used × gas price
 }
 
 // Audit actions on loans.

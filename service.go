@@ -135,3 +135,75 @@ func (s *LoanService) transition(ctx context.Context, actor Actor, id, action st
 	}
 	return after, nil
 }
+
+// Anchor makes sure the approval record of an approved (or repaid) loan is
+// on its way to the chain, for the "store on blockchain" action: it queues
+// the record's anchor if it has none (the loan was approved while anchoring
+// was off), puts a failed one back in the queue, and otherwise changes
+// nothing. It returns the anchor as it now stands and whether this call
+// queued it. Queuing writes an audit row; reporting does not. It returns
+// EUNAVAILABLE when anchoring is off, ECONFLICT for a loan that was never
+// approved, ENOTFOUND for an unknown loan.
+func (s *LoanService) Anchor(ctx context.Context, actor Actor, id string) (*Anchor, bool, error) {
+	if err := ValidateLoanID(id); err != nil {
+		return nil, false, err
+	}
+	if s.AnchorMode == "" {
+		return nil, false, Errorf(EUNAVAILABLE, "anchoring is off on this server (ENABLE_BLOCKCHAIN=false): nothing can be stored on chain")
+	}
+	var (
+		result *Anchor
+		queued bool
+	)
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		loan, err := tx.LoanForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if loan.Status != LoanApproved && loan.Status != LoanRepaid {
+			return Errorf(ECONFLICT, "cannot store loan %s on chain: it is %s, and only approved or repaid loans have an approved record to anchor", id, loan.Status)
+		}
+		anchors, err := tx.AnchorsForUpdate(ctx, AnchorFilter{LoanID: id})
+		if err != nil {
+			return err
+		}
+		for _, a := range anchors {
+			if a.Kind == KindApproved {
+				result = a
+			}
+		}
+		if result != nil && result.Status != AnchorFailed {
+			return nil // on its way or done: report it as it is
+		}
+		now := s.Now().UTC().Truncate(time.Second)
+		before := snapshot(loan)
+		if result == nil {
+			rec, err := loan.ApprovalRecord()
+			if err != nil {
+				return err
+			}
+			result = NewAnchor(rec, loan.Salt, s.AnchorMode, now)
+			if err := tx.QueueAnchor(ctx, result); err != nil {
+				return err
+			}
+		} else {
+			result.Status, result.UpdatedAt = AnchorQueued, now
+			if err := tx.RequeueAnchor(ctx, result); err != nil {
+				return err
+			}
+		}
+		queued = true
+		loan.BlockchainStatus, loan.UpdatedAt = ChainQueued, now
+		if err := tx.UpdateLoan(ctx, loan); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, &AuditEntry{
+			At: now, Actor: actor, Action: ActionLoanAnchor,
+			Entity: "loan", EntityID: id, Before: before, After: snapshot(loan),
+		})
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("anchor %s: %w", id, err)
+	}
+	return result, queued, nil
+}

@@ -43,6 +43,12 @@ type Tx interface {
 	// ECONFLICT if the loan already has an anchor of that kind. The store's
 	// job hook (if set) enqueues the anchoring job in the same transaction.
 	QueueAnchor(ctx context.Context, a *Anchor) error
+	// RequeueAnchor puts a failed anchor back in the queue: status queued,
+	// out of its batch, attempts and chain fields cleared. The store's job
+	// hook (if set) enqueues a new anchoring job in the same transaction. It
+	// returns ECONFLICT unless the anchor is failed, ENOTFOUND if it does
+	// not exist.
+	RequeueAnchor(ctx context.Context, a *Anchor) error
 	// AnchorsForUpdate returns anchors matching the filter, oldest first,
 	// locked until the transaction ends.
 	AnchorsForUpdate(ctx context.Context, f AnchorFilter) ([]*Anchor, error)
@@ -55,6 +61,10 @@ type Tx interface {
 	BatchForUpdate(ctx context.Context, id int64) (*Batch, error)
 	// UpdateBatch writes every mutable field of an existing batch.
 	UpdateBatch(ctx context.Context, b *Batch) error
+	// SetBatchAnchors writes p onto every anchor of the batch and mirrors it
+	// onto their loans' chain fields, whatever the batch's size, and returns
+	// how many anchors it changed.
+	SetBatchAnchors(ctx context.Context, batchID int64, p AnchorProgress) (int64, error)
 }
 
 // LoanFilter selects loans. Zero fields do not filter.

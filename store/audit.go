@@ -3,24 +3,50 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	ledger "github.com/aartha/ledger"
 )
 
-const insertAuditSQL = `INSERT INTO audit_log (at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+// auditInsertColumns are the columns an append writes.
+const auditInsertColumns = `at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after, chain, prev_hash, hash`
 
-// updateAndAuditSQL is updateLoanSQL and insertAuditSQL in one statement
+// insertAuditSQL appends a row whose hashes were computed in Go (SQLite,
+// where the transaction holds the database's one write lock, so reading the
+// chain head, inserting and moving the head cannot interleave).
+const insertAuditSQL = `INSERT INTO audit_log (` + auditInsertColumns + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+
+const (
+	auditHeadSQL        = `SELECT hash FROM audit_head WHERE id = 1`
+	moveAuditHeadSQL    = `UPDATE audit_head SET hash = ?, last_id = ? WHERE id = 1`
+	auditHeadFullSQL    = `SELECT hash, last_id, legacy_until FROM audit_head WHERE id = 1`
+	auditChainedSQLTail = `h AS (SELECT hash FROM audit_head WHERE id = 1 FOR UPDATE),
+	i AS (INSERT INTO audit_log (` + auditInsertColumns + `)
+		SELECT ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::jsonb, ?::jsonb,
+			h.hash, sha256(h.hash || ?::bytea)
+		FROM h %s
+		RETURNING id, prev_hash, hash)
+	UPDATE audit_head SET hash = i.hash, last_id = i.id FROM i WHERE audit_head.id = 1
+	RETURNING i.id, i.prev_hash, i.hash`
+)
+
+// appendAuditPGSQL appends a row in one statement on PostgreSQL: it locks
+// the chain head (so appends form one total order, held until the commit),
+// inserts the row with prev_hash = the head and hash = SHA-256(head ‖
+// digest), and moves the head. The digest comes from Go.
+var appendAuditPGSQL = "WITH " + fmt.Sprintf(auditChainedSQLTail, "")
+
+// updateAndAuditSQL is updateLoanSQL and appendAuditPGSQL in one statement
 // (PostgreSQL). The audit row is written only if the update found its loan,
 // and no row comes back otherwise.
-const updateAndAuditSQL = `WITH u AS (` + updateLoanSQL + ` RETURNING 1)
-	INSERT INTO audit_log (at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after)
-	SELECT ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::jsonb
-	WHERE EXISTS (SELECT 1 FROM u) RETURNING id`
+var updateAndAuditSQL = `WITH u AS (` + updateLoanSQL + ` RETURNING 1),
+	` + fmt.Sprintf(auditChainedSQLTail, "WHERE EXISTS (SELECT 1 FROM u)")
 
-const auditColumns = `id, at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after`
+const auditColumns = `id, at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after, chain, prev_hash, hash`
 
 // Page sizes of AuditEntries.
 const (
@@ -28,9 +54,16 @@ const (
 	maxAuditLimit     = 1000
 )
 
-// AppendAudit inserts e and sets e.ID. It returns EINVALID if e has no time,
-// actor, action or entity: every change has an author. A failure here fails
-// the transaction, so a change is never kept without its audit row.
+// AppendAudit inserts e, chained to the row before it, and sets e.ID,
+// e.PrevHash and e.Hash; e.At is cut to whole microseconds. It returns
+// EINVALID if e has no time, actor, action or entity: every change has an
+// author. A failure here fails the transaction, so a change is never kept
+// without its audit row.
+//
+// Appends are serialised by the chain head: on PostgreSQL the head row is
+// locked from the append until the transaction ends, so concurrent
+// transactions that write audit rows commit one after another from that
+// point on; on SQLite the write lock already serialises them.
 func (t *tx) AppendAudit(ctx context.Context, e *ledger.AuditEntry) error {
 	switch {
 	case e.At.IsZero():
@@ -40,29 +73,69 @@ func (t *tx) AppendAudit(ctx context.Context, e *ledger.AuditEntry) error {
 	case e.Action == "" || e.Entity == "":
 		return ledger.Errorf(ledger.EINVALID, "audit entry needs an action and an entity")
 	}
-	args := []any{t.db.d.timeArg(e.At), e.Actor.ID, e.Actor.Role, e.Actor.Addr,
-		e.Action, e.Entity, e.EntityID, jsonArg(e.Before), jsonArg(e.After)}
-	if p := t.pending; p != nil {
-		// Send the held-back loan update with this row, in one statement.
-		t.pending = nil
-		err := t.queryRow(ctx, t.db.q.updateAndAudit, append(p.args, args...)...).Scan(&e.ID)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", p.id)
-		case classify(err) == errCheck:
-			return ledger.Errorf(ledger.EINVALID, "loan %s or its audit entry %s breaks a rule of the database: %v", p.id, e.Action, err)
-		case err != nil:
-			return t.db.wrap("update loan "+p.id+" and append audit entry", err)
-		}
-		return nil
+	e.At = ledger.AuditTime(e.At)
+	digest, err := ledger.AuditDigest(e)
+	if err != nil {
+		return ledger.Errorf(ledger.EINVALID, "audit entry %s: %v", e.Action, err)
 	}
-	err := t.queryRow(ctx, t.db.q.insertAudit, args...).Scan(&e.ID)
+	var chain []byte
+	if e.Chain != nil {
+		chain, _ = json.Marshal(e.Chain) // plain strings and numbers
+	}
+	args := []any{t.db.d.timeArg(e.At), e.Actor.ID, e.Actor.Role, e.Actor.Addr,
+		e.Action, e.Entity, e.EntityID, jsonArg(e.Before), jsonArg(e.After), jsonArg(chain)}
+	if t.db.d.combineWrites {
+		return t.appendAuditPG(ctx, e, append(args, digest[:]))
+	}
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	var prev []byte
+	if err := t.queryRow(ctx, t.db.q.auditHead).Scan(&prev); err != nil {
+		return t.db.wrap("read the audit chain head", err)
+	}
+	hash := ledger.AuditHash(prev, digest)
+	err = t.queryRow(ctx, t.db.q.insertAudit, append(args, prev, hash)...).Scan(&e.ID)
 	if classify(err) == errCheck {
 		return ledger.Errorf(ledger.EINVALID, "audit entry %s breaks a rule of the audit table: %v", e.Action, err)
 	}
 	if err != nil {
 		return t.db.wrap("append audit entry", err)
 	}
+	if _, err := t.exec(ctx, t.db.q.moveAuditHead, hash, e.ID); err != nil {
+		return t.db.wrap("move the audit chain head", err)
+	}
+	e.PrevHash, e.Hash = prev, hash
+	return nil
+}
+
+// appendAuditPG appends on PostgreSQL in one statement, together with a
+// held-back loan update if there is one.
+func (t *tx) appendAuditPG(ctx context.Context, e *ledger.AuditEntry, args []any) error {
+	q := t.db.q.insertAudit
+	p := t.pending
+	if p != nil {
+		// Send the held-back loan update with this row, in one statement.
+		t.pending = nil
+		q, args = t.db.q.updateAndAudit, append(p.args, args...)
+	}
+	var prev, hash []byte
+	err := t.queryRow(ctx, q, args...).Scan(&e.ID, &prev, &hash)
+	switch {
+	case p != nil && errors.Is(err, sql.ErrNoRows):
+		return ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", p.id)
+	case errors.Is(err, sql.ErrNoRows):
+		return ledger.Errorf(ledger.EINTERNAL, "the audit chain head is missing: run `aartha migrate`")
+	case p != nil && classify(err) == errCheck:
+		return ledger.Errorf(ledger.EINVALID, "loan %s or its audit entry %s breaks a rule of the database: %v", p.id, e.Action, err)
+	case classify(err) == errCheck:
+		return ledger.Errorf(ledger.EINVALID, "audit entry %s breaks a rule of the audit table: %v", e.Action, err)
+	case p != nil && err != nil:
+		return t.db.wrap("update loan "+p.id+" and append audit entry", err)
+	case err != nil:
+		return t.db.wrap("append audit entry", err)
+	}
+	e.PrevHash, e.Hash = prev, hash
 	return nil
 }
 
@@ -119,17 +192,11 @@ func (db *DB) AuditEntries(ctx context.Context, f ledger.AuditFilter) ([]ledger.
 	defer rows.Close()
 	entries := []ledger.AuditEntry{}
 	for rows.Next() {
-		var (
-			e             ledger.AuditEntry
-			at            nullTime
-			before, after []byte
-		)
-		if err := rows.Scan(&e.ID, &at, &e.Actor.ID, &e.Actor.Role, &e.Actor.Addr,
-			&e.Action, &e.Entity, &e.EntityID, &before, &after); err != nil {
+		e, err := scanAudit(rows)
+		if err != nil {
 			return nil, db.wrap("list audit entries", err)
 		}
-		e.At, e.Before, e.After = at.t, before, after
-		entries = append(entries, e)
+		entries = append(entries, *e)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, db.wrap("list audit entries", err)
