@@ -36,6 +36,7 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newDeployCmd(a),
 		newVerifyCmd(),
 		newDemoCmd(a),
+		newReconcileCmd(a),
 		newKeysCmd(a),
 	)
 	return root

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/reconcile"
+)
+
+func newReconcileCmd(a *app) *cobra.Command {
+	var (
+		sample       int
+		all, asJSON  bool
+		fromBlock    uint64
+		rpcURL       string
+		contract     string
+		outPath      string
+		pendingGrace time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "reconcile (--sample N | --all)",
+		Short: "Check loans in the database against the chain and report every difference",
+		Long: "Recomputes each selected record's salted commitment from the loan as stored, and checks it\n" +
+			"against the anchor and the chain: the LoanStored/LoanRepaid event of a direct anchor, the\n" +
+			"batch root its proof leads to for a batch anchor. Every record is classified as match,\n" +
+			"mismatch, missing_on_chain or pending; registry writes no anchor explains are unknown_on_chain.\n" +
+			"The run is stored (the admin UI lists runs) and, when anything but matches and pending records\n" +
+			"is found, alerts go out and the command exits with status 1.\n\n" +
+			"--sample 100 is the weekly check of 100 random loans; --all is the monthly full audit.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if all == (sample > 0) {
+				return fmt.Errorf("choose one: --sample N (N ≥ 1) or --all")
+			}
+			ctx := cmd.Context()
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			db, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.CheckSchema(ctx); err != nil {
+				return err
+			}
+			chain, err := openChainReader(ctx, cfg, rpcURL, contract)
+			if err != nil {
+				return err
+			}
+			defer chain.Close()
+
+			idx, err := reconcile.ScanChain(ctx, chain.client, chain.registry, fromBlock)
+			if err != nil {
+				return err
+			}
+			total := -1
+			if all {
+				if total, err = db.CountAnchors(ctx); err != nil {
+					return err
+				}
+			}
+			bar := barProgress{progressFor(cmd, total, "reconciling")}
+			run, err := reconcile.Run(ctx, db, idx, reconcile.Options{
+				Sample: sample, PendingGrace: pendingGrace, Chain: chain.chain, Contract: chain.registry, Progress: bar,
+			})
+			bar.finish(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if err := db.SaveReconcileRun(ctx, run); err != nil {
+				return err
+			}
+			if outPath != "" {
+				if err := writeJSONFile(outPath, run); err != nil {
+					return err
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(run); err != nil {
+					return err
+				}
+			} else {
+				printRun(out, run)
+			}
+			if run.OK() {
+				return nil
+			}
+			alertReconcile(ctx, cfg, run, cmd.ErrOrStderr())
+			return fmt.Errorf("reconcile run %d found %d problem(s): %d mismatch, %d missing on chain, %d unknown on chain",
+				run.ID, run.Counts.Problems(), run.Counts.Mismatch, run.Counts.Missing, run.Counts.Unknown)
+		},
+	}
+	cmd.Flags().IntVar(&sample, "sample", 0, "check this many loans picked at random (the weekly check: 100)")
+	cmd.Flags().BoolVar(&all, "all", false, "check every anchored record (the monthly full audit)")
+	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "scan registry events from this block (the registry's deployment block)")
+	cmd.Flags().StringVar(&rpcURL, "rpc", "", "chain JSON-RPC URL (default BLOCKCHAIN_RPC_URL, else the embedded chain's data directory)")
+	cmd.Flags().StringVar(&contract, "contract", "", "LoanRegistry address (default BLOCKCHAIN_CONTRACT_ADDRESS)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as JSON instead of text")
+	cmd.Flags().StringVar(&outPath, "out", "", "also write the run as JSON to this file")
+	cmd.Flags().DurationVar(&pendingGrace, "pending-grace", time.Hour, "a record queued longer than this counts as missing, not pending")
+	return cmd
+}
+
+// printRun writes a run for a person.
+func printRun(w io.Writer, run *ledger.ReconcileRun) {
+	c := run.Counts
+	fmt.Fprintf(w, "Reconcile run %d (%s): %d loans, %d records, chain %s registry %s, blocks %d-%d\n",
+		run.ID, run.Scope, run.Loans, run.Records, run.Chain, run.Contract, run.FromBlock, run.ChainHead)
+	fmt.Fprintf(w, "  match %d, mismatch %d, missing on chain %d, unknown on chain %d, pending %d\n",
+		c.Match, c.Mismatch, c.Missing, c.Unknown, c.Pending)
+	for _, f := range run.Findings {
+		who := f.LoanID
+		if who == "" {
+			who = firstNonEmpty(f.LoanKey, f.Root)
+		}
+		kind := ""
+		if f.Kind != 0 {
+			kind = " " + f.Kind.String()
+		}
+		fmt.Fprintf(w, "  %-16s %s%s: %s\n", f.Outcome, who, kind, f.Detail)
+	}
+	if run.Truncated {
+		fmt.Fprintf(w, "  (only the first %d findings are listed)\n", ledger.MaxStoredFindings)
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// writeJSONFile writes v as indented JSON, atomically (temp file, rename).
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
