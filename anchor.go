@@ -109,3 +109,16 @@ type AnchorFilter struct {
 	Unbatched bool
 	Limit     int // 0 means 100; at most 10,000
 }
+
+// AnchorProgress is one step of a transaction written onto every anchor it
+// carries (see Tx.SetBatchAnchors).
+type AnchorProgress struct {
+	Status      AnchorStatus
+	TxHash      common.Hash
+	BlockNumber uint64
+	BlockHash   common.Hash
+	LogIndex    uint
+	LastError   string
+	UpdatedAt   time.Time
+	FinalAt     *time.Time
+}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -109,6 +111,10 @@ type Worker struct {
 	sender   Sender
 	registry *evm.Registry
 	river    *river.Client[*sql.Tx]
+
+	// batchScheduled is set when this process has inserted a batch job
+	// that has not started yet.
+	batchScheduled atomic.Bool
 }
 
 // driverFor picks River's driver for the store's database.
@@ -227,6 +233,13 @@ func (w *Worker) AnchorQueued(ctx context.Context, tx *sql.Tx, a *ledger.Anchor)
 	var args river.JobArgs = anchorArgs{LoanID: a.LoanID, RecordKind: a.Kind}
 	var opts *river.InsertOpts
 	if a.Mode == ledger.ModeBatch {
+		// One waiting batch job serves every anchor queued before it runs,
+		// so only the first approval of a window inserts one. Should that
+		// transaction roll back, the periodic sweep (every BatchWindow)
+		// still picks the anchors up: the anchor row is the outbox.
+		if !w.batchScheduled.CompareAndSwap(false, true) {
+			return nil
+		}
 		args = batchArgs{}
 		opts = &river.InsertOpts{ScheduledAt: w.cfg.Now().Add(w.cfg.BatchWindow)}
 	}
@@ -314,28 +327,80 @@ func (w *Worker) workBatch(ctx context.Context, job *river.Job[batchArgs]) error
 	if w.cfg.Mode != ledger.ModeBatch {
 		return nil
 	}
+	w.batchScheduled.Store(false)
+	// Batches are sent concurrently (each under its own nonce) so that one
+	// batch waiting for its confirmations does not hold up the next.
+	sends := newSendGroup(ctx, maxBatchesInFlight)
 	// Finish batches a crash or a failed attempt left unfinished, oldest
 	// first, before building new ones.
 	for _, status := range []ledger.AnchorStatus{ledger.AnchorQueued, ledger.AnchorSubmitted, ledger.AnchorIncluded} {
 		open, err := w.store.Batches(ctx, status, 1000)
 		if err != nil {
-			return err
+			return errors.Join(err, sends.wait())
 		}
 		for i := len(open) - 1; i >= 0; i-- {
-			if err := w.sendBatch(ctx, job.JobRow, open[i]); err != nil {
-				return err
-			}
+			b := open[i]
+			sends.do(func(ctx context.Context) error { return w.sendBatch(ctx, job.JobRow, b) })
 		}
 	}
 	for {
 		b, err := w.buildBatch(ctx)
 		if err != nil || b == nil {
-			return err
+			return errors.Join(err, sends.wait())
 		}
-		if err := w.sendBatch(ctx, job.JobRow, b); err != nil {
-			return err
-		}
+		sends.do(func(ctx context.Context) error { return w.sendBatch(ctx, job.JobRow, b) })
 	}
+}
+
+// maxBatchesInFlight bounds the batch transactions awaiting finality at once.
+const maxBatchesInFlight = 8
+
+// sendGroup runs sends concurrently, at most limit at a time, and keeps the
+// first error; once one fails no new send starts.
+type sendGroup struct {
+	ctx   context.Context
+	slots chan struct{}
+	wg    sync.WaitGroup
+	mu    sync.Mutex
+	err   error
+}
+
+func newSendGroup(ctx context.Context, limit int) *sendGroup {
+	return &sendGroup{ctx: ctx, slots: make(chan struct{}, limit)}
+}
+
+func (g *sendGroup) do(send func(context.Context) error) {
+	select {
+	case g.slots <- struct{}{}:
+	case <-g.ctx.Done():
+		return
+	}
+	if g.failed() {
+		<-g.slots
+		return
+	}
+	g.wg.Add(1)
+	go func() {
+		defer func() { <-g.slots; g.wg.Done() }()
+		if err := send(g.ctx); err != nil {
+			g.mu.Lock()
+			if g.err == nil {
+				g.err = err
+			}
+			g.mu.Unlock()
+		}
+	}()
+}
+
+func (g *sendGroup) failed() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err != nil
+}
+
+func (g *sendGroup) wait() error {
+	g.wg.Wait()
+	return g.err
 }
 
 // buildBatch gathers up to BatchMax unbatched queued anchors into a new
@@ -411,7 +476,9 @@ func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.Anc
 }
 
 // recordProgress writes a send's step onto its anchors, their loans and the
-// batch, in one transaction; a final step also writes an audit row per loan.
+// batch, in one transaction. A batch's anchors and loans are written in bulk
+// (a few statements whatever the batch size) and its audit row is one per
+// batch step; a direct anchor's step gets an audit row on its loan.
 func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, u SendUpdate) error {
 	var events []evm.Event
 	if u.Receipt != nil {
@@ -423,30 +490,7 @@ func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind
 	now := w.cfg.Now().UTC()
 	return w.store.InTx(ctx, func(tx ledger.Tx) error {
 		if batchID != 0 {
-			b, err := tx.BatchForUpdate(ctx, batchID)
-			if err != nil {
-				return err
-			}
-			b.Status, b.TxHash, b.UpdatedAt = u.Status, u.TxHash, now
-			b.BlockNumber, b.BlockHash, b.LogIndex, b.Seq = 0, common.Hash{}, 0, 0
-			if u.Receipt != nil {
-				b.BlockNumber, b.BlockHash = u.Receipt.BlockNumber.Uint64(), u.Receipt.BlockHash
-				b.GasUsed = u.Receipt.GasUsed
-				if u.Receipt.EffectiveGasPrice != nil {
-					b.GasPriceWei = u.Receipt.EffectiveGasPrice.String()
-				}
-				for _, ev := range events {
-					if ev.Kind == evm.EventBatchAnchored && common.Hash(ev.Batch.Root) == b.Root {
-						b.Seq, b.LogIndex = ev.Batch.Seq, ev.Log.Index
-					}
-				}
-			}
-			if u.Status == ledger.AnchorFinal {
-				b.FinalAt = &now
-			}
-			if err := tx.UpdateBatch(ctx, b); err != nil {
-				return err
-			}
+			return recordBatchProgress(ctx, tx, batchID, u, events, now)
 		}
 		anchors, err := tx.AnchorsForUpdate(ctx, f)
 		if err != nil {
@@ -478,6 +522,67 @@ func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind
 	})
 }
 
+// recordBatchProgress writes a step of a batch's transaction onto the batch,
+// all its anchors and their loans, with one audit row for the batch.
+func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u SendUpdate, events []evm.Event, now time.Time) error {
+	b, err := tx.BatchForUpdate(ctx, batchID)
+	if err != nil {
+		return err
+	}
+	before := b.Status
+	b.Status, b.TxHash, b.UpdatedAt = u.Status, u.TxHash, now
+	// Back to submitted after a reorg: the old block is no more.
+	b.BlockNumber, b.BlockHash, b.LogIndex, b.Seq = 0, common.Hash{}, 0, 0
+	if u.Receipt != nil {
+		b.BlockNumber, b.BlockHash = u.Receipt.BlockNumber.Uint64(), u.Receipt.BlockHash
+		b.GasUsed = u.Receipt.GasUsed
+		if u.Receipt.EffectiveGasPrice != nil {
+			b.GasPriceWei = u.Receipt.EffectiveGasPrice.String()
+		}
+		for _, ev := range events {
+			if ev.Kind == evm.EventBatchAnchored && common.Hash(ev.Batch.Root) == b.Root {
+				b.Seq, b.LogIndex = ev.Batch.Seq, ev.Log.Index
+			}
+		}
+	}
+	if u.Status == ledger.AnchorFinal {
+		b.FinalAt = &now
+	}
+	if err := tx.UpdateBatch(ctx, b); err != nil {
+		return err
+	}
+	if _, err := tx.SetBatchAnchors(ctx, batchID, ledger.AnchorProgress{
+		Status: b.Status, TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash,
+		LogIndex: b.LogIndex, UpdatedAt: now, FinalAt: b.FinalAt,
+	}); err != nil {
+		return err
+	}
+	if before == b.Status {
+		return nil
+	}
+	return tx.AppendAudit(ctx, &ledger.AuditEntry{
+		At: now, Actor: ledger.SystemActor(), Action: "batch." + string(b.Status), Entity: "batch",
+		EntityID: strconv.FormatInt(b.ID, 10), Before: batchAudit(before, nil), After: batchAudit(b.Status, b),
+	})
+}
+
+// batchAudit is the audit view of a batch's state; b is nil for the state
+// before the change.
+func batchAudit(status ledger.AnchorStatus, b *ledger.Batch) json.RawMessage {
+	v := map[string]any{"batch_status": status}
+	if b != nil {
+		v["root"], v["leaf_count"] = b.Root.Hex(), b.LeafCount
+		if b.TxHash != (common.Hash{}) {
+			v["tx_hash"], v["block_number"], v["gas_used"], v["gas_price_wei"] = b.TxHash.Hex(), b.BlockNumber, b.GasUsed, b.GasPriceWei
+		}
+		if b.LastError != "" {
+			v["error"] = b.LastError
+		}
+	}
+	out, _ := json.Marshal(v) // a map of strings and numbers always marshals
+	return out
+}
+
 // logIndexFor finds the log that carries a's anchor in its transaction.
 func logIndexFor(a *ledger.Anchor, events []evm.Event) uint {
 	for _, ev := range events {
@@ -502,10 +607,21 @@ func (w *Worker) recordFailure(ctx context.Context, f ledger.AnchorFilter, kind 
 			if err != nil {
 				return err
 			}
+			before := b.Status
 			b.Status, b.LastError, b.UpdatedAt = ledger.AnchorFailed, reason, now
 			if err := tx.UpdateBatch(ctx, b); err != nil {
 				return err
 			}
+			if _, err := tx.SetBatchAnchors(ctx, batchID, ledger.AnchorProgress{
+				Status: ledger.AnchorFailed, TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash,
+				LogIndex: b.LogIndex, LastError: reason, UpdatedAt: now,
+			}); err != nil {
+				return err
+			}
+			return tx.AppendAudit(ctx, &ledger.AuditEntry{
+				At: now, Actor: ledger.SystemActor(), Action: "batch.failed", Entity: "batch",
+				EntityID: strconv.FormatInt(b.ID, 10), Before: batchAudit(before, nil), After: batchAudit(b.Status, b),
+			})
 		}
 		anchors, err := tx.AnchorsForUpdate(ctx, f)
 		if err != nil {

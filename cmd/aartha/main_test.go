@@ -140,7 +140,7 @@ func TestMigrateThenVersion(t *testing.T) {
 // postgresURL returns a URL for a fresh, empty PostgreSQL schema that is
 // dropped after the test. Without a reachable server it skips, except under
 // CI where PostgreSQL is required.
-func postgresURL(t *testing.T) string {
+func postgresURL(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv("AARTHA_TEST_DATABASE_URL")
 	if base == "" {
