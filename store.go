@@ -3,6 +3,8 @@ package ledger
 import (
 	"context"
 	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 )
 
 // Store is what the service needs from persistent storage. Implementations
@@ -65,6 +67,9 @@ type Tx interface {
 	// onto their loans' chain fields, whatever the batch's size, and returns
 	// how many anchors it changed.
 	SetBatchAnchors(ctx context.Context, batchID int64, p AnchorProgress) (int64, error)
+	// AssignBatch puts anchors into a batch with their proofs (proofs[i]
+	// belongs to ids[i]); ENOTFOUND unless every id names an anchor.
+	AssignBatch(ctx context.Context, batchID int64, ids []int64, proofs [][]common.Hash, now time.Time) error
 }
 
 // LoanFilter selects loans. Zero fields do not filter.

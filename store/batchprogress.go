@@ -3,6 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
 
 	ledger "github.com/aartha/ledger"
 )
@@ -63,4 +66,57 @@ func (t *tx) SetBatchAnchors(ctx context.Context, batchID int64, p ledger.Anchor
 		}
 	}
 	return n, nil
+}
+
+// AssignBatch puts the given anchors into a batch with their Merkle proofs
+// (proofs[i] belongs to ids[i]); their status does not change. On
+// PostgreSQL it is one statement for the whole batch; on SQLite, where a
+// statement costs no round trip, one prepared statement per anchor. It
+// returns ENOTFOUND unless every id names an anchor.
+func (t *tx) AssignBatch(ctx context.Context, batchID int64, ids []int64, proofs [][]common.Hash, now time.Time) error {
+	if len(ids) != len(proofs) {
+		return ledger.Errorf(ledger.EINTERNAL, "assign batch %d: %d anchors but %d proofs", batchID, len(ids), len(proofs))
+	}
+	if err := t.flush(ctx); err != nil {
+		return err
+	}
+	d := t.db.d
+	what := fmt.Sprintf("anchors of batch %d", batchID)
+	encoded := make([][]byte, len(proofs))
+	for i, p := range proofs {
+		encoded[i] = proofArg(p).([]byte)
+		if encoded[i] == nil {
+			encoded[i] = []byte{}
+		}
+	}
+	var changed int64
+	if d.name == "postgres" {
+		res, err := t.tx.ExecContext(ctx, `UPDATE anchors SET batch_id = $1, proof = v.proof, updated_at = $2
+			FROM unnest($3::bigint[], $4::bytea[]) AS v(id, proof) WHERE anchors.id = v.id`,
+			batchID, d.timeArg(now), ids, encoded)
+		if err != nil {
+			return t.db.wrap("assign "+what, err)
+		}
+		if changed, err = res.RowsAffected(); err != nil {
+			return t.db.wrap("assign "+what, err)
+		}
+	} else {
+		stmt, err := t.tx.PrepareContext(ctx, `UPDATE anchors SET batch_id = ?, proof = ?, updated_at = ? WHERE id = ?`)
+		if err != nil {
+			return t.db.wrap("assign "+what, err)
+		}
+		defer stmt.Close()
+		for i, id := range ids {
+			res, err := stmt.ExecContext(ctx, batchID, encoded[i], d.timeArg(now), id)
+			if err != nil {
+				return t.db.wrap("assign "+what, err)
+			}
+			n, _ := res.RowsAffected()
+			changed += n
+		}
+	}
+	if changed != int64(len(ids)) {
+		return ledger.Errorf(ledger.ENOTFOUND, "assign %s: %d of %d anchors found", what, changed, len(ids))
+	}
+	return nil
 }

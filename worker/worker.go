@@ -428,16 +428,15 @@ func (w *Worker) buildBatch(ctx context.Context) (*ledger.Batch, error) {
 		if err := tx.CreateBatch(ctx, batch); err != nil {
 			return err
 		}
-		for _, a := range anchors {
-			if a.Proof, err = tree.Proof(a.Leaf); err != nil {
-				return err
-			}
-			a.BatchID, a.UpdatedAt = batch.ID, now
-			if err := tx.UpdateAnchor(ctx, a); err != nil {
+		ids := make([]int64, len(anchors))
+		proofs := make([][]common.Hash, len(anchors))
+		for i, a := range anchors {
+			ids[i] = a.ID
+			if proofs[i], err = tree.Proof(a.Leaf); err != nil {
 				return err
 			}
 		}
-		return nil
+		return tx.AssignBatch(ctx, batch.ID, ids, proofs, now)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build batch: %w", err)
