@@ -76,6 +76,19 @@ type Config struct {
 	JWTAlgorithm   string
 	JWTExpiry      time.Duration
 	AllowedOrigins []string
+
+	// RedisURL is where rate limit counters are shared between replicas;
+	// empty keeps them in memory, per process.
+	RedisURL string
+	// Requests per minute: chain writes per user and per IP, the public
+	// verify endpoint and logins per IP.
+	RateLimitChainWrites int
+	RateLimitVerify      int
+	RateLimitLogin       int
+	// The first admin, created at start when there are no users yet.
+	AdminEmail    string
+	AdminPassword string // secret
+	MaxBodyBytes  int64
 }
 
 // SQLitePath is the database file used when DatabaseURL is empty.
@@ -290,6 +303,41 @@ func options() []option {
 				c.JWTExpiry = time.Duration(n) * time.Hour
 				return err
 			}},
+		{name: "REDIS_URL", secret: true, help: "redis:// URL where rate limit counters are shared between replicas; empty keeps them in memory",
+			apply: func(c *Config, v string) error { c.RedisURL = v; return optionalURL(v, "redis", "rediss") }},
+		{name: "RATE_LIMIT_CHAIN_WRITES", def: "5", help: "requests per minute per user and per IP to endpoints that write to the chain",
+			apply: func(c *Config, v string) (err error) { c.RateLimitChainWrites, err = perMinute(v); return err }},
+		{name: "RATE_LIMIT_VERIFY", def: "30", help: "requests per minute per IP to the public POST /api/verify",
+			apply: func(c *Config, v string) (err error) { c.RateLimitVerify, err = perMinute(v); return err }},
+		{name: "RATE_LIMIT_LOGIN", def: "10", help: "login attempts per minute per IP",
+			apply: func(c *Config, v string) (err error) { c.RateLimitLogin, err = perMinute(v); return err }},
+		{name: "MAX_BODY_BYTES", def: "65536", help: "largest accepted request body in bytes (1024-10485760)",
+			apply: func(c *Config, v string) error {
+				n, err := parseUint(v)
+				if err == nil && (n < 1024 || n > 10<<20) {
+					err = errors.New("must be between 1024 and 10485760")
+				}
+				c.MaxBodyBytes = int64(n)
+				return err
+			}},
+		{name: "AARTHA_ADMIN_EMAIL", help: "email of the first admin, created at start when there are no users yet",
+			apply: func(c *Config, v string) error {
+				if v != "" {
+					if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+						return errors.New("must be a plain email address")
+					}
+				}
+				c.AdminEmail = v
+				return nil
+			}},
+		{name: "AARTHA_ADMIN_PASSWORD", secret: true, help: "password of AARTHA_ADMIN_EMAIL (12-72 bytes)",
+			apply: func(c *Config, v string) error {
+				if v != "" && (len(v) < 12 || len(v) > 72) {
+					return errors.New("must be 12 to 72 bytes long")
+				}
+				c.AdminPassword = v
+				return nil
+			}},
 		{name: "ALLOWED_ORIGINS", help: "comma-separated origins allowed by CORS",
 			apply: func(c *Config, v string) error {
 				c.AllowedOrigins = nil
@@ -388,6 +436,12 @@ func (c *Config) crossChecks() Errors {
 	if c.KeystorePath != "" && c.KeystorePass == "" {
 		errs = append(errs, FieldError{"BLOCKCHAIN_KEYSTORE_PASSPHRASE", "is required with BLOCKCHAIN_KEYSTORE (or use BLOCKCHAIN_KEYSTORE_PASSPHRASE_FILE)"})
 	}
+	if c.Mode == Production && c.JWTSecretKey != "" && WeakSecret(c.JWTSecretKey) {
+		errs = append(errs, FieldError{"JWT_SECRET_KEY", "looks like a default or example value: generate one with `openssl rand -base64 48`"})
+	}
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		errs = append(errs, FieldError{"AARTHA_ADMIN_PASSWORD", "AARTHA_ADMIN_EMAIL and AARTHA_ADMIN_PASSWORD go together: set both or neither"})
+	}
 	if c.RPCURLBackup != "" && c.RPCURL == "" {
 		errs = append(errs, FieldError{"BLOCKCHAIN_RPC_URL_BACKUP", "needs BLOCKCHAIN_RPC_URL as the primary endpoint"})
 	}
@@ -424,6 +478,32 @@ func ParseGwei(s string) (uint64, error) {
 		return 0, errors.New("is too large")
 	}
 	return w*gwei + f, nil
+}
+
+// WeakSecret reports whether a secret is an obvious default or example
+// value (it names itself a secret or a placeholder, or repeats a handful
+// of characters), which production refuses.
+func WeakSecret(s string) bool {
+	l := strings.ToLower(s)
+	for _, w := range []string{"changeme", "change-me", "change_me", "change-this", "secret-key", "secret_key",
+		"secretkey", "your-", "your_", "example", "default", "password", "placeholder", "replace", "xxxxxxxx", "12345678", "jwt-secret"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	distinct := map[rune]bool{}
+	for _, r := range s {
+		distinct[r] = true
+	}
+	return len(distinct) < 10
+}
+
+func perMinute(v string) (int, error) {
+	n, err := parseUint(v)
+	if err == nil && (n < 1 || n > 1_000_000) {
+		err = errors.New("must be between 1 and 1000000 requests per minute")
+	}
+	return int(n), err
 }
 
 func parseUint(v string) (uint64, error) {

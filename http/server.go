@@ -24,6 +24,7 @@ type Server struct {
 	version string
 	ready   map[string]Pinger
 	log     *slog.Logger
+	api     *API
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -37,12 +38,21 @@ func NewServer(addr, version string, ready map[string]Pinger, log *slog.Logger) 
 	return &Server{addr: addr, version: version, ready: ready, log: log}
 }
 
-// Handler returns the router, for tests and for embedding.
+// SetAPI mounts the admin API under /api. Call it before Start.
+func (s *Server) SetAPI(a *API) { s.api = a }
+
+// Handler returns the router, for tests and for embedding: the probes, the
+// API if set, security headers on every answer and CORS for the origins
+// the API allows.
 func (s *Server) Handler() nethttp.Handler {
 	mux := nethttp.NewServeMux()
 	mux.HandleFunc("GET /health", s.handleHealth)
 	mux.HandleFunc("GET /ready", s.handleReady)
-	return mux
+	if s.api != nil {
+		s.api.register(mux)
+		return securityHeaders(s.api.cors(mux))
+	}
+	return securityHeaders(mux)
 }
 
 // Start binds the listen address and serves in the background. It returns

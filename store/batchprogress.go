@@ -84,7 +84,7 @@ func (t *tx) AssignBatch(ctx context.Context, batchID int64, ids []int64, proofs
 	what := fmt.Sprintf("anchors of batch %d", batchID)
 	encoded := make([][]byte, len(proofs))
 	for i, p := range proofs {
-		encoded[i] = proofArg(p).([]byte)
+		encoded[i], _ = proofArg(p).([]byte) // nil for the nil proof of a one-leaf batch
 		if encoded[i] == nil {
 			encoded[i] = []byte{}
 		}

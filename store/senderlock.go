@@ -36,8 +36,16 @@ func (db *DB) LockSender(ctx context.Context, signer string) (release func(), er
 	if err != nil {
 		return nil, db.wrap("lock sender", err)
 	}
+	// The lock is per schema as well as per signer: advisory locks are per
+	// database already, and a schema is a deployment (test schemas in one
+	// database each run their own chain and must not wait for each other).
+	var schema string
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(current_schema(), '')").Scan(&schema); err != nil {
+		conn.Close()
+		return nil, db.wrap("lock sender", err)
+	}
 	h := fnv.New64a()
-	h.Write([]byte("aartha-sender:" + signer))
+	h.Write([]byte("aartha-sender:" + schema + ":" + signer))
 	key := int64(h.Sum64())
 	var ok bool
 	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {

@@ -140,32 +140,7 @@ func waitForReceipt(ctx context.Context, db *store.DB, a *anchoring, ids []strin
 			}
 		}
 	}
-	return receiptFor(ctx, db, a, ids[0], kind)
-}
-
-// receiptFor assembles the proof receipt of a loan's anchored record.
-func receiptFor(ctx context.Context, db *store.DB, a *anchoring, id string, kind ledger.Kind) (*ledger.Receipt, error) {
-	loan, err := db.Loan(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	anchors, err := db.Anchors(ctx, ledger.AnchorFilter{LoanID: id})
-	if err != nil {
-		return nil, err
-	}
-	for _, anchor := range anchors {
-		if anchor.Kind != kind {
-			continue
-		}
-		var batch *ledger.Batch
-		if anchor.Mode == ledger.ModeBatch {
-			if batch, err = db.Batch(ctx, anchor.BatchID); err != nil {
-				return nil, err
-			}
-		}
-		return ledger.NewReceipt(loan, anchor, batch, a.CAIP2(), a.registry)
-	}
-	return nil, ledger.Errorf(ledger.ENOTFOUND, "loan %s has no %s anchor", id, kind)
+	return ledger.ReceiptFor(ctx, db, ids[0], kind, a.CAIP2(), a.registry)
 }
 
 func verifyAndShow(ctx context.Context, out io.Writer, a *anchoring, r *ledger.Receipt) error {

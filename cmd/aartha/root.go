@@ -36,6 +36,8 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newDeployCmd(a),
 		newVerifyCmd(),
 		newDemoCmd(a),
+		newAdminCmd(a),
+		newAuditCmd(a),
 		newReconcileCmd(a),
 		newKeysCmd(a),
 	)

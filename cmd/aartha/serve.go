@@ -43,16 +43,24 @@ func newServeCmd(a *app) *cobra.Command {
 				return err
 			}
 
+			ready := map[string]aarthahttp.Pinger{"database": db}
+			var anch *anchoring
 			if cfg.EnableBlockchain {
-				anch, err := startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout())
+				anch, err = startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout())
 				if err != nil {
 					return err
 				}
 				defer anch.Stop(context.Background())
+				ready["chain"] = anch
 			}
+			api, release, err := newAPI(ctx, cfg, db, anch, log, cmd.OutOrStdout())
+			if err != nil {
+				return err
+			}
+			defer release()
 
-			srv := aarthahttp.NewServer(cfg.ListenAddr, buildVersion(),
-				map[string]aarthahttp.Pinger{"database": db}, log)
+			srv := aarthahttp.NewServer(cfg.ListenAddr, buildVersion(), ready, log)
+			srv.SetAPI(api)
 			if err := srv.Start(ctx); err != nil {
 				return err
 			}

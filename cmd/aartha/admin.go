@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	ledger "github.com/aartha/ledger"
+)
+
+func newAdminCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{Use: "admin", Short: "Manage users of the admin API"}
+	var email, role string
+	var fromStdin bool
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Create a user (password hashed with bcrypt)",
+		Long: "Creates a user of the admin API. The password is read from the first line of standard\n" +
+			"input with --password-stdin; otherwise a random one is generated and printed once.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			r, err := ledger.ParseRole(role)
+			if err != nil {
+				return err
+			}
+			password := ""
+			if fromStdin {
+				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if err != nil && line == "" {
+					return fmt.Errorf("read the password from standard input: %w", err)
+				}
+				password = strings.TrimRight(line, "\r\n")
+			} else {
+				password = randomPassword()
+			}
+			hash, err := ledger.HashPassword(password)
+			if err != nil {
+				return err
+			}
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			db, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.CheckSchema(ctx); err != nil {
+				return err
+			}
+			u := &ledger.User{Email: email, Role: r, PasswordHash: hash, CreatedAt: time.Now()}
+			if err := db.CreateUser(ctx, ledger.CLIActor(cliUser()), u); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "created %s %s\n", u.Role, u.Email)
+			if !fromStdin {
+				fmt.Fprintf(cmd.OutOrStdout(), "password: %s\n(shown once)\n", password)
+			}
+			return nil
+		},
+	}
+	create.Flags().StringVar(&email, "email", "", "the user's email, their login name")
+	create.Flags().StringVar(&role, "role", "", "admin, operator or viewer")
+	create.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of standard input")
+	_ = create.MarkFlagRequired("email")
+	_ = create.MarkFlagRequired("role")
+	cmd.AddCommand(create)
+	return cmd
+}
+
+// cliUser names the operator in the audit trail of CLI changes.
+func cliUser() string { return "cli" }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/evm"
+	aarthahttp "github.com/aartha/ledger/http"
+	"github.com/aartha/ledger/store"
+)
+
+// Network is the chain's CAIP-2 id (aarthahttp.Chain).
+func (a *anchoring) Network() string { return a.CAIP2() }
+
+// Contract is the LoanRegistry's address (aarthahttp.Chain).
+func (a *anchoring) Contract() common.Address { return a.registry }
+
+// VerifyReceipt checks a receipt against the running chain (aarthahttp.Chain).
+func (a *anchoring) VerifyReceipt(ctx context.Context, r *ledger.Receipt) (*evm.Verification, error) {
+	return evm.VerifyReceipt(ctx, a.client, r)
+}
+
+// Ping checks that the chain answers, for /ready.
+func (a *anchoring) Ping(ctx context.Context) error {
+	if _, err := a.client.ChainID(ctx); err != nil {
+		return fmt.Errorf("chain does not answer: %w", err)
+	}
+	return nil
+}
+
+var _ aarthahttp.Chain = (*anchoring)(nil)
+
+// devAdminEmail is the admin serve creates in development mode when the
+// database has no users.
+const devAdminEmail = "admin@aartha.local"
+
+// newAPI wires the admin API: the token authenticator (a random key per
+// start in development when JWT_SECRET_KEY is unset), the rate limiter
+// (Redis when REDIS_URL is set), and the first admin. anch is nil when
+// anchoring is off. The returned function releases what it opened.
+func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchoring, log *slog.Logger, out io.Writer) (*aarthahttp.API, func(), error) {
+	secret := []byte(cfg.JWTSecretKey)
+	switch {
+	case len(secret) == 0 && cfg.Mode == config.Development:
+		secret = make([]byte, 48)
+		if _, err := rand.Read(secret); err != nil {
+			return nil, nil, fmt.Errorf("generate a JWT key: %w", err)
+		}
+		log.Warn("JWT_SECRET_KEY is unset: using a random key for this run; tokens end with the process")
+	case config.WeakSecret(cfg.JWTSecretKey):
+		log.Warn("JWT_SECRET_KEY looks like a default or example value; production refuses it")
+	}
+	auth, err := aarthahttp.NewAuthenticator(secret, cfg.JWTAlgorithm, cfg.JWTExpiry, time.Now)
+	if err != nil {
+		return nil, nil, err
+	}
+	release := func() {}
+	var limiter aarthahttp.Limiter = aarthahttp.NewMemoryLimiter()
+	if cfg.RedisURL != "" {
+		rl, err := aarthahttp.NewRedisLimiter(ctx, cfg.RedisURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		limiter, release = rl, func() { _ = rl.Close() }
+	}
+	if err := bootstrapAdmin(ctx, cfg, db, out); err != nil {
+		release()
+		return nil, nil, err
+	}
+	acfg := aarthahttp.APIConfig{
+		Loans: &ledger.LoanService{Store: db, Now: time.Now, Rand: rand.Reader},
+		Store: db, Auth: auth, Limiter: limiter,
+		Limits: aarthahttp.Limits{
+			ChainWrites: cfg.RateLimitChainWrites, Verify: cfg.RateLimitVerify, Login: cfg.RateLimitLogin,
+		},
+		AllowedOrigins: cfg.AllowedOrigins, AnchorMode: cfg.AnchorMode, BatchWindow: cfg.BatchWindow,
+		ExplorerURL: cfg.ExplorerURL, MaxBodyBytes: cfg.MaxBodyBytes,
+		Log:      log,
+		AuditLog: slog.New(slog.NewJSONHandler(out, nil)).With("log", "audit"),
+	}
+	if anch != nil {
+		acfg.Chain = anch
+		acfg.Loans.(*ledger.LoanService).AnchorMode = cfg.AnchorMode
+	}
+	return aarthahttp.NewAPI(acfg), release, nil
+}
+
+// bootstrapAdmin creates the first admin when there are no users: from
+// AARTHA_ADMIN_EMAIL and AARTHA_ADMIN_PASSWORD if set, else in development
+// mode with a random password printed once. In production without them it
+// says how to create one.
+func bootstrapAdmin(ctx context.Context, cfg *config.Config, db *store.DB, out io.Writer) error {
+	n, err := db.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	email, password := cfg.AdminEmail, cfg.AdminPassword
+	printed := false
+	switch {
+	case email != "":
+	case cfg.Mode == config.Development:
+		email, password, printed = devAdminEmail, randomPassword(), true
+	default:
+		fmt.Fprintln(out, "No users yet: create the first admin with `aartha admin create --email you@example.com --role admin`, or set AARTHA_ADMIN_EMAIL and AARTHA_ADMIN_PASSWORD")
+		return nil
+	}
+	hash, err := ledger.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	u := &ledger.User{Email: email, Role: ledger.RoleAdmin, PasswordHash: hash, CreatedAt: time.Now()}
+	if err := db.CreateUser(ctx, ledger.SystemActor(), u); err != nil {
+		return fmt.Errorf("create the first admin: %w", err)
+	}
+	if printed {
+		fmt.Fprintf(out, "Created the first admin (development mode). Log in with\n  email:    %s\n  password: %s\nThis password is shown once.\n", u.Email, password)
+	}
+	return nil
+}
+
+// randomPassword returns 24 random URL-safe characters.
+func randomPassword() string {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
