@@ -39,6 +39,9 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newAdminCmd(a),
 		newAuditCmd(a),
 		newReconcileCmd(a),
+		newRebuildCmd(a),
+		newExportCmd(a),
+		newBackupCmd(a),
 		newKeysCmd(a),
 	)
 	return root

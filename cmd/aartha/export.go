@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/reconcile"
+)
+
+func newExportCmd(a *app) *cobra.Command {
+	var outPath string
+	cmd := &cobra.Command{
+		Use:   "export --out FILE",
+		Short: "Append the blockchain transaction log to a JSON-lines file (for backups; resumable)",
+		Long: "Writes one JSON line (schema " + reconcile.SchemaChainLog + ") per final registry write the database\n" +
+			"knows, in chain order: direct anchors with their loan, kind and commitment; batches with their\n" +
+			"root, sequence number, gas and every leaf (loan id, kind, commitment). Running it again appends\n" +
+			"only what became final after the file's last line, so a cron job keeps the file current.\n" +
+			"The batch leaf lists are what `aartha rebuild --leaves FILE` needs to restore batch members,\n" +
+			"which the chain itself does not hold.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if outPath == "" {
+				return fmt.Errorf("--out FILE is required (use - for standard output)")
+			}
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			db, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.CheckSchema(ctx); err != nil {
+				return err
+			}
+			if outPath == "-" {
+				_, err := reconcile.Export(ctx, db, cmd.OutOrStdout(), 0, 0, false)
+				return err
+			}
+			block, log, resume, err := reconcile.LastPosition(outPath)
+			if err != nil {
+				return err
+			}
+			f, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+			if err != nil {
+				return fmt.Errorf("open %s: %w", outPath, err)
+			}
+			n, err := reconcile.Export(ctx, db, f, block, log, resume)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+			if err := syncFile(outPath); err != nil {
+				return err
+			}
+			if resume {
+				fmt.Fprintf(cmd.OutOrStdout(), "appended %d entries after block %d log %d to %s\n", n, block, log, outPath)
+			} else {
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %d entries to %s\n", n, outPath)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&outPath, "out", "", "file to append to (created if missing); - writes everything to standard output")
+	return cmd
+}
+
+// syncFile flushes a written file to disk, so a backup taken right after
+// holds it.
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/reconcile"
+)
+
+func newRebuildCmd(a *app) *cobra.Command {
+	var (
+		fromBlock      uint64
+		rpcURL         string
+		contract       string
+		leavesPath     string
+		dryRun, asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "rebuild --from-block N",
+		Short: "Rebuild the anchor index from the registry's events on chain",
+		Long: "Reads the LoanRegistry's LoanStored, LoanRepaid and BatchAnchored events from block N on and\n" +
+			"compares them with the database: records the database lacks (or does not know are on chain)\n" +
+			"are restored and listed as missing; records whose database values the chain contradicts are\n" +
+			"listed as altered and left alone; records of loans the database does not have are listed as\n" +
+			"newer (than the backup the database was restored from).\n\n" +
+			"What the chain holds decides what can be restored: direct-mode anchors completely; batches\n" +
+			"(root, sequence number, transaction, block, leaf count) completely; but which records a\n" +
+			"batch holds is not on chain. Give --leaves with a chain-log export (aartha export) to restore\n" +
+			"batch members: each batch's leaf list is used only if it rebuilds the root found on chain.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			opts := reconcile.RebuildOptions{Confirmations: cfg.Confirmations, DryRun: dryRun}
+			if leavesPath != "" {
+				f, err := os.Open(leavesPath)
+				if err != nil {
+					return fmt.Errorf("open leaf list: %w", err)
+				}
+				opts.Leaves, err = reconcile.ReadLeaves(f)
+				f.Close()
+				if err != nil {
+					return fmt.Errorf("%s: %w", leavesPath, err)
+				}
+			}
+			db, err := openStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := db.CheckSchema(ctx); err != nil {
+				return err
+			}
+			chain, err := openChainReader(ctx, cfg, rpcURL, contract)
+			if err != nil {
+				return err
+			}
+			defer chain.Close()
+			idx, err := reconcile.ScanChain(ctx, chain.client, chain.registry, fromBlock)
+			if err != nil {
+				return err
+			}
+			bar := barProgress{progressFor(cmd, len(idx.Direct)+len(idx.Batches), "rebuilding")}
+			opts.Progress = bar
+			rep, err := reconcile.Rebuild(ctx, db, idx, opts)
+			bar.finish(cmd.ErrOrStderr())
+			if rep != nil {
+				if asJSON {
+					enc := json.NewEncoder(cmd.OutOrStdout())
+					enc.SetIndent("", "  ")
+					if jerr := enc.Encode(rep); jerr != nil && err == nil {
+						err = jerr
+					}
+				} else {
+					printRebuild(cmd.OutOrStdout(), rep)
+				}
+			}
+			return err
+		},
+	}
+	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "first block to read events from (the registry's deployment block)")
+	cmd.Flags().StringVar(&rpcURL, "rpc", "", "chain JSON-RPC URL (default BLOCKCHAIN_RPC_URL, else the embedded chain's data directory)")
+	cmd.Flags().StringVar(&contract, "contract", "", "LoanRegistry address (default BLOCKCHAIN_CONTRACT_ADDRESS)")
+	cmd.Flags().StringVar(&leavesPath, "leaves", "", "chain-log export (aartha export) whose batch leaf lists restore batch members")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report only; write nothing")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	return cmd
+}
+
+func printRebuild(w io.Writer, rep *reconcile.RebuildReport) {
+	verb := "restored"
+	if rep.DryRun {
+		verb = "would restore"
+	}
+	fmt.Fprintf(w, "Rebuild from blocks %d-%d: %d direct writes, %d batches on chain; %d already right\n",
+		rep.FromBlock, rep.Head, rep.DirectWrites, rep.BatchWrites, rep.Unchanged)
+	for _, s := range []struct {
+		title string
+		list  []reconcile.Discrepancy
+	}{
+		{"missing (" + verb + " from the chain)", rep.Missing},
+		{"altered (the chain contradicts the database; left alone)", rep.Altered},
+		{"newer than the database (not restorable: the loan is not in it)", rep.Newer},
+		{"not restorable from the chain alone", rep.Unrestorable},
+	} {
+		fmt.Fprintf(w, "%d %s\n", len(s.list), s.title)
+		for _, d := range s.list {
+			who := firstNonEmpty(d.LoanID, d.LoanKey, d.Root)
+			if d.Kind != 0 {
+				who += " " + d.Kind.String()
+			}
+			fmt.Fprintf(w, "  %s (block %d): %s\n", who, d.Block, d.Detail)
+		}
+	}
+}
