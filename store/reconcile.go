@@ -515,3 +515,39 @@ func (db *DB) CountAnchors(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+// AnchorCountsByStatus returns how many anchors have each status (statuses
+// with none are absent), for the queue-depth metric.
+func (db *DB) AnchorCountsByStatus(ctx context.Context) (map[string]int, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT status, count(*) FROM anchors GROUP BY status")
+	if err != nil {
+		return nil, db.wrap("count anchors by status", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, db.wrap("count anchors by status", err)
+		}
+		out[s] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap("count anchors by status", err)
+	}
+	return out, nil
+}
+
+// LastReconcileRun returns the newest reconciliation run without its
+// findings, or ENOTFOUND if none has run.
+func (db *DB) LastReconcileRun(ctx context.Context) (*ledger.ReconcileRun, error) {
+	runs, err := db.ReconcileRuns(ctx, 1, false)
+	if err != nil {
+		return nil, err
+	}
+	if len(runs) == 0 {
+		return nil, ledger.Errorf(ledger.ENOTFOUND, "no reconciliation has run yet")
+	}
+	return runs[0], nil
+}
