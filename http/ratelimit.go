@@ -19,7 +19,8 @@ type Limiter interface {
 }
 
 // MemoryLimiter is a Limiter for one process. Counts are lost on restart
-// and not shared between replicas: use RedisLimiter for that.
+// and not shared between replicas: use RedisLimiter for that. The zero
+// value is ready to use, on the wall clock.
 type MemoryLimiter struct {
 	Now func() time.Time
 
@@ -42,10 +43,16 @@ func NewMemoryLimiter() *MemoryLimiter {
 
 // Allow implements Limiter.
 func (m *MemoryLimiter) Allow(_ context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
-	now := m.Now()
-	start := now.Truncate(window)
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	now := time.Now()
+	if m.Now != nil {
+		now = m.Now()
+	}
+	start := now.Truncate(window)
+	if m.windows == nil {
+		m.windows = map[string]*memWindow{}
+	}
 	if now.Sub(m.sweep) > time.Minute {
 		// Drop windows that ended, so the map does not grow without bound.
 		for k, w := range m.windows {
