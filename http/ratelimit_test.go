@@ -43,7 +43,9 @@ func requireRedis(t *testing.T) *aarthahttp.RedisLimiter {
 func TestLimiters(t *testing.T) {
 	t.Parallel()
 	for name, mk := range map[string]func(t *testing.T, now func() time.Time) aarthahttp.Limiter{
-		"memory": func(_ *testing.T, now func() time.Time) aarthahttp.Limiter { return &aarthahttp.MemoryLimiter{Now: now} },
+		"memory": func(_ *testing.T, now func() time.Time) aarthahttp.Limiter {
+			return &aarthahttp.MemoryLimiter{Now: now}
+		},
 		"redis": func(t *testing.T, now func() time.Time) aarthahttp.Limiter {
 			l := requireRedis(t)
 			l.Now = now
