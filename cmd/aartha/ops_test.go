@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -167,6 +170,14 @@ func TestReconcileFindsTampering(t *testing.T) {
 		require.NoError(t, err, out)
 		require.Contains(t, out, `"scope": "sample"`)
 
+		hooks := make(chan []byte, 4)
+		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			hooks <- b
+		}))
+		defer receiver.Close()
+		e.vars["BLOCKCHAIN_WEBHOOK_URL"] = receiver.URL + "/alerts"
+
 		ids := e.loanIDs(t)
 		e.exec(t, "UPDATE loans SET principal = principal + 1 WHERE id = ?", ids[2])
 		out, err = e.run(t, "reconcile", "--all", "--out", filepath.Join(e.dir, "run.json"))
@@ -180,6 +191,8 @@ func TestReconcileFindsTampering(t *testing.T) {
 		require.Equal(t, ledger.ReconcileCounts{Match: 4, Mismatch: 1}, runs[0].Counts)
 		require.Equal(t, ids[2], runs[0].Findings[0].LoanID)
 		require.FileExists(t, filepath.Join(e.dir, "run.json"))
+		require.Len(t, hooks, 1, "the failing run alerted the webhook once")
+		require.Contains(t, string(<-hooks), `"kind":"reconcile.problems"`)
 	})
 }
 
