@@ -169,6 +169,10 @@ func (db *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 	}
 	if err := stx.Commit(); err != nil {
 		committed = true // a failed commit has ended the transaction too
+		if errors.Is(err, sql.ErrTxDone) && ctx.Err() != nil {
+			// database/sql rolled back on its own when ctx ended.
+			err = ctx.Err()
+		}
 		return db.wrap("commit", err)
 	}
 	committed = true
