@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/big"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -75,8 +76,38 @@ type Config struct {
 	BatchWindow time.Duration  // how long anchors collect before a batch goes; default 5s
 	MaxRetries  int            // attempts per job before its anchors fail; default 5
 	RetryDelay  time.Duration  // first retry delay, doubling each time; default 5s
+	Network     string         // CAIP-2 id of the chain, recorded in audit rows of chain writes
 	Now         func() time.Time
 	Log         *slog.Logger
+	// Metrics observes batches, mined transactions and confirmation lag;
+	// nil observes nothing.
+	Metrics Observer
+	// OnFailed, if set, is told when anchoring gives up on a record or a
+	// batch (for alerts). It must not block.
+	OnFailed func(Failure)
+}
+
+// Observer receives the worker's measurements. metrics.Metrics implements
+// it. Implementations must be safe for concurrent use and must not block.
+type Observer interface {
+	ObserveBatch(leaves int)
+	TxMined(gasUsed uint64, effectiveGasPrice *big.Int)
+	ObserveConfirmation(d time.Duration)
+}
+
+// nopObserver observes nothing.
+type nopObserver struct{}
+
+func (nopObserver) ObserveBatch(int)                  {}
+func (nopObserver) TxMined(uint64, *big.Int)          {}
+func (nopObserver) ObserveConfirmation(time.Duration) {}
+
+// Failure is an anchoring the worker gave up on.
+type Failure struct {
+	LoanID  string      // the loan, in direct mode
+	Kind    ledger.Kind // the record, in direct mode
+	BatchID int64       // the batch, in batch mode
+	Reason  string
 }
 
 func (c *Config) defaults() {
@@ -100,6 +131,9 @@ func (c *Config) defaults() {
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Metrics == nil {
+		c.Metrics = nopObserver{}
 	}
 }
 
@@ -445,6 +479,9 @@ func (w *Worker) buildBatch(ctx context.Context) (*ledger.Batch, error) {
 }
 
 func (w *Worker) sendBatch(ctx context.Context, job *rivertype.JobRow, b *ledger.Batch) error {
+	if b.Status == ledger.AnchorQueued {
+		w.cfg.Metrics.ObserveBatch(b.LeafCount)
+	}
 	req := SendRequest{
 		Key:  "batch:" + strconv.FormatInt(b.ID, 10),
 		To:   w.cfg.Registry,
@@ -464,9 +501,12 @@ func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.Anc
 		return nil
 	}
 	if Permanent(err) || lastAttempt(job) {
-		w.cfg.Log.Error("anchoring failed for good", "err", err, "filter_loan", f.LoanID, "batch", batchID)
+		w.cfg.Log.Error("anchoring failed for good", "err", err, "loan", f.LoanID, "batch", batchID)
 		if ferr := w.recordFailure(ctx, f, kind, batchID, err.Error()); ferr != nil {
 			return errors.Join(err, ferr)
+		}
+		if w.cfg.OnFailed != nil {
+			w.cfg.OnFailed(Failure{LoanID: f.LoanID, Kind: kind, BatchID: batchID, Reason: err.Error()})
 		}
 		return river.JobCancel(err)
 	}
@@ -487,9 +527,17 @@ func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind
 		}
 	}
 	now := w.cfg.Now().UTC()
+	if u.Status == ledger.AnchorIncluded && u.Receipt != nil {
+		w.cfg.Metrics.TxMined(u.Receipt.GasUsed, u.Receipt.EffectiveGasPrice)
+	}
+	write := w.chainWrite(u)
 	return w.store.InTx(ctx, func(tx ledger.Tx) error {
 		if batchID != 0 {
-			return recordBatchProgress(ctx, tx, batchID, u, events, now)
+			b, err := recordBatchProgress(ctx, tx, batchID, u, events, write, now)
+			if err == nil && u.Status == ledger.AnchorFinal {
+				w.cfg.Metrics.ObserveConfirmation(now.Sub(b.CreatedAt))
+			}
+			return err
 		}
 		anchors, err := tx.AnchorsForUpdate(ctx, f)
 		if err != nil {
@@ -513,20 +561,38 @@ func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind
 			if err := tx.UpdateAnchor(ctx, a); err != nil {
 				return err
 			}
-			if err := mirrorOnLoan(ctx, tx, a, before, now); err != nil {
+			if err := mirrorOnLoan(ctx, tx, a, before, write, now); err != nil {
 				return err
+			}
+			if u.Status == ledger.AnchorFinal {
+				w.cfg.Metrics.ObserveConfirmation(now.Sub(a.CreatedAt))
 			}
 		}
 		return nil
 	})
 }
 
+// chainWrite describes a send's transaction for the audit trail: network,
+// contract, hash and, once mined, gas used, price and total cost in wei.
+func (w *Worker) chainWrite(u SendUpdate) *ledger.ChainWrite {
+	c := &ledger.ChainWrite{Network: w.cfg.Network, Contract: w.cfg.Registry.Hex()}
+	if u.TxHash != (common.Hash{}) {
+		c.TxHash = u.TxHash.Hex()
+	}
+	if r := u.Receipt; r != nil && r.EffectiveGasPrice != nil {
+		c.GasUsed = r.GasUsed
+		c.GasPriceWei = r.EffectiveGasPrice.String()
+		c.TotalCostWei = new(big.Int).Mul(r.EffectiveGasPrice, new(big.Int).SetUint64(r.GasUsed)).String()
+	}
+	return c
+}
+
 // recordBatchProgress writes a step of a batch's transaction onto the batch,
 // all its anchors and their loans, with one audit row for the batch.
-func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u SendUpdate, events []evm.Event, now time.Time) error {
+func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u SendUpdate, events []evm.Event, write *ledger.ChainWrite, now time.Time) (*ledger.Batch, error) {
 	b, err := tx.BatchForUpdate(ctx, batchID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	before := b.Status
 	b.Status, b.TxHash, b.UpdatedAt = u.Status, u.TxHash, now
@@ -548,20 +614,21 @@ func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u Sen
 		b.FinalAt = &now
 	}
 	if err := tx.UpdateBatch(ctx, b); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := tx.SetBatchAnchors(ctx, batchID, ledger.AnchorProgress{
 		Status: b.Status, TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash,
 		LogIndex: b.LogIndex, UpdatedAt: now, FinalAt: b.FinalAt,
 	}); err != nil {
-		return err
+		return nil, err
 	}
 	if before == b.Status {
-		return nil
+		return b, nil
 	}
-	return tx.AppendAudit(ctx, &ledger.AuditEntry{
+	return b, tx.AppendAudit(ctx, &ledger.AuditEntry{
 		At: now, Actor: ledger.SystemActor(), Action: "batch." + string(b.Status), Entity: "batch",
 		EntityID: strconv.FormatInt(b.ID, 10), Before: batchAudit(before, nil), After: batchAudit(b.Status, b),
+		Chain: write,
 	})
 }
 
@@ -635,7 +702,7 @@ func (w *Worker) recordFailure(ctx context.Context, f ledger.AnchorFilter, kind 
 			if err := tx.UpdateAnchor(ctx, a); err != nil {
 				return err
 			}
-			if err := mirrorOnLoan(ctx, tx, a, before, now); err != nil {
+			if err := mirrorOnLoan(ctx, tx, a, before, nil, now); err != nil {
 				return err
 			}
 		}
@@ -645,7 +712,7 @@ func (w *Worker) recordFailure(ctx context.Context, f ledger.AnchorFilter, kind 
 
 // mirrorOnLoan copies an anchor's state onto the seed's per-loan chain
 // fields and, when the state changed, writes an audit row.
-func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before ledger.AnchorStatus, now time.Time) error {
+func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before ledger.AnchorStatus, write *ledger.ChainWrite, now time.Time) error {
 	if before == a.Status {
 		return nil
 	}
@@ -669,7 +736,7 @@ func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before le
 	}
 	return tx.AppendAudit(ctx, &ledger.AuditEntry{
 		At: now, Actor: ledger.SystemActor(), Action: "anchor." + string(a.Status), Entity: "loan", EntityID: a.LoanID,
-		Before: anchorAudit(a.Kind, before, nil), After: anchorAudit(a.Kind, a.Status, a),
+		Before: anchorAudit(a.Kind, before, nil), After: anchorAudit(a.Kind, a.Status, a), Chain: write,
 	})
 }
 

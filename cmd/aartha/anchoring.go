@@ -16,6 +16,7 @@ import (
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/notify"
 	"github.com/aartha/ledger/simchain"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/txmgr"
@@ -31,8 +32,16 @@ type anchoring struct {
 	registry common.Address
 	embedded *simchain.Chain
 	worker   *worker.Worker
+	notifier *notify.Notifier
 	release  func()
 	log      *slog.Logger
+}
+
+// anchoringObserver receives the chain side's measurements; metrics.Metrics
+// implements it.
+type anchoringObserver interface {
+	txmgr.Metrics
+	worker.Observer
 }
 
 // CAIP2 is the chain's CAIP-2 id, as receipts name it.
@@ -41,7 +50,11 @@ func (a *anchoring) CAIP2() string { return "eip155:" + a.chainID.String() }
 // startAnchoring connects to the configured chain (or starts the embedded
 // one), sets the worker as the store's job hook, and starts it if this
 // process can become the signer's only sender. The caller must Stop it.
-func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger, out io.Writer) (_ *anchoring, err error) {
+//
+// obs, if not nil, receives the transaction manager's and the worker's
+// measurements. Failures the worker gives up on are posted to the
+// configured webhook (and mailed) through a notifier that never blocks.
+func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger, out io.Writer, obs anchoringObserver) (_ *anchoring, err error) {
 	a := &anchoring{log: log}
 	defer func() {
 		if err != nil {
@@ -92,6 +105,16 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 		return nil, fmt.Errorf("ask the chain its id: %w", err)
 	}
 
+	a.notifier = newNotifier(cfg)
+	if err := a.notifier.Start(ctx); err != nil {
+		return nil, err
+	}
+	var txMetrics txmgr.Metrics = txmgr.NopMetrics{}
+	var workerMetrics worker.Observer
+	if obs != nil {
+		txMetrics, workerMetrics = obs, obs
+	}
+
 	var feeCap *big.Int
 	if cfg.MaxGasPriceWei > 0 {
 		feeCap = new(big.Int).SetUint64(cfg.MaxGasPriceWei)
@@ -106,6 +129,7 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 		},
 		PollInterval: pollInterval(a.embedded != nil),
 		Log:          log.With("component", "txmgr"),
+		Metrics:      txMetrics,
 	})
 	if err != nil {
 		return nil, err
@@ -113,6 +137,15 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 	a.worker, err = worker.New(db, worker.TxSender{Manager: manager, Receipts: a.client}, a.client, worker.Config{
 		Mode: cfg.AnchorMode, Registry: a.registry, BatchMax: cfg.BatchMax, BatchWindow: cfg.BatchWindow,
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, Log: log.With("component", "worker"),
+		Network: a.CAIP2(), Metrics: workerMetrics,
+		OnFailed: func(f worker.Failure) {
+			what := fmt.Sprintf("the %s record of loan %s", f.Kind, f.LoanID)
+			if f.BatchID != 0 {
+				what = fmt.Sprintf("batch %d", f.BatchID)
+			}
+			a.notifier.Notify(notify.Event{Kind: notify.KindAnchorFailed,
+				Summary: "anchoring failed for good: " + what + ": " + f.Reason, Details: f})
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -155,6 +188,10 @@ func (a *anchoring) Stop(ctx context.Context) {
 	if a.release != nil {
 		a.release()
 		a.release = nil
+	}
+	if a.notifier != nil {
+		a.notifier.Stop(ctx)
+		a.notifier = nil
 	}
 	if a.embedded != nil {
 		if err := a.embedded.Stop(); err != nil {

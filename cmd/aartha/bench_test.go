@@ -54,7 +54,7 @@ func benchAnchorOnce(b *testing.B, backend string, n int) {
 	defer db.Close()
 	_, err = migrateAll(ctx, db)
 	require.NoError(b, err)
-	anch, err := startAnchoring(ctx, cfg, db, log, io.Discard)
+	anch, err := startAnchoring(ctx, cfg, db, log, io.Discard, nil)
 	require.NoError(b, err)
 	defer anch.Stop(context.Background())
 

@@ -49,7 +49,7 @@ func newDemoCmd(a *app) *cobra.Command {
 			if err := prepareSchema(ctx, db, cfg, log); err != nil {
 				return err
 			}
-			anch, err := startAnchoring(ctx, cfg, db, log, out)
+			anch, err := startAnchoring(ctx, cfg, db, log, out, nil)
 			if err != nil {
 				return err
 			}

@@ -46,7 +46,7 @@ func newServeCmd(a *app) *cobra.Command {
 			ready := map[string]aarthahttp.Pinger{"database": db}
 			var anch *anchoring
 			if cfg.EnableBlockchain {
-				anch, err = startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout())
+				anch, err = startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout(), nil)
 				if err != nil {
 					return err
 				}
