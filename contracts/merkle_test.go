@@ -16,6 +16,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/require"
 
+	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/contracts"
 )
 
@@ -26,69 +27,49 @@ type record struct {
 	commitment [32]byte
 }
 
-// leaf is the StandardMerkleTree leaf of r:
-// keccak256(keccak256(abi.encode(bytes32, uint8, bytes32))).
+// leaf is the StandardMerkleTree leaf of r, computed by the domain package
+// the anchoring worker uses.
 func (r record) leaf() [32]byte {
-	enc := make([]byte, 96)
-	copy(enc[0:32], r.key[:])
-	enc[63] = r.kind
-	copy(enc[64:96], r.commitment[:])
-	return crypto.Keccak256Hash(crypto.Keccak256(enc))
+	return ledger.Leaf(r.key, ledger.Kind(r.kind), r.commitment)
 }
 
-// stdTree is a StandardMerkleTree laid out exactly as @openzeppelin/merkle-tree
-// lays it out: leaves sorted ascending, placed at the end of a flat array in
-// reverse order, node i having children 2i+1 and 2i+2, pairs hashed sorted.
-type stdTree struct {
-	nodes [][32]byte
-	index map[[32]byte]int // leaf hash -> position in nodes
+// stdTree is the domain's Merkle tree of records: the very code that builds
+// the batches the worker anchors, so these tests check it against the
+// contract and against @openzeppelin/merkle-tree.
+type stdTree struct{ *ledger.MerkleTree }
+
+func buildStdTree(t testing.TB, records []record) stdTree {
+	t.Helper()
+	leaves := make([]common.Hash, len(records))
+	for i, r := range records {
+		leaves[i] = r.leaf()
+	}
+	tree, err := ledger.NewMerkleTree(leaves)
+	require.NoError(t, err)
+	return stdTree{tree}
 }
 
+func (tr stdTree) root() [32]byte { return tr.Root() }
+
+// proof returns the siblings from r's leaf up to the root.
+func (tr stdTree) proof(t testing.TB, r record) [][32]byte {
+	t.Helper()
+	p, err := tr.Proof(r.leaf())
+	require.NoError(t, err, "record is not in the tree")
+	out := [][32]byte{}
+	for _, h := range p {
+		out = append(out, h)
+	}
+	return out
+}
+
+// hashPair is keccak256 of two nodes in ascending order, for the
+// hand-checked layout below.
 func hashPair(a, b [32]byte) [32]byte {
 	if bytes.Compare(a[:], b[:]) > 0 {
 		a, b = b, a
 	}
 	return crypto.Keccak256Hash(a[:], b[:])
-}
-
-func buildStdTree(t testing.TB, records []record) stdTree {
-	t.Helper()
-	require.NotEmpty(t, records)
-	leaves := make([][32]byte, len(records))
-	for i, r := range records {
-		leaves[i] = r.leaf()
-	}
-	slices.SortFunc(leaves, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
-	n := len(leaves)
-	tr := stdTree{nodes: make([][32]byte, 2*n-1), index: make(map[[32]byte]int, n)}
-	for i, l := range leaves {
-		pos := len(tr.nodes) - 1 - i
-		tr.nodes[pos] = l
-		tr.index[l] = pos
-	}
-	for i := len(tr.nodes) - 1 - n; i >= 0; i-- {
-		tr.nodes[i] = hashPair(tr.nodes[2*i+1], tr.nodes[2*i+2])
-	}
-	return tr
-}
-
-func (tr stdTree) root() [32]byte { return tr.nodes[0] }
-
-// proof returns the siblings from r's leaf up to the root.
-func (tr stdTree) proof(t testing.TB, r record) [][32]byte {
-	t.Helper()
-	i, ok := tr.index[r.leaf()]
-	require.True(t, ok, "record is not in the tree")
-	proof := [][32]byte{}
-	for i > 0 {
-		sibling := i + 1
-		if i%2 == 0 {
-			sibling = i - 1
-		}
-		proof = append(proof, tr.nodes[sibling])
-		i = (i - 1) / 2
-	}
-	return proof
 }
 
 // sampleRecords returns n records alternating approved and repaid, as a batch
@@ -104,15 +85,13 @@ func sampleRecords(n int) []record {
 }
 
 func TestMerkleTreeLayout(t *testing.T) {
-	// Hand-checkable cases of the layout rules.
+	// Hand-checkable case of the layout rules: leaves a < b < c sit at the
+	// end of the array in reverse order, so the root is H(H(a, b), c).
 	rs := sampleRecords(3)
+	leaves := [][32]byte{rs[0].leaf(), rs[1].leaf(), rs[2].leaf()}
+	slices.SortFunc(leaves, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
 	tr := buildStdTree(t, rs)
-	require.Len(t, tr.nodes, 5)
-	require.Equal(t, hashPair(tr.nodes[1], tr.nodes[2]), tr.root())
-	require.Equal(t, hashPair(tr.nodes[3], tr.nodes[4]), tr.nodes[1])
-	// Leaves sit at the end in reverse sorted order.
-	sorted := [][32]byte{tr.nodes[4], tr.nodes[3], tr.nodes[2]}
-	require.True(t, slices.IsSortedFunc(sorted, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) }))
+	require.Equal(t, hashPair(hashPair(leaves[0], leaves[1]), leaves[2]), tr.root())
 
 	one := buildStdTree(t, rs[:1])
 	require.Equal(t, rs[0].leaf(), one.root())
@@ -224,10 +203,7 @@ func TestMerkleMatchesOpenZeppelin(t *testing.T) {
 		tr := buildStdTree(t, rs)
 
 		require.Equal(t, common.Hash(tr.root()), js.Root, "root, %d leaves", n)
-		require.Len(t, js.Tree, len(tr.nodes))
-		for i := range tr.nodes {
-			require.Equal(t, common.Hash(tr.nodes[i]), js.Tree[i], "node %d of %d leaves", i, n)
-		}
+		require.Len(t, js.Tree, 2*n-1)
 
 		h.mustSend(h.anchorer, reg.PackAnchorBatch(js.Root, uint32(n)))
 		for i, r := range rs {
