@@ -33,40 +33,48 @@ type failedError struct{ reason string }
 func (e failedError) Error() string   { return "transaction failed: " + e.reason }
 func (e failedError) Permanent() bool { return true }
 
-// Send implements Sender.
+// Send implements Sender. A send that was already final (a retry after a
+// crash that came between finality and its recording) still reports its
+// final step, so the caller records it.
 func (s TxSender) Send(ctx context.Context, req SendRequest, update func(SendUpdate) error) error {
 	var updateErr error
-	res, err := s.Manager.Send(ctx, txmgr.Request{Key: req.Key, To: req.To, Data: req.Data}, func(p txmgr.Progress) {
+	finalReported := false
+	report := func(status ledger.AnchorStatus, txHash common.Hash, inc *txmgr.Inclusion) {
 		if updateErr != nil {
 			return
 		}
-		u := SendUpdate{TxHash: p.TxHash}
-		switch p.Phase {
-		case txmgr.PhaseSubmitted:
-			u.Status = ledger.AnchorSubmitted
-		case txmgr.PhaseIncluded:
-			u.Status = ledger.AnchorIncluded
-		case txmgr.PhaseFinal:
-			u.Status = ledger.AnchorFinal
-		default:
-			return // queued and failed are reported by the result
-		}
-		if p.Inclusion != nil {
-			u.TxHash = p.Inclusion.TxHash
-			receipt, err := s.Receipts.TransactionReceipt(ctx, p.Inclusion.TxHash)
+		u := SendUpdate{Status: status, TxHash: txHash}
+		if inc != nil {
+			u.TxHash = inc.TxHash
+			receipt, err := s.Receipts.TransactionReceipt(ctx, inc.TxHash)
 			if err != nil {
-				updateErr = fmt.Errorf("read receipt of %s: %w", p.Inclusion.TxHash.Hex(), err)
+				updateErr = fmt.Errorf("read receipt of %s: %w", inc.TxHash.Hex(), err)
 				return
 			}
 			u.Receipt = receipt
 		}
 		updateErr = update(u)
+		finalReported = finalReported || (status == ledger.AnchorFinal && updateErr == nil)
+	}
+	res, err := s.Manager.Send(ctx, txmgr.Request{Key: req.Key, To: req.To, Data: req.Data}, func(p txmgr.Progress) {
+		switch p.Phase {
+		case txmgr.PhaseSubmitted:
+			report(ledger.AnchorSubmitted, p.TxHash, nil)
+		case txmgr.PhaseIncluded:
+			report(ledger.AnchorIncluded, p.TxHash, p.Inclusion)
+		case txmgr.PhaseFinal:
+			report(ledger.AnchorFinal, p.TxHash, p.Inclusion)
+		}
+		// queued and failed are reported by the result
 	})
 	switch {
 	case errors.Is(err, txmgr.ErrFailed):
 		return failedError{reason: res.Reason}
 	case err != nil:
 		return errors.Join(err, updateErr)
+	}
+	if !finalReported && res.Inclusion != nil {
+		report(ledger.AnchorFinal, res.Inclusion.TxHash, res.Inclusion)
 	}
 	return updateErr
 }
