@@ -280,3 +280,8 @@ func itoa(n int) string { return strconv.Itoa(n) }
 func (a *API) allowedOrigin(origin string) bool {
 	return slices.Contains(a.cfg.AllowedOrigins, origin)
 }
+
+// Config returns the API's configuration with defaults filled in, so that
+// other front ends (the admin UI) use the same service, store, chain,
+// authenticator and limiter.
+func (a *API) Config() APIConfig { return a.cfg }

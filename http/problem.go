@@ -80,3 +80,12 @@ func writeError(w nethttp.ResponseWriter, r *nethttp.Request, log *slog.Logger, 
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)
 }
+
+// StatusOf is the HTTP status the API answers an error with, from the one
+// table above (500 for an error without a known code).
+func StatusOf(err error) int {
+	if s := statusOf[ledger.ErrorCode(err)]; s != 0 {
+		return s
+	}
+	return nethttp.StatusInternalServerError
+}

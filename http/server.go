@@ -25,6 +25,7 @@ type Server struct {
 	ready   map[string]Pinger
 	log     *slog.Logger
 	api     *API
+	admin   nethttp.Handler
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -41,6 +42,10 @@ func NewServer(addr, version string, ready map[string]Pinger, log *slog.Logger) 
 // SetAPI mounts the admin API under /api. Call it before Start.
 func (s *Server) SetAPI(a *API) { s.api = a }
 
+// SetAdminUI mounts the admin web UI under /admin (and sends / there).
+// Call it before Start.
+func (s *Server) SetAdminUI(h nethttp.Handler) { s.admin = h }
+
 // Handler returns the router, for tests and for embedding: the probes, the
 // API if set, security headers on every answer and CORS for the origins
 // the API allows.
@@ -48,6 +53,11 @@ func (s *Server) Handler() nethttp.Handler {
 	mux := nethttp.NewServeMux()
 	mux.HandleFunc("GET /health", s.handleHealth)
 	mux.HandleFunc("GET /ready", s.handleReady)
+	if s.admin != nil {
+		mux.Handle("/admin/", s.admin)
+		mux.Handle("GET /{$}", nethttp.RedirectHandler("/admin/", nethttp.StatusSeeOther))
+		mux.Handle("GET /admin", nethttp.RedirectHandler("/admin/", nethttp.StatusSeeOther))
+	}
 	if s.api != nil {
 		s.api.register(mux)
 		return securityHeaders(s.api.cors(mux))

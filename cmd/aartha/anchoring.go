@@ -30,6 +30,7 @@ type anchoring struct {
 	client   *evm.Client
 	chainID  *big.Int
 	registry common.Address
+	signer   common.Address // the anchoring account
 	embedded *simchain.Chain
 	worker   *worker.Worker
 	notifier *notify.Notifier
@@ -101,6 +102,7 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 			return nil, err
 		}
 	}
+	a.signer = signer.Address()
 	if a.chainID, err = a.client.ChainID(ctx); err != nil {
 		return nil, fmt.Errorf("ask the chain its id: %w", err)
 	}

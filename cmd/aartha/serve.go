@@ -61,11 +61,16 @@ func newServeCmd(a *app) *cobra.Command {
 
 			srv := aarthahttp.NewServer(cfg.ListenAddr, buildVersion(), ready, log)
 			srv.SetAPI(api)
+			admin, err := newAdminUI(cfg, api, db, anch, log)
+			if err != nil {
+				return err
+			}
+			srv.SetAdminUI(admin)
 			if err := srv.Start(ctx); err != nil {
 				return err
 			}
 			log.Info("aartha is serving", "url", srv.URL(), "store", db.String(), "mode", cfg.Mode)
-			fmt.Fprintf(cmd.OutOrStdout(), "Aartha ledger listening on %s (health: %s/health)\n", srv.URL(), srv.URL())
+			fmt.Fprintf(cmd.OutOrStdout(), "Aartha ledger listening on %s (health: %s/health)\nOpen the admin UI: %s/admin/\n", srv.URL(), srv.URL(), srv.URL())
 
 			<-ctx.Done()
 			log.Info("shutting down")

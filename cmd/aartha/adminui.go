@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/aartha/ledger/config"
+	aarthahttp "github.com/aartha/ledger/http"
+	"github.com/aartha/ledger/store"
+	"github.com/aartha/ledger/ui"
+)
+
+// HeadBlock is the chain's latest block number (ui.Chain).
+func (a *anchoring) HeadBlock(ctx context.Context) (uint64, error) {
+	return a.client.BlockNumber(ctx)
+}
+
+// SignerBalance is the anchoring account and its balance in wei (ui.Chain).
+func (a *anchoring) SignerBalance(ctx context.Context) (common.Address, *big.Int, error) {
+	bal, err := a.client.BalanceAt(ctx, a.signer, nil)
+	if err != nil {
+		return a.signer, nil, fmt.Errorf("signer balance: %w", err)
+	}
+	return a.signer, bal, nil
+}
+
+var _ ui.Chain = (*anchoring)(nil)
+
+// newAdminUI builds the admin web UI on the API's own service, store,
+// chain, authenticator and rate limiter. anch is nil when anchoring is off.
+func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anchoring, log *slog.Logger) (http.Handler, error) {
+	acfg := api.Config()
+	ucfg := ui.Config{
+		Loans: acfg.Loans, Store: db, Auth: acfg.Auth, Limiter: acfg.Limiter,
+		LoginLimit: acfg.Limits.Login, ChainWriteLimit: acfg.Limits.ChainWrites,
+		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode,
+		SecureCookies: strings.HasPrefix(cfg.AdminPanelURL, "https://"),
+		Log:           log, AuditLog: acfg.AuditLog,
+	}
+	if anch != nil {
+		ucfg.Chain = anch
+	}
+	return ui.New(ucfg)
+}
