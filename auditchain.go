@@ -3,19 +3,29 @@ package ledger
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"time"
 )
 
-// The audit trail is hash-chained: every row stores the hash of the row
-// before it (PrevHash; 32 zero bytes for the first) and its own
+// The audit trail is hash-chained: every sealed row has the hash of the
+// sealed row before it (PrevHash; 32 zero bytes for the first) and its own
 //
-//	Hash = SHA-256(PrevHash ‖ AuditDigest(row))
+//	Hash = SHA-256(PrevHash ‖ AuditDigest(row) ‖ id as 8 bytes big-endian)
 //
-// so editing or deleting a row breaks the chain at the next row, and
-// cutting rows off the end breaks the agreement with the store's chain
-// head. Both are found by `aartha audit verify`.
+// (AuditSealHash), so editing, deleting or renumbering a sealed row breaks
+// the chain at the next row, and cutting rows off the end breaks the
+// agreement with the store's chain head. Both are found by
+// `aartha audit verify`.
+//
+// Rows are appended unsealed, inside the transaction of the change they
+// record, and a sealer chains them a moment later, in id order, in short
+// transactions of its own (see store.AuditSealer); an id the sealer passes
+// over is a gap in the chain that the chain itself records, since each hash
+// covers the row's id. Rows written by the first chained version (before
+// AuditHead.InlineUntil) were chained as they were written, with AuditHash,
+// which does not cover the id.
 
 // AuditHashSize is the size of PrevHash and Hash.
 const AuditHashSize = sha256.Size
@@ -62,11 +72,26 @@ func AuditDigest(e *AuditEntry) ([AuditHashSize]byte, error) {
 	return sha256.Sum256(content), nil
 }
 
-// AuditHash returns the chained hash of a row: SHA-256(prev ‖ digest).
+// AuditHash returns the chained hash of a row chained as it was written
+// (rows up to AuditHead.InlineUntil): SHA-256(prev ‖ digest).
 func AuditHash(prev []byte, digest [AuditHashSize]byte) []byte {
 	h := sha256.New()
 	h.Write(prev)
 	h.Write(digest[:])
+	return h.Sum(nil)
+}
+
+// AuditSealHash returns the chained hash of a sealed row:
+// SHA-256(prev ‖ digest ‖ id as 8 bytes big-endian). Covering the id fixes
+// the gaps between sealed rows: ids the sealer passed over cannot be
+// filled in, and rows cannot be renumbered, without breaking the chain.
+func AuditSealHash(prev []byte, digest [AuditHashSize]byte, id int64) []byte {
+	h := sha256.New()
+	h.Write(prev)
+	h.Write(digest[:])
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(id))
+	h.Write(b[:])
 	return h.Sum(nil)
 }
 
@@ -97,27 +122,58 @@ type AuditBreak struct {
 	Reason string // what does not match
 }
 
-// AuditChainReport is the outcome of checking the trail.
-type AuditChainReport struct {
-	Rows   int64       // rows checked against the chain
-	Legacy int64       // rows from before the chain existed, not covered
-	Head   string      // hex hash of the last row
-	Break  *AuditBreak // nil when the chain holds
+// AuditHead is the store's chain head: where sealing has got to.
+type AuditHead struct {
+	Hash        []byte // hash of the last sealed row (32 zero bytes: none)
+	LastID      int64  // id of the last sealed row, or where sealing starts
+	LegacyUntil int64  // rows up to this id predate the chain: not covered
+	InlineUntil int64  // rows in (LegacyUntil, InlineUntil] were chained as written (AuditHash)
+	Skipped     int64  // ids the sealer has passed over (gaps sealed over)
 }
 
-// AuditChainChecker checks rows one by one, in id order.
+// maxLateIDs is how many late rows a report lists.
+const maxLateIDs = 20
+
+// AuditChainReport is the outcome of checking the trail.
+type AuditChainReport struct {
+	Rows   int64 // sealed rows checked against the chain
+	Legacy int64 // rows from before the chain existed, not covered
+	// Unsealed counts the rows after the chain head: appended but not yet
+	// sealed. The tail is normally a few seconds of appends; these rows are
+	// not protected yet.
+	Unsealed int64
+	// Skipped counts the ids missing between sealed rows. They were missing
+	// when the sealer passed them (transactions that rolled back, or rows
+	// deleted before they were sealed), which the chain records: a sealed
+	// row deleted later breaks the chain instead.
+	Skipped int64
+	// Late counts the anomalies: unsealed rows below the chain head, i.e.
+	// rows that turned up after the sealer had passed over their id (a
+	// transaction that stayed open longer than the sealer's grace period
+	// after appending, or a row inserted by hand). They are not covered by
+	// the chain. LateIDs lists the first of them.
+	Late    int64
+	LateIDs []int64
+	Head    string      // hex hash of the last sealed row
+	Break   *AuditBreak // nil when the chain holds
+}
+
+// AuditChainChecker checks rows one by one, in id order, from the first
+// row after head.LegacyUntil.
 type AuditChainChecker struct {
+	head   AuditHead
 	prev   []byte
-	lastID int64
+	lastID int64 // the last sealed row checked (or LegacyUntil)
 	Report AuditChainReport
 }
 
-// NewAuditChainChecker starts a check at the first chained row.
-func NewAuditChainChecker() *AuditChainChecker {
-	return &AuditChainChecker{prev: make([]byte, AuditHashSize)}
+// NewAuditChainChecker starts a check against the store's chain head.
+func NewAuditChainChecker(head AuditHead) *AuditChainChecker {
+	return &AuditChainChecker{head: head, prev: make([]byte, AuditHashSize), lastID: head.LegacyUntil}
 }
 
 // Next checks the next row and reports false once the chain is broken.
+// PrevHash and Hash of e are its seal (empty while it is unsealed).
 func (c *AuditChainChecker) Next(e *AuditEntry) bool {
 	if c.Report.Break != nil {
 		return false
@@ -126,8 +182,22 @@ func (c *AuditChainChecker) Next(e *AuditEntry) bool {
 		c.Report.Break = &AuditBreak{ID: e.ID, Reason: fmt.Sprintf(format, args...)}
 		return false
 	}
+	if e.ID > c.head.LastID {
+		if len(e.Hash) > 0 || len(e.PrevHash) > 0 {
+			return fail("row %d is sealed but lies after the chain head (row %d): the head was moved back or the seal was written outside the store", e.ID, c.head.LastID)
+		}
+		c.Report.Unsealed++
+		return true
+	}
 	if len(e.Hash) == 0 {
-		return fail("row %d has no hash: it was written outside the store or its hash was removed", e.ID)
+		if len(e.PrevHash) > 0 {
+			return fail("row %d has no hash: it was written outside the store or its hash was removed", e.ID)
+		}
+		c.Report.Late++
+		if len(c.Report.LateIDs) < maxLateIDs {
+			c.Report.LateIDs = append(c.Report.LateIDs, e.ID)
+		}
+		return true
 	}
 	if !bytes.Equal(e.PrevHash, c.prev) {
 		return fail("row %d does not follow row %d: its prev_hash %x is not the hash %x of the row before it (a row was deleted, inserted or edited)", e.ID, c.lastID, []byte(e.PrevHash), c.prev)
@@ -136,7 +206,12 @@ func (c *AuditChainChecker) Next(e *AuditEntry) bool {
 	if err != nil {
 		return fail("row %d cannot be read: %v", e.ID, err)
 	}
-	if want := AuditHash(c.prev, d); !bytes.Equal(want, e.Hash) {
+	want := AuditHash(c.prev, d)
+	if e.ID > c.head.InlineUntil {
+		want = AuditSealHash(c.prev, d, e.ID)
+		c.Report.Skipped += e.ID - max(c.lastID, c.head.InlineUntil) - 1
+	}
+	if !bytes.Equal(want, e.Hash) {
 		return fail("row %d was changed after it was written: its content hashes to %x, the row says %x", e.ID, want, []byte(e.Hash))
 	}
 	c.prev, c.lastID = e.Hash, e.ID
@@ -145,13 +220,21 @@ func (c *AuditChainChecker) Next(e *AuditEntry) bool {
 	return true
 }
 
-// Finish compares the last row with the store's chain head (its hash and
-// id), which catches rows cut off the end of the trail.
-func (c *AuditChainChecker) Finish(headHash []byte, headID int64) AuditChainReport {
-	if c.Report.Break == nil && (!bytes.Equal(headHash, c.prev) || headID != c.lastID) {
+// Finish compares the last sealed row with the store's chain head (its
+// hash, id and count of skipped ids), which catches rows cut off the end
+// of the trail.
+func (c *AuditChainChecker) Finish() AuditChainReport {
+	h := c.head
+	switch {
+	case c.Report.Break != nil:
+	case !bytes.Equal(h.Hash, c.prev) || h.LastID != c.lastID:
 		c.Report.Break = &AuditBreak{Reason: fmt.Sprintf(
-			"the chain head says the last row is %d with hash %x, but the trail ends at row %d with hash %x (rows were removed from the end)",
-			headID, headHash, c.lastID, c.prev)}
+			"the chain head says the last sealed row is %d with hash %x, but the trail ends at row %d with hash %x (rows were removed from the end)",
+			h.LastID, h.Hash, c.lastID, c.prev)}
+	case h.Skipped != c.Report.Skipped:
+		c.Report.Break = &AuditBreak{Reason: fmt.Sprintf(
+			"the chain head says the sealer passed over %d ids, but the chain has %d gaps' worth (the head was edited)",
+			h.Skipped, c.Report.Skipped)}
 	}
 	return c.Report
 }

@@ -11,42 +11,38 @@ import (
 	ledger "github.com/aartha/ledger"
 )
 
-// auditInsertColumns are the columns an append writes.
-const auditInsertColumns = `at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after, chain, prev_hash, hash`
+// auditInsertColumns are the columns an append writes. Rows are appended
+// unsealed: the sealer (AuditSealer) chains them later, in audit_seal.
+const auditInsertColumns = `at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after, chain`
 
-// insertAuditSQL appends a row whose hashes were computed in Go (SQLite,
-// where the transaction holds the database's one write lock, so reading the
-// chain head, inserting and moving the head cannot interleave).
+// insertAuditSQL appends a row (SQLite).
 const insertAuditSQL = `INSERT INTO audit_log (` + auditInsertColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
-const (
-	auditHeadSQL        = `SELECT hash FROM audit_head WHERE id = 1`
-	moveAuditHeadSQL    = `UPDATE audit_head SET hash = ?, last_id = ? WHERE id = 1`
-	auditHeadFullSQL    = `SELECT hash, last_id, legacy_until FROM audit_head WHERE id = 1`
-	auditChainedSQLTail = `h AS (SELECT hash FROM audit_head WHERE id = 1 FOR UPDATE),
-	i AS (INSERT INTO audit_log (` + auditInsertColumns + `)
-		SELECT ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::jsonb, ?::jsonb,
-			h.hash, sha256(h.hash || ?::bytea)
-		FROM h %s
-		RETURNING id, prev_hash, hash)
-	UPDATE audit_head SET hash = i.hash, last_id = i.id FROM i WHERE audit_head.id = 1
-	RETURNING i.id, i.prev_hash, i.hash`
-)
+// auditInsertPGTail appends a row on PostgreSQL, with typed arguments so
+// that it can follow a CTE (%s: an extra condition).
+const auditInsertPGTail = `INSERT INTO audit_log (` + auditInsertColumns + `)
+	SELECT ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::jsonb, ?::jsonb %s
+	RETURNING id`
 
-// appendAuditPGSQL appends a row in one statement on PostgreSQL: it locks
-// the chain head (so appends form one total order, held until the commit),
-// inserts the row with prev_hash = the head and hash = SHA-256(head ‖
-// digest), and moves the head. The digest comes from Go.
-var appendAuditPGSQL = "WITH " + fmt.Sprintf(auditChainedSQLTail, "")
+// appendAuditPGSQL appends a row on PostgreSQL. It takes no lock: appends
+// no longer wait for each other (the sealer orders them later).
+var appendAuditPGSQL = fmt.Sprintf(auditInsertPGTail, "")
 
 // updateAndAuditSQL is updateLoanSQL and appendAuditPGSQL in one statement
 // (PostgreSQL). The audit row is written only if the update found its loan,
 // and no row comes back otherwise.
-var updateAndAuditSQL = `WITH u AS (` + updateLoanSQL + ` RETURNING 1),
-	` + fmt.Sprintf(auditChainedSQLTail, "WHERE EXISTS (SELECT 1 FROM u)")
+var updateAndAuditSQL = `WITH u AS (` + updateLoanSQL + ` RETURNING 1)
+	` + fmt.Sprintf(auditInsertPGTail, "WHERE EXISTS (SELECT 1 FROM u)")
 
-const auditColumns = `id, at, actor_id, actor_role, actor_addr, action, entity, entity_id, before, after, chain, prev_hash, hash`
+// auditColumns are read from audit_log a LEFT JOIN audit_seal s: the hashes
+// are the row's seal, or for rows chained as they were written (before
+// migration 0006) the row's own.
+const auditColumns = `a.id, a.at, a.actor_id, a.actor_role, a.actor_addr, a.action, a.entity, a.entity_id, a.before, a.after, a.chain,
+	COALESCE(s.prev_hash, a.prev_hash), COALESCE(s.hash, a.hash)`
+
+// auditFrom is the FROM clause for auditColumns.
+const auditFrom = ` FROM audit_log a LEFT JOIN audit_seal s ON s.id = a.id`
 
 // Page sizes of AuditEntries.
 const (
@@ -54,16 +50,15 @@ const (
 	maxAuditLimit     = 1000
 )
 
-// AppendAudit inserts e, chained to the row before it, and sets e.ID,
-// e.PrevHash and e.Hash; e.At is cut to whole microseconds. It returns
-// EINVALID if e has no time, actor, action or entity: every change has an
-// author. A failure here fails the transaction, so a change is never kept
-// without its audit row.
+// AppendAudit inserts e, unsealed, and sets e.ID; e.At is cut to whole
+// microseconds. e.PrevHash and e.Hash stay empty: the sealer (AuditSealer,
+// run by `aartha serve`; SealAudit) chains the row a moment after the
+// transaction commits. It returns EINVALID if e has no time, actor, action
+// or entity: every change has an author. A failure here fails the
+// transaction, so a change is never kept without its audit row.
 //
-// Appends are serialised by the chain head: on PostgreSQL the head row is
-// locked from the append until the transaction ends, so concurrent
-// transactions that write audit rows commit one after another from that
-// point on; on SQLite the write lock already serialises them.
+// Appends take no lock of their own, so concurrent transactions that write
+// audit rows commit independently (on PostgreSQL they share WAL flushes).
 func (t *tx) AppendAudit(ctx context.Context, e *ledger.AuditEntry) error {
 	switch {
 	case e.At.IsZero():
@@ -74,10 +69,6 @@ func (t *tx) AppendAudit(ctx context.Context, e *ledger.AuditEntry) error {
 		return ledger.Errorf(ledger.EINVALID, "audit entry needs an action and an entity")
 	}
 	e.At = ledger.AuditTime(e.At)
-	digest, err := ledger.AuditDigest(e)
-	if err != nil {
-		return ledger.Errorf(ledger.EINVALID, "audit entry %s: %v", e.Action, err)
-	}
 	var chain []byte
 	if e.Chain != nil {
 		chain, _ = json.Marshal(e.Chain) // plain strings and numbers
@@ -85,27 +76,19 @@ func (t *tx) AppendAudit(ctx context.Context, e *ledger.AuditEntry) error {
 	args := []any{t.db.d.timeArg(e.At), e.Actor.ID, e.Actor.Role, e.Actor.Addr,
 		e.Action, e.Entity, e.EntityID, jsonArg(e.Before), jsonArg(e.After), jsonArg(chain)}
 	if t.db.d.combineWrites {
-		return t.appendAuditPG(ctx, e, append(args, digest[:]))
+		return t.appendAuditPG(ctx, e, args)
 	}
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	var prev []byte
-	if err := t.queryRow(ctx, t.db.q.auditHead).Scan(&prev); err != nil {
-		return t.db.wrap("read the audit chain head", err)
-	}
-	hash := ledger.AuditHash(prev, digest)
-	err = t.queryRow(ctx, t.db.q.insertAudit, append(args, prev, hash)...).Scan(&e.ID)
+	err := t.queryRow(ctx, t.db.q.insertAudit, args...).Scan(&e.ID)
 	if classify(err) == errCheck {
 		return ledger.Errorf(ledger.EINVALID, "audit entry %s breaks a rule of the audit table: %v", e.Action, err)
 	}
 	if err != nil {
 		return t.db.wrap("append audit entry", err)
 	}
-	if _, err := t.exec(ctx, t.db.q.moveAuditHead, hash, e.ID); err != nil {
-		return t.db.wrap("move the audit chain head", err)
-	}
-	e.PrevHash, e.Hash = prev, hash
+	e.PrevHash, e.Hash = nil, nil
 	return nil
 }
 
@@ -119,13 +102,10 @@ func (t *tx) appendAuditPG(ctx context.Context, e *ledger.AuditEntry, args []any
 		t.pending = nil
 		q, args = t.db.q.updateAndAudit, append(p.args, args...)
 	}
-	var prev, hash []byte
-	err := t.queryRow(ctx, q, args...).Scan(&e.ID, &prev, &hash)
+	err := t.queryRow(ctx, q, args...).Scan(&e.ID)
 	switch {
 	case p != nil && errors.Is(err, sql.ErrNoRows):
 		return ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", p.id)
-	case errors.Is(err, sql.ErrNoRows):
-		return ledger.Errorf(ledger.EINTERNAL, "the audit chain head is missing: run `aartha migrate`")
 	case p != nil && classify(err) == errCheck:
 		return ledger.Errorf(ledger.EINVALID, "loan %s or its audit entry %s breaks a rule of the database: %v", p.id, e.Action, err)
 	case classify(err) == errCheck:
@@ -135,7 +115,7 @@ func (t *tx) appendAuditPG(ctx context.Context, e *ledger.AuditEntry, args []any
 	case err != nil:
 		return t.db.wrap("append audit entry", err)
 	}
-	e.PrevHash, e.Hash = prev, hash
+	e.PrevHash, e.Hash = nil, nil
 	return nil
 }
 
@@ -158,31 +138,31 @@ func (db *DB) AuditEntries(ctx context.Context, f ledger.AuditFilter) ([]ledger.
 		where, args = append(where, cond), append(args, arg)
 	}
 	if f.Entity != "" {
-		add("entity = ?", f.Entity)
+		add("a.entity = ?", f.Entity)
 	}
 	if f.EntityID != "" {
-		add("entity_id = ?", f.EntityID)
+		add("a.entity_id = ?", f.EntityID)
 	}
 	if f.ActorID != "" {
-		add("actor_id = ?", f.ActorID)
+		add("a.actor_id = ?", f.ActorID)
 	}
 	if f.Action != "" {
-		add("action = ?", f.Action)
+		add("a.action = ?", f.Action)
 	}
 	if !f.Since.IsZero() {
-		add("at >= ?", db.d.timeArg(f.Since))
+		add("a.at >= ?", db.d.timeArg(f.Since))
 	}
 	if !f.Until.IsZero() {
-		add("at < ?", db.d.timeArg(f.Until))
+		add("a.at < ?", db.d.timeArg(f.Until))
 	}
 	if f.BeforeID > 0 {
-		add("id < ?", f.BeforeID)
+		add("a.id < ?", f.BeforeID)
 	}
-	q := "SELECT " + auditColumns + " FROM audit_log"
+	q := "SELECT " + auditColumns + auditFrom
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	q += " ORDER BY id DESC LIMIT ?"
+	q += " ORDER BY a.id DESC LIMIT ?"
 	args = append(args, limit)
 
 	rows, err := db.r.QueryContext(ctx, db.d.rebind(q), args...)

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 
 	ledger "github.com/aartha/ledger"
 )
@@ -10,32 +12,61 @@ import (
 // auditChainPage is how many rows VerifyAuditChain reads per query.
 const auditChainPage = 1000
 
-// VerifyAuditChain reads the whole audit trail in id order and checks its
-// hash chain (see ledger.AuditHash) and the chain head. A broken chain is a
-// report with Break set, not an error; an error means the trail could not
-// be read. It reads outside a transaction: rows appended while it runs may
-// make the head disagree, so run it again before acting on a break at the
-// head.
-func (db *DB) VerifyAuditChain(ctx context.Context) (ledger.AuditChainReport, error) {
-	var (
-		headHash     []byte
-		headID       int64
-		legacyUntil  int64
-		legacyCount  int64
-		checker      = ledger.NewAuditChainChecker()
-		after        int64
-		q            = db.d.rebind("SELECT " + auditColumns + " FROM audit_log WHERE id > ? ORDER BY id LIMIT ?")
-		countLegacyQ = db.d.rebind("SELECT count(*) FROM audit_log WHERE id <= ?")
-	)
-	if err := db.r.QueryRowContext(ctx, auditHeadFullSQL).Scan(&headHash, &headID, &legacyUntil); err != nil {
-		return ledger.AuditChainReport{}, db.wrap("read the audit chain head", err)
+// auditHeadSQL reads the whole chain head.
+const auditHeadSQL = `SELECT hash, last_id, legacy_until, inline_until, skipped FROM audit_head WHERE id = 1`
+
+// readAuditHead reads the chain head with q (a pool or a transaction).
+func (db *DB) readAuditHead(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, lock bool) (ledger.AuditHead, error) {
+	var h ledger.AuditHead
+	query := auditHeadSQL
+	if lock {
+		query += db.d.forUpdate
 	}
-	if err := db.r.QueryRowContext(ctx, countLegacyQ, legacyUntil).Scan(&legacyCount); err != nil {
+	err := q.QueryRowContext(ctx, query).Scan(&h.Hash, &h.LastID, &h.LegacyUntil, &h.InlineUntil, &h.Skipped)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, ledger.Errorf(ledger.EINTERNAL, "the audit chain head is missing: run `aartha migrate`")
+	}
+	if err != nil {
+		return h, db.wrap("read the audit chain head", err)
+	}
+	return h, nil
+}
+
+// VerifyAuditChain reads the whole audit trail in id order and checks its
+// hash chain (see ledger.AuditSealHash) against the chain head: sealed
+// rows verified, the unsealed tail after the head, ids sealed over as gaps,
+// and late rows (unsealed below the head: an anomaly). A broken chain is a
+// report with Break set, not an error; an error means the trail could not
+// be read. It reads in one snapshot (a read-only transaction), so a sealer
+// running meanwhile does not make the head and the rows disagree. It does
+// not seal: call SealAudit first to check as much as is settled.
+func (db *DB) VerifyAuditChain(ctx context.Context) (ledger.AuditChainReport, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.d.name == "postgres" {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	rtx, err := db.r.BeginTx(ctx, opts)
+	if err != nil {
+		return ledger.AuditChainReport{}, db.wrap("begin reading the audit trail", err)
+	}
+	defer func() { _ = rtx.Rollback() }()
+	head, err := db.readAuditHead(ctx, rtx, false)
+	if err != nil {
+		return ledger.AuditChainReport{}, err
+	}
+	var legacyCount int64
+	if err := rtx.QueryRowContext(ctx, db.d.rebind("SELECT count(*) FROM audit_log WHERE id <= ?"), head.LegacyUntil).Scan(&legacyCount); err != nil {
 		return ledger.AuditChainReport{}, db.wrap("count audit rows from before the chain", err)
 	}
-	after = legacyUntil
+	var (
+		checker = ledger.NewAuditChainChecker(head)
+		after   = head.LegacyUntil
+		q       = db.d.rebind("SELECT " + auditColumns + auditFrom + " WHERE a.id > ? ORDER BY a.id LIMIT ?")
+	)
 	for {
-		rows, err := db.r.QueryContext(ctx, q, after, auditChainPage)
+		rows, err := rtx.QueryContext(ctx, q, after, auditChainPage)
 		if err != nil {
 			return ledger.AuditChainReport{}, db.wrap("read the audit trail", err)
 		}
@@ -64,7 +95,7 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (ledger.AuditChainReport, er
 			break
 		}
 	}
-	r := checker.Finish(headHash, headID)
+	r := checker.Finish()
 	r.Legacy = legacyCount
 	return r, nil
 }

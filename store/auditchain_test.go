@@ -1,9 +1,12 @@
 package store_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -17,9 +20,12 @@ func TestAuditChain(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Parallel()
 			for name, fn := range map[string]func(*testing.T, func(testing.TB) *store.DB){
-				"ConcurrentAppendsFormOneChain": testAuditChainConcurrent,
-				"EditDeleteTruncateDetected":    testAuditChainTamper,
-				"Users":                         testUsers,
+				"ConcurrentAppendsSealedIntoOneChain": testAuditChainConcurrent,
+				"UnsealedTail":                        testAuditChainUnsealedTail,
+				"EditDeleteTruncateDetected":          testAuditChainTamper,
+				"GapSealedOver":                       testAuditChainGap,
+				"LateRowIsAnAnomaly":                  testAuditChainLate,
+				"Users":                               testUsers,
 			} {
 				t.Run(name, func(t *testing.T) {
 					t.Parallel()
@@ -30,12 +36,46 @@ func TestAuditChain(t *testing.T) {
 	}
 }
 
-func testAuditChainConcurrent(t *testing.T, open func(testing.TB) *store.DB) {
-	f := setup(t, open)
+// sealAll seals every row the sealer can see, as if the grace period had
+// passed for all of them.
+func sealAll(t *testing.T, f *fixture) int {
+	t.Helper()
+	later := func() time.Time { return time.Now().Add(time.Hour) }
+	n, err := store.NewAuditSealer(f.db, store.AuditSealerConfig{Now: later, Batch: 7}).Seal(f.ctx)
+	require.NoError(t, err)
+	return n
+}
+
+func (f *fixture) verify(t *testing.T) ledger.AuditChainReport {
+	t.Helper()
 	r, err := f.db.VerifyAuditChain(f.ctx)
 	require.NoError(t, err)
+	return r
+}
+
+// note appends an audit row of its own in a transaction that fn ends.
+func (f *fixture) note(ctx context.Context, fn func() error) (int64, error) {
+	var id int64
+	err := f.db.InTx(ctx, func(tx ledger.Tx) error {
+		e := &ledger.AuditEntry{At: time.Now(), Actor: f.admin, Action: "test.note", Entity: "test"}
+		if err := tx.AppendAudit(ctx, e); err != nil {
+			return err
+		}
+		id = e.ID
+		return fn()
+	})
+	return id, err
+}
+
+func testAuditChainConcurrent(t *testing.T, open func(testing.TB) *store.DB) {
+	f := setup(t, open)
+	r := f.verify(t)
 	require.Nil(t, r.Break, "an empty trail holds")
 
+	// A sealer runs while the appends do, as under `aartha serve`.
+	sealer := store.NewAuditSealer(f.db, store.AuditSealerConfig{Interval: 5 * time.Millisecond, Grace: time.Second})
+	sealer.Start(f.ctx)
+	sealer.Start(f.ctx) // a second Start does nothing
 	const n = 40
 	ids := make([]string, n)
 	for i := range ids {
@@ -50,15 +90,45 @@ func testAuditChainConcurrent(t *testing.T, open func(testing.TB) *store.DB) {
 		})
 	}
 	wg.Wait()
-	r, err = f.db.VerifyAuditChain(f.ctx)
-	require.NoError(t, err)
+	sealer.Stop()
+	sealer.Stop() // safe twice
+	sealAll(t, f)
+
+	r = f.verify(t)
 	require.Nil(t, r.Break, "%+v", r.Break)
 	require.EqualValues(t, 2*n, r.Rows)
+	require.Zero(t, r.Unsealed)
+	require.Zero(t, r.Late)
+	require.Zero(t, r.Skipped)
 
 	es := f.audit(t, ledger.AuditFilter{Limit: 2})
 	require.Len(t, es[0].Hash, 32)
 	require.Equal(t, es[1].Hash, es[0].PrevHash, "each row commits to the one before it")
 	require.Equal(t, r.Head, fmt.Sprintf("%x", []byte(es[0].Hash)))
+}
+
+func testAuditChainUnsealedTail(t *testing.T, open func(testing.TB) *store.DB) {
+	f := setup(t, open)
+	f.create(t, "u-1", "u-2")
+	r := f.verify(t)
+	require.Nil(t, r.Break)
+	require.Zero(t, r.Rows)
+	require.EqualValues(t, 2, r.Unsealed, "appended rows wait for the sealer")
+	require.Empty(t, f.audit(t, ledger.AuditFilter{Limit: 1})[0].Hash)
+
+	n, err := f.db.SealAudit(f.ctx)
+	require.NoError(t, err)
+	if f.db.Driver() == "postgres" {
+		require.Zero(t, n, "rows younger than the grace period are not sealed yet")
+	} else {
+		require.Equal(t, 2, n, "on SQLite every committed row is settled")
+	}
+	sealAll(t, f)
+	r = f.verify(t)
+	require.Nil(t, r.Break)
+	require.EqualValues(t, 2, r.Rows)
+	require.Zero(t, r.Unsealed)
+	require.Zero(t, sealAll(t, f), "nothing left to seal")
 }
 
 func testAuditChainTamper(t *testing.T, open func(testing.TB) *store.DB) {
@@ -68,7 +138,9 @@ func testAuditChainTamper(t *testing.T, open func(testing.TB) *store.DB) {
 		{"edit", "UPDATE audit_log SET actor_id = 'mallory@example.com' WHERE id = 3", "row 3 was changed"},
 		{"delete", "DELETE FROM audit_log WHERE id = 3", "row 4 does not follow row 2"},
 		{"truncate", "DELETE FROM audit_log WHERE id >= 5", "rows were removed from the end"},
-		{"drop hash", "UPDATE audit_log SET hash = NULL WHERE id = 2", "row 2 has no hash"},
+		{"delete seal", "DELETE FROM audit_seal WHERE id = 2", "row 3 does not follow row 1"},
+		{"edit seal", "UPDATE audit_seal SET hash = prev_hash WHERE id = 6", "row 6 was changed"},
+		{"edit head", "UPDATE audit_head SET skipped = 4", "the head was edited"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -79,19 +151,95 @@ func testAuditChainTamper(t *testing.T, open func(testing.TB) *store.DB) {
 				_, err := f.svc.Approve(f.ctx, f.admin, id)
 				require.NoError(t, err)
 			}
-			r, err := f.db.VerifyAuditChain(f.ctx)
-			require.NoError(t, err)
+			require.Equal(t, 6, sealAll(t, f))
+			r := f.verify(t)
 			require.Nil(t, r.Break)
-			_, err = f.db.SQLDB().ExecContext(f.ctx, c.sql)
+			require.EqualValues(t, 6, r.Rows)
+			_, err := f.db.SQLDB().ExecContext(f.ctx, c.sql)
 			require.NoError(t, err)
-			r, err = f.db.VerifyAuditChain(f.ctx)
-			require.NoError(t, err)
+			r = f.verify(t)
 			require.NotNil(t, r.Break)
 			require.Contains(t, r.Break.Reason, c.want)
 		})
 	}
 }
 
+// testAuditChainGap: ids missing when the sealer passes are sealed over and
+// counted; the same ids missing later (a sealed row deleted) break it.
+func testAuditChainGap(t *testing.T, open func(testing.TB) *store.DB) {
+	f := setup(t, open)
+	f.create(t, "g-1", "g-2", "g-3")
+	boom := errors.New("boom")
+	_, err := f.note(f.ctx, func() error { return boom })
+	require.ErrorIs(t, err, boom)
+	_, err = f.svc.Approve(f.ctx, f.admin, "g-1")
+	require.NoError(t, err)
+	// A row deleted before it was sealed is, to the sealer, a gap too.
+	_, err = f.db.SQLDB().ExecContext(f.ctx, "DELETE FROM audit_log WHERE id = 2")
+	require.NoError(t, err)
+
+	sealAll(t, f)
+	r := f.verify(t)
+	require.Nil(t, r.Break, "%+v", r.Break)
+	require.EqualValues(t, 3, r.Rows)
+	wantSkipped := int64(1) // the deleted row
+	if f.db.Driver() == "postgres" {
+		wantSkipped++ // the id the rolled-back transaction took (SQLite reuses it)
+	}
+	require.Equal(t, wantSkipped, r.Skipped)
+	require.Zero(t, r.Late)
+}
+
+// testAuditChainLate: a row that turns up below the head after the sealer
+// passed over its id is reported, and the chain still holds.
+func testAuditChainLate(t *testing.T, open func(testing.TB) *store.DB) {
+	f := setup(t, open)
+	f.create(t, "l-1", "l-2")
+	var lateID, sealed int64
+	if f.db.Driver() == "postgres" {
+		// A transaction stays open after appending while a later one
+		// commits and is sealed.
+		release, done := make(chan struct{}), make(chan error)
+		go func() {
+			_, err := f.note(f.ctx, func() error {
+				<-release
+				return nil
+			})
+			done <- err
+		}()
+		// Wait for the open transaction's row to take its id.
+		require.Eventually(t, func() bool {
+			var last int64
+			require.NoError(t, f.db.SQLDB().QueryRowContext(f.ctx, "SELECT last_value FROM audit_log_id_seq").Scan(&last))
+			return last == 3
+		}, 5*time.Second, 10*time.Millisecond)
+		lateID, sealed = 3, 3
+		_, err := f.svc.Approve(f.ctx, f.admin, "l-1")
+		require.NoError(t, err)
+		require.Equal(t, 3, sealAll(t, f), "rows 1, 2 and 4")
+		close(release)
+		require.NoError(t, <-done)
+	} else {
+		// SQLite has one writer: put a row by hand into a gap already
+		// sealed over.
+		_, err := f.svc.Approve(f.ctx, f.admin, "l-1")
+		require.NoError(t, err)
+		_, err = f.db.SQLDB().ExecContext(f.ctx, "DELETE FROM audit_log WHERE id = 2")
+		require.NoError(t, err)
+		sealAll(t, f)
+		_, err = f.db.SQLDB().ExecContext(f.ctx, `INSERT INTO audit_log (id, at, actor_id, actor_role, actor_addr, action, entity, entity_id)
+			VALUES (2, '2026-03-01T09:00:00.000000Z', 'mallory@example.com', 'admin', 'cli', 'loan.create', 'loan', 'l-9')`)
+		require.NoError(t, err)
+		lateID, sealed = 2, 2
+	}
+	require.Zero(t, sealAll(t, f), "the sealer does not go back")
+	r := f.verify(t)
+	require.Nil(t, r.Break, "%+v", r.Break)
+	require.Equal(t, sealed, r.Rows)
+	require.EqualValues(t, 1, r.Skipped)
+	require.EqualValues(t, 1, r.Late)
+	require.Equal(t, []int64{lateID}, r.LateIDs)
+}
 func testUsers(t *testing.T, open func(testing.TB) *store.DB) {
 	f := setup(t, open)
 	n, err := f.db.CountUsers(f.ctx)

@@ -43,9 +43,6 @@ type DB struct {
 // queries are the fixed statements, rebound for the dialect once at open.
 type queries struct {
 	loan, loanForUpdate, insertLoan, updateLoan, insertAudit string
-	// auditHead and moveAuditHead read and move the audit chain head
-	// (SQLite; PostgreSQL does both inside insertAudit).
-	auditHead, moveAuditHead string
 	// updateAndAudit is updateLoan and insertAudit in one statement
 	// (PostgreSQL only; see tx.UpdateLoan).
 	updateAndAudit string
@@ -61,8 +58,6 @@ func newDB(d *dialect, w, r *sql.DB, where string) *DB {
 			insertLoan:    d.rebind(insertLoanSQL),
 			updateLoan:    d.rebind(updateLoanSQL),
 			insertAudit:   d.rebind(insertAuditSQL),
-			auditHead:     auditHeadSQL,
-			moveAuditHead: moveAuditHeadSQL,
 		},
 	}
 	if d.combineWrites {
@@ -208,7 +203,7 @@ func (db *DB) prepare(ctx context.Context) {
 		return
 	}
 	m := map[string]*sql.Stmt{}
-	for _, q := range []string{db.q.loanForUpdate, db.q.insertLoan, db.q.updateLoan, db.q.insertAudit, db.q.auditHead, db.q.moveAuditHead} {
+	for _, q := range []string{db.q.loanForUpdate, db.q.insertLoan, db.q.updateLoan, db.q.insertAudit} {
 		s, err := db.w.PrepareContext(ctx, q)
 		if err != nil {
 			for _, s := range m {

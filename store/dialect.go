@@ -49,6 +49,10 @@ type dialect struct {
 	timeArg func(time.Time) any
 	// greatest is the function returning the largest of its arguments.
 	greatest string
+	// auditInsertedAt is the expression for an audit row's insert time by
+	// the database's clock (PostgreSQL), or "" where the sealer needs none
+	// (SQLite: writes are serialised, so every row it sees is settled).
+	auditInsertedAt string
 }
 
 // sqliteTimeLayout is how SQLite columns hold timestamps: fixed width, so that
@@ -93,6 +97,8 @@ var postgresDialect = &dialect{
 	lockMigrations: `SELECT pg_advisory_xact_lock(hashtext('aartha.migrate:' || coalesce(current_schema(), '')))`,
 	timeArg:        func(t time.Time) any { return t.UTC() },
 	greatest:       "GREATEST",
+
+	auditInsertedAt: "a.inserted_at",
 }
 
 // rebind rewrites the ? placeholders of q for the dialect. Queries never
