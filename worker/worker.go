@@ -539,16 +539,8 @@ func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind
 			}
 			return err
 		}
-		anchors, err := tx.AnchorsForUpdate(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, a := range anchors {
-			if kind != 0 && a.Kind != kind {
-				continue
-			}
-			before := a.Status
-			a.Status, a.TxHash, a.UpdatedAt = u.Status, u.TxHash, now
+		return applyToAnchors(ctx, tx, f, kind, write, now, func(a *ledger.Anchor) {
+			a.Status, a.TxHash = u.Status, u.TxHash
 			// Back to submitted after a reorg: the old block is no more.
 			a.BlockNumber, a.BlockHash, a.LogIndex = 0, common.Hash{}, 0
 			if u.Receipt != nil {
@@ -557,19 +549,34 @@ func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind
 			}
 			if u.Status == ledger.AnchorFinal {
 				a.FinalAt = &now
-			}
-			if err := tx.UpdateAnchor(ctx, a); err != nil {
-				return err
-			}
-			if err := mirrorOnLoan(ctx, tx, a, before, write, now); err != nil {
-				return err
-			}
-			if u.Status == ledger.AnchorFinal {
 				w.cfg.Metrics.ObserveConfirmation(now.Sub(a.CreatedAt))
 			}
-		}
-		return nil
+		})
 	})
+}
+
+// applyToAnchors applies change to the selected anchors of a kind (0: any),
+// writes them and mirrors each onto its loan, in the caller's transaction.
+func applyToAnchors(ctx context.Context, tx ledger.Tx, f ledger.AnchorFilter, kind ledger.Kind, write *ledger.ChainWrite, now time.Time, change func(*ledger.Anchor)) error {
+	anchors, err := tx.AnchorsForUpdate(ctx, f)
+	if err != nil {
+		return err
+	}
+	for _, a := range anchors {
+		if kind != 0 && a.Kind != kind {
+			continue
+		}
+		before := a.Status
+		change(a)
+		a.UpdatedAt = now
+		if err := tx.UpdateAnchor(ctx, a); err != nil {
+			return err
+		}
+		if err := mirrorOnLoan(ctx, tx, a, before, write, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // chainWrite describes a send's transaction for the audit trail: network,
@@ -689,24 +696,9 @@ func (w *Worker) recordFailure(ctx context.Context, f ledger.AnchorFilter, kind 
 				EntityID: strconv.FormatInt(b.ID, 10), Before: batchAudit(before, nil), After: batchAudit(b.Status, b),
 			})
 		}
-		anchors, err := tx.AnchorsForUpdate(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, a := range anchors {
-			if kind != 0 && a.Kind != kind {
-				continue
-			}
-			before := a.Status
-			a.Status, a.LastError, a.UpdatedAt = ledger.AnchorFailed, reason, now
-			if err := tx.UpdateAnchor(ctx, a); err != nil {
-				return err
-			}
-			if err := mirrorOnLoan(ctx, tx, a, before, nil, now); err != nil {
-				return err
-			}
-		}
-		return nil
+		return applyToAnchors(ctx, tx, f, kind, nil, now, func(a *ledger.Anchor) {
+			a.Status, a.LastError = ledger.AnchorFailed, reason
+		})
 	})
 }
 
