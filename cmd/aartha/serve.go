@@ -42,6 +42,10 @@ func newServeCmd(a *app) *cobra.Command {
 			if err := prepareSchema(ctx, db, cfg, log); err != nil {
 				return err
 			}
+			// Seal the audit trail's new rows every second.
+			sealer := store.NewAuditSealer(db, store.AuditSealerConfig{Log: log})
+			sealer.Start(ctx)
+			defer sealer.Stop()
 
 			ready := map[string]aarthahttp.Pinger{"database": db}
 			var anch *anchoring
