@@ -43,6 +43,7 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newExportCmd(a),
 		newBackupCmd(a),
 		newKeysCmd(a),
+		newDoctorCmd(a),
 	)
 	return root
 }

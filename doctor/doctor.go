@@ -1,0 +1,383 @@
+// Package doctor diagnoses a deployment the way the seed's troubleshooting
+// guide does: database, each RPC endpoint, the registry and our role in it,
+// the signer's balance and runway, fees against the cap, unfinished
+// transactions and nonce gaps, the recent failure rate and clock skew. Each
+// check yields pass, warn or fail with a hint; the report's worst result
+// decides the command's exit code.
+//
+// Checks only read; they never send a transaction. A check whose dependency
+// is not configured (no chain, say) is skipped rather than failed.
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/txmgr"
+)
+
+// Status is a check's result, ordered from best to worst.
+type Status string
+
+// The results of a check.
+const (
+	Pass Status = "pass"
+	Warn Status = "warn"
+	Fail Status = "fail"
+)
+
+func (s Status) rank() int {
+	switch s {
+	case Warn:
+		return 1
+	case Fail:
+		return 2
+	}
+	return 0
+}
+
+// Check is one diagnosis: what was checked, its result, what was found and,
+// unless it passed, what to do.
+type Check struct {
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	Detail string `json:"detail"`
+	Hint   string `json:"hint,omitempty"`
+}
+
+// Report is every check and the worst result among them.
+type Report struct {
+	Checks []Check `json:"checks"`
+	Worst  Status  `json:"worst"`
+}
+
+func (r *Report) add(name string, s Status, detail, hint string) {
+	if s == Pass {
+		hint = ""
+	}
+	r.Checks = append(r.Checks, Check{Name: name, Status: s, Detail: detail, Hint: hint})
+	if s.rank() > r.Worst.rank() {
+		r.Worst = s
+	}
+}
+
+// Database is what the doctor asks the store.
+type Database interface {
+	Ping(ctx context.Context) error
+	SchemaVersion(ctx context.Context) (have, want int, err error)
+	AnchorCountsByStatus(ctx context.Context) (map[string]int, error)
+}
+
+// Chain is what the doctor asks one RPC endpoint. *evm.Client satisfies it.
+type Chain interface {
+	evm.RegistryBackend
+	ChainID(ctx context.Context) (*big.Int, error)
+	BalanceAt(ctx context.Context, account common.Address, block *big.Int) (*big.Int, error)
+	CodeAt(ctx context.Context, account common.Address, block *big.Int) ([]byte, error)
+	NonceAt(ctx context.Context, account common.Address, block *big.Int) (uint64, error)
+	SuggestGasTipCap(ctx context.Context) (*big.Int, error)
+}
+
+// Journal lists the signer's unfinished transactions. *store.TxJournal and
+// txmgr.MemJournal satisfy it.
+type Journal interface {
+	Unfinished(ctx context.Context, from common.Address) ([]txmgr.Record, error)
+}
+
+// Endpoint is one named RPC endpoint ("primary", "backup").
+type Endpoint struct {
+	Name  string
+	Chain Chain
+}
+
+// Deps is what the doctor examines. Zero fields skip their checks.
+type Deps struct {
+	DB        Database
+	Endpoints []Endpoint
+	// ChainID is the chain id the deployment expects (0: any).
+	ChainID  uint64
+	Registry common.Address
+	Signer   common.Address
+	Journal  Journal
+	// FeeCapWei is BLOCKCHAIN_MAX_GAS_PRICE in wei; nil or 0 means no cap.
+	FeeCapWei *big.Int
+	// GasPerAnchor is the gas one anchoring transaction costs (a direct
+	// storeLoan or a batch's anchorBatch); default 100,000.
+	GasPerAnchor uint64
+	// RunwayAnchors is how many anchors the signer's balance must pay for at
+	// current fees before the check warns; default 1,000.
+	RunwayAnchors uint64
+	// StuckAfter is how long a transaction may stay unmined before it counts
+	// as stuck; default 10 minutes.
+	StuckAfter time.Duration
+	// MaxHeadAge is how old the newest block may be before the endpoint
+	// warns (a node that stopped following the chain); default 2 minutes.
+	MaxHeadAge time.Duration
+	Now        func() time.Time
+}
+
+func (d *Deps) defaults() {
+	if d.GasPerAnchor == 0 {
+		d.GasPerAnchor = 100_000
+	}
+	if d.RunwayAnchors == 0 {
+		d.RunwayAnchors = 1000
+	}
+	if d.StuckAfter == 0 {
+		d.StuckAfter = 10 * time.Minute
+	}
+	if d.MaxHeadAge == 0 {
+		d.MaxHeadAge = 2 * time.Minute
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+}
+
+// Run performs every check it has the dependencies for, each bounded by
+// timeout, and returns the report.
+func Run(ctx context.Context, d Deps, timeout time.Duration) Report {
+	d.defaults()
+	r := Report{Worst: Pass}
+	bounded := func(f func(ctx context.Context)) {
+		ctx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		f(ctx)
+	}
+	if d.DB != nil {
+		dbUp := false
+		bounded(func(ctx context.Context) { dbUp = checkDatabase(ctx, &r, d.DB) })
+		if dbUp {
+			bounded(func(ctx context.Context) { checkFailureRate(ctx, &r, d.DB) })
+		}
+	}
+	var live Chain // the first endpoint that answers
+	for _, ep := range d.Endpoints {
+		bounded(func(ctx context.Context) {
+			if checkEndpoint(ctx, &r, ep, d) && live == nil {
+				live = ep.Chain
+			}
+		})
+	}
+	if live == nil {
+		if len(d.Endpoints) > 0 {
+			r.add("chain checks", Fail, "no RPC endpoint answered; registry, balance and fee checks skipped",
+				"start the node or fix BLOCKCHAIN_RPC_URL / BLOCKCHAIN_RPC_URL_BACKUP")
+		}
+		return r
+	}
+	bounded(func(ctx context.Context) { checkRegistry(ctx, &r, live, d) })
+	var price *big.Int
+	bounded(func(ctx context.Context) { price = checkFees(ctx, &r, live, d) })
+	bounded(func(ctx context.Context) { checkBalance(ctx, &r, live, d, price) })
+	if d.Journal != nil {
+		bounded(func(ctx context.Context) { checkTransactions(ctx, &r, live, d) })
+	}
+	return r
+}
+
+// checkDatabase reports whether the database answered.
+func checkDatabase(ctx context.Context, r *Report, db Database) bool {
+	if err := db.Ping(ctx); err != nil {
+		r.add("database", Fail, err.Error(), "check DATABASE_URL and that the database server is running")
+		return false
+	}
+	have, want, err := db.SchemaVersion(ctx)
+	switch {
+	case err != nil:
+		r.add("database schema", Fail, err.Error(), "check the database user's rights")
+	case have < want:
+		r.add("database schema", Fail, fmt.Sprintf("schema version %d, this binary needs %d", have, want), "run `aartha migrate`")
+	case have > want:
+		r.add("database schema", Fail, fmt.Sprintf("schema version %d is newer than this binary's %d", have, want), "upgrade this binary")
+	default:
+		r.add("database", Pass, fmt.Sprintf("reachable, schema version %d is current", have), "")
+	}
+	return true
+}
+
+func checkFailureRate(ctx context.Context, r *Report, db Database) {
+	counts, err := db.AnchorCountsByStatus(ctx)
+	if err != nil {
+		r.add("anchor failure rate", Warn, err.Error(), "check the database")
+		return
+	}
+	failed, done := counts["failed"], counts["failed"]+counts["final"]
+	switch {
+	case done == 0:
+		r.add("anchor failure rate", Pass, "no finished anchors yet", "")
+	case failed*100 > done*5:
+		r.add("anchor failure rate", Fail, fmt.Sprintf("%d of %d finished anchors failed", failed, done),
+			"read the failed anchors' errors (API /blockchain/status or the UI); requeue them with POST .../blockchain/store once the cause is fixed")
+	case failed > 0:
+		r.add("anchor failure rate", Warn, fmt.Sprintf("%d of %d finished anchors failed", failed, done), "read the failed anchors' errors")
+	default:
+		r.add("anchor failure rate", Pass, fmt.Sprintf("none of %d finished anchors failed", done), "")
+	}
+}
+
+// checkEndpoint reports whether the endpoint answered.
+func checkEndpoint(ctx context.Context, r *Report, ep Endpoint, d Deps) bool {
+	name := "rpc " + ep.Name
+	id, err := ep.Chain.ChainID(ctx)
+	if err != nil {
+		r.add(name, Fail, err.Error(), "the node is down or unreachable; anchoring fails over to the other endpoint if there is one")
+		return false
+	}
+	if d.ChainID != 0 && id.Uint64() != d.ChainID {
+		r.add(name, Fail, fmt.Sprintf("chain id %s, expected %d", id, d.ChainID), "this endpoint serves another network: fix its URL")
+		return false
+	}
+	head, err := ep.Chain.HeaderByNumber(ctx, nil)
+	if err != nil {
+		r.add(name, Fail, err.Error(), "the node answers but cannot give its head block")
+		return false
+	}
+	age := d.Now().Sub(time.Unix(int64(head.Time), 0))
+	detail := fmt.Sprintf("chain id %s, head block %s, %s old", id, head.Number, age.Round(time.Second))
+	switch {
+	case age < -30*time.Second:
+		r.add(name, Warn, detail+" (in the future)", "this machine's clock is behind the chain's by "+(-age).Round(time.Second).String()+": check NTP")
+	case age > d.MaxHeadAge:
+		r.add(name, Warn, detail, "the node is not following the chain (syncing or stalled): check it, or rely on the backup endpoint")
+	default:
+		r.add(name, Pass, detail, "")
+	}
+	return true
+}
+
+func checkRegistry(ctx context.Context, r *Report, c Chain, d Deps) {
+	if d.Registry == (common.Address{}) {
+		return
+	}
+	code, err := c.CodeAt(ctx, d.Registry, nil)
+	if err != nil {
+		r.add("registry", Fail, err.Error(), "the node could not be asked")
+		return
+	}
+	if len(code) == 0 {
+		r.add("registry", Fail, "no contract code at "+d.Registry.Hex(), "set BLOCKCHAIN_CONTRACT_ADDRESS to a deployed LoanRegistry (`aartha deploy`)")
+		return
+	}
+	if d.Signer == (common.Address{}) {
+		r.add("registry", Pass, "contract code present at "+d.Registry.Hex(), "")
+		return
+	}
+	ok, err := evm.NewRegistry(c, d.Registry).HasRole(ctx, evm.AnchorerRole, d.Signer)
+	switch {
+	case err != nil:
+		r.add("registry", Fail, err.Error(), "the address may not hold a LoanRegistry")
+	case !ok:
+		r.add("registry", Fail, "signer "+d.Signer.Hex()+" lacks ANCHORER_ROLE", "have the registry's admin grant it: grantRole(ANCHORER_ROLE, signer)")
+	default:
+		r.add("registry", Pass, "LoanRegistry at "+d.Registry.Hex()+" grants our signer ANCHORER_ROLE", "")
+	}
+}
+
+// checkFees returns the current price per gas (base fee + tip), or nil.
+func checkFees(ctx context.Context, r *Report, c Chain, d Deps) *big.Int {
+	head, err := c.HeaderByNumber(ctx, nil)
+	if err != nil {
+		r.add("fees", Warn, err.Error(), "the node could not be asked")
+		return nil
+	}
+	tip, err := c.SuggestGasTipCap(ctx)
+	if err != nil {
+		r.add("fees", Warn, err.Error(), "the node could not suggest a tip")
+		return nil
+	}
+	price := new(big.Int).Set(tip)
+	if head.BaseFee != nil {
+		price.Add(price, head.BaseFee)
+	}
+	detail := "current price " + gwei(price) + " gwei per gas"
+	switch {
+	case d.FeeCapWei == nil || d.FeeCapWei.Sign() == 0:
+		r.add("fees", Warn, detail+", no cap set", "set BLOCKCHAIN_MAX_GAS_PRICE so a fee spike makes anchors wait instead of overpaying")
+	case price.Cmp(d.FeeCapWei) > 0:
+		r.add("fees", Warn, detail+" is above the cap of "+gwei(d.FeeCapWei)+" gwei: anchors wait",
+			"wait for fees to fall, or raise BLOCKCHAIN_MAX_GAS_PRICE")
+	default:
+		r.add("fees", Pass, detail+", cap "+gwei(d.FeeCapWei)+" gwei", "")
+	}
+	return price
+}
+
+func checkBalance(ctx context.Context, r *Report, c Chain, d Deps, price *big.Int) {
+	if d.Signer == (common.Address{}) {
+		return
+	}
+	balance, err := c.BalanceAt(ctx, d.Signer, nil)
+	if err != nil {
+		r.add("signer balance", Warn, err.Error(), "the node could not be asked")
+		return
+	}
+	if price == nil || price.Sign() == 0 {
+		r.add("signer balance", Pass, fmt.Sprintf("%s holds %s wei (fees unknown: runway not computed)", d.Signer.Hex(), balance), "")
+		return
+	}
+	perAnchor := new(big.Int).Mul(price, new(big.Int).SetUint64(d.GasPerAnchor))
+	runway := new(big.Int).Quo(balance, perAnchor)
+	detail := fmt.Sprintf("%s holds %s wei: about %s anchoring transactions at current fees", d.Signer.Hex(), balance, runway)
+	switch {
+	case runway.Sign() == 0:
+		r.add("signer balance", Fail, detail, "fund the signer now: it cannot pay for one more anchor")
+	case runway.Cmp(new(big.Int).SetUint64(d.RunwayAnchors)) < 0:
+		r.add("signer balance", Warn, detail, fmt.Sprintf("fund the signer: fewer than %d anchors of runway", d.RunwayAnchors))
+	default:
+		r.add("signer balance", Pass, detail, "")
+	}
+}
+
+func checkTransactions(ctx context.Context, r *Report, c Chain, d Deps) {
+	open, err := d.Journal.Unfinished(ctx, d.Signer)
+	if err != nil {
+		r.add("transactions", Warn, err.Error(), "check the database")
+		return
+	}
+	mined, err := c.NonceAt(ctx, d.Signer, nil)
+	if err != nil {
+		r.add("transactions", Warn, err.Error(), "the node could not be asked")
+		return
+	}
+	stuck, lowest := 0, uint64(0)
+	haveNonce := false
+	for _, rec := range open {
+		if n := len(rec.Attempts); n > 0 && d.Now().Sub(rec.Attempts[n-1].SentAt) > d.StuckAfter && rec.Phase == txmgr.PhaseSubmitted {
+			stuck++
+		}
+		if rec.HasNonce && (!haveNonce || rec.Nonce < lowest) {
+			lowest, haveNonce = rec.Nonce, true
+		}
+	}
+	detail := fmt.Sprintf("%d unfinished, %d stuck over %s; chain nonce %d", len(open), stuck, d.StuckAfter, mined)
+	switch {
+	case haveNonce && lowest > mined:
+		r.add("transactions", Fail, detail+fmt.Sprintf(", lowest pending nonce %d: nonces %d..%d are missing", lowest, mined, lowest-1),
+			"another sender used this key, or transactions were dropped: stop other senders for this key; the manager refills gaps on restart")
+	case stuck > 0:
+		r.add("transactions", Warn, detail, "they are being replaced with higher fees; if fees are above BLOCKCHAIN_MAX_GAS_PRICE they wait by design")
+	default:
+		r.add("transactions", Pass, detail, "")
+	}
+}
+
+// gwei renders wei as decimal gwei without floating point.
+func gwei(wei *big.Int) string {
+	q, rem := new(big.Int).QuoRem(wei, big.NewInt(1_000_000_000), new(big.Int))
+	if rem.Sign() == 0 {
+		return q.String()
+	}
+	frac := fmt.Sprintf("%09d", rem.Int64())
+	for frac[len(frac)-1] == '0' {
+		frac = frac[:len(frac)-1]
+	}
+	return q.String() + "." + frac
+}
+
+var _ Chain = (*evm.Client)(nil)
