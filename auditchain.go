@@ -101,6 +101,9 @@ func canonicalJSON(doc []byte) (string, error) {
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return "", nil
 	}
+	if s, ok := fastCanonicalJSON(doc); ok {
+		return s, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	var v any
