@@ -1,0 +1,237 @@
+package multichain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	ledger "github.com/aartha/ledger"
+)
+
+// Check is one comparison made while verifying: what was expected (from the
+// receipt or the record) and what was found. Same JSON as evm.Check.
+type Check struct {
+	Name     string `json:"name"`
+	Expected string `json:"expected"`
+	Found    string `json:"found"`
+	OK       bool   `json:"ok"`
+}
+
+// Verification is the outcome of checking a receipt against a node. Same
+// JSON as evm.Verification, plus Skipped: checks that could not be made
+// with this node (they do not make Verified false).
+type Verification struct {
+	Verified      bool     `json:"verified"`
+	Checks        []Check  `json:"checks"`
+	Confirmations uint64   `json:"confirmations"`
+	Skipped       []string `json:"skipped,omitempty"`
+}
+
+func (v *Verification) check(name, expected, found string) bool {
+	ok := expected == found
+	v.Checks = append(v.Checks, Check{Name: name, Expected: expected, Found: found, OK: ok})
+	return ok
+}
+
+func (v *Verification) done() *Verification {
+	v.Verified = len(v.Checks) > 0
+	for _, c := range v.Checks {
+		v.Verified = v.Verified && c.OK
+	}
+	return v
+}
+
+// VerifyOptions narrow what Verify accepts.
+type VerifyOptions struct {
+	// Stream, if set, is the stream (name or creation txid) the item must
+	// be in; the receipt itself does not name it. With it, and a node
+	// subscribed to the stream, Verify also checks that the item is the
+	// first of its loan and kind (the first item wins, as the EVM registry
+	// refuses a second).
+	Stream string
+}
+
+// Verify checks a proof receipt whose chain is "multichain:<name>" against
+// a node, trusting nothing but the record and salt in it. The mapping onto
+// the stable receipt fields: tx_hash is the txid, block_hash and
+// block_number the block holding it, log_index the transaction output that
+// holds the stream item, and contract the 20-byte public key hash of the
+// publishing address (MultiChain addresses encode it with per-chain version
+// bytes; the hash is what stays comparable). It recomputes the commitment
+// (and leaf and root) offline, reads the transaction with getrawtransaction
+// (no wallet, no subscription needed), checks the block at block_number
+// is block_hash, and the item's stream, publisher, keys and payload. A
+// mismatch is a Verification with Verified false and the failing checks;
+// an error means the node could not be asked.
+func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOptions) (*Verification, error) {
+	v := &Verification{}
+	fp, err := r.CheckOffline()
+	if !v.check("record matches commitment, loan key and proof", "consistent", okOr(err)) {
+		return v.done(), nil
+	}
+	info, err := c.BlockchainInfo(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("verify receipt: chain info: %w", err)
+	}
+	if !v.check("chain", r.Chain, ChainPrefix+info.ChainName) {
+		return v.done(), nil
+	}
+	tx, err := c.RawTransaction(ctx, r.TxHash)
+	switch {
+	case errors.Is(err, ErrTxUnknown), errors.Is(err, ErrItemNotFound):
+		v.check("transaction", TxIDString(r.TxHash), "not found on chain")
+		return v.done(), nil
+	case err != nil:
+		return nil, fmt.Errorf("verify receipt: transaction %s: %w", TxIDString(r.TxHash), err)
+	}
+	v.Confirmations = tx.Confirmations
+	found := "not in a block"
+	if tx.BlockHash != "" {
+		found = tx.BlockHash
+	}
+	v.check("block hash", TxIDString(r.BlockHash), found)
+	atHeight, err := c.BlockHash(ctx, r.BlockNumber)
+	switch {
+	case errors.Is(err, ErrBadData):
+		v.check(fmt.Sprintf("block at height %d", r.BlockNumber), TxIDString(r.BlockHash), "beyond the chain head")
+	case err != nil:
+		return nil, fmt.Errorf("verify receipt: block %d: %w", r.BlockNumber, err)
+	default:
+		v.check(fmt.Sprintf("block at height %d", r.BlockNumber), TxIDString(r.BlockHash), TxIDString(atHeight))
+	}
+
+	var raw *rawStreamItem
+	for _, out := range tx.Vout {
+		if out.N != uint32(r.LogIndex) {
+			continue
+		}
+		for _, it := range out.Items {
+			if it.Type == "stream" {
+				raw = &rawStreamItem{name: it.Name, createTxID: it.CreateTxID, publishers: it.Publishers, keys: it.Keys, data: it.Data}
+			}
+		}
+	}
+	if raw == nil {
+		v.check("stream item", fmt.Sprintf("in output %d", r.LogIndex), "absent")
+		return v.done(), nil
+	}
+	if opts.Stream != "" {
+		found := raw.name
+		if opts.Stream == raw.createTxID {
+			found = raw.createTxID
+		}
+		v.check("stream", opts.Stream, found)
+	}
+	v.check("publisher", r.Contract.Hex(), publisherFound(r.Contract, raw.publishers))
+
+	item := &Item{TxID: r.TxHash, Vout: uint32(r.LogIndex), Keys: raw.keys, Publishers: raw.publishers, Data: raw.data}
+	data := raw.data
+	if _, isRef := dataRef(data); isRef {
+		if data, err = c.TxOutData(ctx, r.TxHash, uint32(r.LogIndex)); err != nil {
+			return nil, fmt.Errorf("verify receipt: item data: %w", err)
+		}
+	}
+	decodePayload(item, data)
+	switch r.Mode {
+	case ledger.ModeDirect:
+		if !v.check("item payload", SchemaAnchor, payloadKind(item)) {
+			return v.done(), nil
+		}
+		v.check("item key", r.LoanID, item.LoanID)
+		v.check("item kind", fmt.Sprint(uint8(r.Kind)), fmt.Sprint(uint8(item.Record.Kind)))
+		v.check("item loan key", fp.LoanKey.Hex(), item.Record.LoanKey.Hex())
+		v.check("item commitment", fp.Commitment.Hex(), item.Record.Commitment.Hex())
+		if err := firstOfItsKind(ctx, c, v, r, opts); err != nil {
+			return nil, err
+		}
+	case ledger.ModeBatch:
+		if !v.check("item payload", SchemaBatch, payloadKind(item)) {
+			return v.done(), nil
+		}
+		v.check("item key", BatchKey(*r.Root), keyOrNone(raw.keys, BatchKey(*r.Root)))
+		v.check("item root", r.Root.Hex(), item.Batch.Root.Hex())
+		v.check("item batch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(item.Batch.Seq))
+	}
+	return v.done(), nil
+}
+
+type rawStreamItem struct {
+	name, createTxID string
+	publishers, keys []string
+	data             []byte
+}
+
+// firstOfItsKind checks, where the node can tell, that no earlier item of
+// the same loan and kind exists in the stream.
+func firstOfItsKind(ctx context.Context, c *Client, v *Verification, r *ledger.Receipt, opts VerifyOptions) error {
+	const name = "first item of its loan and kind"
+	if opts.Stream == "" {
+		v.Skipped = append(v.Skipped, name+": no stream given")
+		return nil
+	}
+	a := &Adapter{rpc: c, opts: Options{Stream: opts.Stream, PageSize: 500}}
+	items, err := a.KeyItems(ctx, r.LoanID)
+	switch {
+	case errors.Is(err, ErrNotSubscribed):
+		v.Skipped = append(v.Skipped, name+": the node is not subscribed to "+opts.Stream)
+		return nil
+	case err != nil:
+		return fmt.Errorf("verify receipt: items of %s: %w", r.LoanID, err)
+	}
+	first := "none"
+	for _, it := range items {
+		if it.Record != nil && it.Record.Kind == r.Kind {
+			first = TxIDString(it.TxID)
+			break
+		}
+	}
+	v.check(name, TxIDString(r.TxHash), first)
+	return nil
+}
+
+func publisherFound(want common.Address, publishers []string) string {
+	var hashes []string
+	for _, p := range publishers {
+		h, err := PublisherHash(p)
+		if err != nil {
+			hashes = append(hashes, p+" (unreadable)")
+			continue
+		}
+		if h == want {
+			return h.Hex()
+		}
+		hashes = append(hashes, h.Hex()+" ("+p+")")
+	}
+	if len(hashes) == 0 {
+		return "no publisher"
+	}
+	return strings.Join(hashes, ", ")
+}
+
+func payloadKind(it *Item) string {
+	switch {
+	case it.Record != nil:
+		return SchemaAnchor
+	case it.Batch != nil:
+		return SchemaBatch
+	}
+	return it.Problem
+}
+
+func keyOrNone(keys []string, want string) string {
+	if slices.Contains(keys, want) {
+		return want
+	}
+	return strings.Join(keys, ", ")
+}
+
+func okOr(err error) string {
+	if err != nil {
+		return ledger.ErrorMessage(err)
+	}
+	return "consistent"
+}
