@@ -36,7 +36,7 @@ type dashboardPage struct {
 	base
 	Counts      map[string]int
 	SuccessRate string // over all anchors ever: final / (final + failed)
-	Charts      []template.HTML
+	Charts      []drawnChart
 	Pending     []pendingRow
 	PendingMore bool
 	Stuck       int
@@ -170,7 +170,7 @@ func (u *UI) pending(ctx context.Context, p *dashboardPage) error {
 	return nil
 }
 
-func dashboardCharts(days []dayStats) []template.HTML {
+func dashboardCharts(days []dayStats) []drawnChart {
 	labels := make([]string, len(days))
 	final, failed, rate, gas, cost := make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days)), make([]float64, len(days))
 	for i, d := range days {
@@ -183,14 +183,25 @@ func dashboardCharts(days []dayStats) []template.HTML {
 		}
 		cost[i] = weiToNative(d.CostWei)
 	}
-	return []template.HTML{
-		barChart(chart{ID: "anchors", Title: "Records anchored per day", Labels: labels, Stacked: true,
-			Series: []series{{"final", "s-ok", final}, {"failed", "s-bad", failed}}, Format: formatCount}),
-		barChart(chart{ID: "success", Title: "Success rate per day", Labels: labels, Max: 100,
-			Series: []series{{"success rate", "s-rate", rate}}, Format: func(v float64) string { return formatCount(v) + " %" }}),
-		barChart(chart{ID: "gas", Title: "Gas used per day", Labels: labels,
-			Series: []series{{"gas", "s-gas", gas}}, Format: formatCount}),
-		barChart(chart{ID: "cost", Title: "Transaction cost per day (native units)", Labels: labels,
-			Series: []series{{"cost", "s-cost", cost}}, Format: formatNative}),
+	charts := []chart{
+		{ID: "anchors", Title: "Records anchored per day", Labels: labels, Stacked: true,
+			Series: []series{{"final", "s-ok", final}, {"failed", "s-bad", failed}}, Format: formatCount},
+		{ID: "success", Title: "Success rate per day", Labels: labels, Max: 100,
+			Series: []series{{"success rate", "s-rate", rate}}, Format: func(v float64) string { return formatCount(v) + " %" }},
+		{ID: "gas", Title: "Gas used per day", Labels: labels,
+			Series: []series{{"gas", "s-gas", gas}}, Format: formatCount},
+		{ID: "cost", Title: "Transaction cost per day (native units)", Labels: labels,
+			Series: []series{{"cost", "s-cost", cost}}, Format: formatNative},
 	}
+	out := make([]drawnChart, len(charts))
+	for i, c := range charts {
+		out[i] = drawnChart{Title: c.Title, SVG: barChart(c)}
+	}
+	return out
+}
+
+// drawnChart is a chart's visible title and its SVG.
+type drawnChart struct {
+	Title string
+	SVG   template.HTML
 }

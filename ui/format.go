@@ -30,7 +30,7 @@ func (u *UI) templateFuncs() template.FuncMap {
 		"loanURL":    loanURL,
 		"prefix":     func() string { return Prefix },
 		"selected":   func(a, b any) bool { return toString(a) == toString(b) },
-		"dur":        func(d time.Duration) string { return d.String() },
+		"dur":        formatDuration,
 		"json":       func(b []byte) string { return string(b) },
 	}
 }
@@ -179,4 +179,16 @@ func badgeClass(status any) string {
 		return "badge wait"
 	}
 	return "badge"
+}
+
+// formatDuration drops zero trailing units: 10m, 1h30m, 45s.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -55,4 +56,12 @@ func TestWeiFormatting(t *testing.T) {
 	require.Equal(t, "0.05", formatNative(weiToNative(big.NewInt(5e16))))
 	require.Equal(t, "1.5 gwei", formatGwei("1500000000"))
 	require.Equal(t, "1,234", formatCount(1234))
+}
+
+func TestFormatDuration(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, "10m", formatDuration(10*time.Minute))
+	require.Equal(t, "1h30m", formatDuration(90*time.Minute))
+	require.Equal(t, "2h", formatDuration(2*time.Hour))
+	require.Equal(t, "45s", formatDuration(45*time.Second))
 }
