@@ -26,6 +26,8 @@ type Server struct {
 	log     *slog.Logger
 	api     *API
 	admin   nethttp.Handler
+	metrics nethttp.Handler
+	observe func(nethttp.Handler) nethttp.Handler
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -46,6 +48,12 @@ func (s *Server) SetAPI(a *API) { s.api = a }
 // Call it before Start.
 func (s *Server) SetAdminUI(h nethttp.Handler) { s.admin = h }
 
+// SetMetrics serves h at GET /metrics and wraps every request in observe
+// (request counts and durations). Call it before Start.
+func (s *Server) SetMetrics(h nethttp.Handler, observe func(nethttp.Handler) nethttp.Handler) {
+	s.metrics, s.observe = h, observe
+}
+
 // Handler returns the router, for tests and for embedding: the probes, the
 // API if set, security headers on every answer and CORS for the origins
 // the API allows.
@@ -58,11 +66,18 @@ func (s *Server) Handler() nethttp.Handler {
 		mux.Handle("GET /{$}", nethttp.RedirectHandler("/admin/", nethttp.StatusSeeOther))
 		mux.Handle("GET /admin", nethttp.RedirectHandler("/admin/", nethttp.StatusSeeOther))
 	}
+	if s.metrics != nil {
+		mux.Handle("GET /metrics", s.metrics)
+	}
+	var h nethttp.Handler = mux
+	if s.observe != nil {
+		h = s.observe(h)
+	}
 	if s.api != nil {
 		s.api.register(mux)
-		return securityHeaders(s.api.cors(mux))
+		return securityHeaders(s.api.cors(h))
 	}
-	return securityHeaders(mux)
+	return securityHeaders(h)
 }
 
 // Start binds the listen address and serves in the background. It returns

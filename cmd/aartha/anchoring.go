@@ -16,6 +16,7 @@ import (
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/metrics"
 	"github.com/aartha/ledger/notify"
 	"github.com/aartha/ledger/simchain"
 	"github.com/aartha/ledger/store"
@@ -218,4 +219,23 @@ func signerFromConfig(cfg *config.Config) (*evm.KeySigner, error) {
 		return nil, errors.New("BLOCKCHAIN_PRIVATE_KEY is not a valid secp256k1 key")
 	}
 	return evm.NewKeySigner(key)
+}
+
+// metricSources are the values /metrics reads on every scrape: the signer's
+// balance and nonce (when anchoring runs), the anchor queue and the latest
+// reconciliation run.
+func metricSources(db *store.DB, a *anchoring) metrics.Sources {
+	s := metrics.Sources{QueueDepth: db.AnchorCountsByStatus, LastReconcile: db.LastReconcileRun}
+	if a == nil || a.signer == (common.Address{}) {
+		return s
+	}
+	s.SignerBalance = func(ctx context.Context) (string, *big.Int, error) {
+		b, err := a.client.BalanceAt(ctx, a.signer, nil)
+		return a.signer.Hex(), b, err
+	}
+	s.SignerNonce = func(ctx context.Context) (string, uint64, error) {
+		n, err := a.client.NonceAt(ctx, a.signer, nil)
+		return a.signer.Hex(), n, err
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -81,7 +82,9 @@ func TestServeWithNoConfigurationStartsOnEmbeddedStore(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := run(t, ctx, map[string]string{"AARTHA_DATA_DIR": dir, "AARTHA_LISTEN_ADDR": addr}, "serve")
+		// Only the ports are chosen: the defaults may be taken on this
+		// machine by another test or a running service.
+		_, err := run(t, ctx, map[string]string{"AARTHA_DATA_DIR": dir, "AARTHA_LISTEN_ADDR": addr, "AARTHA_DEV_CHAIN_RPC": "127.0.0.1:0"}, "serve")
 		done <- err
 	}()
 
@@ -97,6 +100,16 @@ func TestServeWithNoConfigurationStartsOnEmbeddedStore(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.FileExists(t, filepath.Join(dir, "aartha.db"))
+
+	// Prometheus metrics, including the anchoring signer's balance read at
+	// scrape time from the embedded chain.
+	resp, err := http.Get("http://" + addr + "/metrics")
+	require.NoError(t, err)
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Contains(t, string(body), "aartha_signer_balance_wei{signer=")
+	require.Contains(t, string(body), `aartha_http_requests_total{code="200",method="GET",route="GET /ready"}`)
 
 	cancel()
 	require.NoError(t, <-done, "serve stops cleanly when its context ends")

@@ -9,10 +9,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/config"
 	aarthahttp "github.com/aartha/ledger/http"
+	"github.com/aartha/ledger/metrics"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/worker"
 )
@@ -47,16 +49,19 @@ func newServeCmd(a *app) *cobra.Command {
 			sealer.Start(ctx)
 			defer sealer.Stop()
 
+			reg := prometheus.NewRegistry()
+			meters := metrics.New(reg)
 			ready := map[string]aarthahttp.Pinger{"database": db}
 			var anch *anchoring
 			if cfg.EnableBlockchain {
-				anch, err = startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout(), nil)
+				anch, err = startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout(), meters)
 				if err != nil {
 					return err
 				}
 				defer anch.Stop(context.Background())
 				ready["chain"] = anch
 			}
+			meters.Watch(metricSources(db, anch))
 			api, release, err := newAPI(ctx, cfg, db, anch, log, cmd.OutOrStdout())
 			if err != nil {
 				return err
@@ -70,6 +75,7 @@ func newServeCmd(a *app) *cobra.Command {
 				return err
 			}
 			srv.SetAdminUI(admin)
+			srv.SetMetrics(metrics.Handler(reg), meters.Middleware)
 			if err := srv.Start(ctx); err != nil {
 				return err
 			}
