@@ -330,17 +330,18 @@ func (a *Adapter) follow(ctx context.Context, publish func(context.Context) (*It
 	}
 	var (
 		last      ledger.AnchorStatus
+		lastTx    common.Hash
 		lastBlock common.Hash
 	)
 	timer := time.NewTimer(a.opts.PollInterval)
 	defer timer.Stop()
 	for {
 		status := a.statusOf(item)
-		if status != last || item.BlockHash != lastBlock {
+		if status != last || item.TxID != lastTx || item.BlockHash != lastBlock {
 			if err := update(Progress{Status: status, Item: *item}); err != nil {
 				return err
 			}
-			last, lastBlock = status, item.BlockHash
+			last, lastTx, lastBlock = status, item.TxID, item.BlockHash
 		}
 		if status == ledger.AnchorFinal {
 			return nil
