@@ -1,0 +1,66 @@
+// Package multichain anchors loan records in a MultiChain stream: the
+// backend for permissioned chains without EVM contracts (DESIGN §1, issue
+// 10). It is self-contained; the worker, serve, verify and reconcile are
+// not wired to it yet.
+//
+// Client speaks JSON-RPC 1.0 as a MultiChain 2.3.3 node does (see
+// testdata/real-node-transcript.txt): HTTP POST with Basic auth, params
+// always an array, every RPC error as HTTP 500 with a JSON error body
+// (*RPCError, matched with errors.Is against ErrNotSubscribed,
+// ErrNoPermission, ErrStreamNotFound, ErrItemNotFound, ErrBadData, ...),
+// unknown methods as 404, wrong credentials as 401 with an empty body
+// (*AuthError, naming the host and never the password). Credentials come
+// directly, from the URL's user info, or from a multichain.conf. A call
+// that takes a txid is refused before it is sent unless the id is 64 hex
+// digits: a malformed one has crashed a real node.
+//
+// Adapter writes one stream, from one address:
+//
+//   - Init creates the stream write-restricted, subscribes the node and
+//     grants the address send and <stream>.write, idempotently.
+//   - Direct mode: one item per record, key = loan id, data
+//     {"json":{"schema":"aartha.anchor/v1","kind":1|2,"loan_key":"0x…",
+//     "commitment":"0x…"}}. Batch mode: one item per root, keys
+//     "batch:<root hex>" and "aartha:batches", data {"json":{"schema":
+//     "aartha.batch/v1","root":"0x…","leaf_count":n,"seq":n}}.
+//   - Publishing reads the key's items back first (all pages) and returns
+//     the existing item if it is already there, so a crash between publish
+//     and record never publishes twice.
+//   - AnchorRecord and AnchorBatch follow an item to finality (Options.
+//     Confirmations deep), reporting submitted, included, final — and
+//     submitted or included again after a reorg or an eviction.
+//   - Items lists the whole stream for a rebuild; KeyItems one key.
+//   - Verify checks a receipt with chain "multichain:<chain-name>".
+//
+// Receipt mapping (the aartha.receipt/v1 fields are unchanged): tx_hash is
+// the txid, block_number and block_hash the block holding it, log_index
+// the transaction output holding the item (vout), and contract the 20-byte
+// public key hash of the publishing address — the value inside a MultiChain
+// address, whose version bytes and checksum differ per chain. The stream's
+// name is not in the receipt; the verifier passes it (VerifyOptions.Stream).
+//
+// Limits, honestly:
+//
+//   - The chain enforces nothing about content. The EVM registry refuses a
+//     second storeLoan, a repay of an unknown loan and a duplicate root;
+//     here any address holding <stream>.write can publish anything. The
+//     adapter refuses those cases itself before publishing, and Verify
+//     checks that a direct item is the first of its loan and kind — but
+//     only with VerifyOptions.Stream and a node subscribed to the stream;
+//     otherwise the check is listed in Verification.Skipped.
+//   - Batch sequence numbers are assigned by the adapter (last + 1), not by
+//     the chain, so "no batch is missing" holds only if one publisher
+//     writes the stream at a time (the worker's single-signer rule); a
+//     reorg that reorders two pending batch items can put them out of
+//     order on chain. Reconcile must read gaps and duplicates as alerts.
+//   - Verify trusts the node it asks (there is no light-client proof); it
+//     reads the transaction with getrawtransaction, which needs the node's
+//     transaction index (on by default in MultiChain).
+//   - PublisherHash extracts the hash without checking the address
+//     checksum, since the checksum value is a per-chain parameter.
+//   - Offchain items, stream read restrictions, native assets and
+//     multi-signature publishers are not supported. Finality is depth only:
+//     MultiChain has no finalized tag.
+//   - Items past the node's maxshowndata are fetched with gettxoutdata,
+//     one call per item.
+package multichain
