@@ -30,7 +30,10 @@ type Options struct {
 	PageSize int
 }
 
-var streamNameRule = regexp.MustCompile(`^[^\x00-\x1f]{1,32}$`)
+var (
+	streamNameRule = regexp.MustCompile(`^[^\x00-\x1f]{1,32}$`)
+	chainNameRule  = regexp.MustCompile(`^[-_a-zA-Z0-9]{1,32}$`)
+)
 
 // Validate names the first option that is missing or malformed.
 func (o *Options) Validate() error {
@@ -39,7 +42,7 @@ func (o *Options) Validate() error {
 		return ledger.Errorf(ledger.EINVALID, "MULTICHAIN_STREAM must be 1-32 printable bytes")
 	case o.ChainName == "":
 		return ledger.Errorf(ledger.EINVALID, "MULTICHAIN_CHAIN_NAME is required (the chain's name, as getinfo reports it)")
-	case len(o.ChainName) > 32 || !regexp.MustCompile(`^[-_a-zA-Z0-9]+$`).MatchString(o.ChainName):
+	case !chainNameRule.MatchString(o.ChainName):
 		return ledger.Errorf(ledger.EINVALID, "MULTICHAIN_CHAIN_NAME must be 1-32 of [-_a-zA-Z0-9] (it becomes the receipt's chain id)")
 	case o.From == "":
 		return ledger.Errorf(ledger.EINVALID, "MULTICHAIN_FROM_ADDRESS is required (the address that publishes)")
