@@ -62,7 +62,7 @@ func pdfText(s string) string {
 func pf(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 
 func textOp(b *bytes.Buffer, x, y, size float64, font, s string) {
-	fmt.Fprintf(b, "BT /%s %s Tf %s %s Td (%s) Tj ET\n", font, pf(size), pf(x), pf(y), pdfEscape(pdfText(s)))
+	fmt.Fprintf(b, "BT 0 g /%s %s Tf %s %s Td (%s) Tj ET\n", font, pf(size), pf(x), pf(y), pdfEscape(pdfText(s)))
 }
 
 func rectOp(b *bytes.Buffer, x, y, w, h float64, c [3]uint8) {
@@ -135,8 +135,8 @@ func (l *pdfLayout) line(font string, size float64, s string) {
 func (l *pdfLayout) gap(h float64) { l.y -= h }
 
 // table writes rows in Courier with columns padded to their widest cell;
-// numbers are right-aligned.
-func (l *pdfLayout) table(header []string, rows [][]string) {
+// numbers are right-aligned if alignNumbers.
+func (l *pdfLayout) table(header []string, rows [][]string, alignNumbers bool) {
 	widths := make([]int, len(header))
 	for _, row := range append([][]string{header}, rows...) {
 		for i, c := range row {
@@ -148,7 +148,7 @@ func (l *pdfLayout) table(header []string, rows [][]string) {
 		for i, c := range row {
 			c = pdfText(c)
 			pad := strings.Repeat(" ", widths[i]-len(c))
-			if i > 0 && isNumber(c) {
+			if alignNumbers && i > 0 && isNumber(c) {
 				b.WriteString(pad + c)
 			} else {
 				b.WriteString(c + pad)
@@ -214,7 +214,7 @@ func (r *Report) WritePDF(w io.Writer) error {
 	for _, kv := range r.summary() {
 		rows = append(rows, []string{kv[0], kv[1]})
 	}
-	l.table([]string{"key", "value"}, rows)
+	l.table([]string{"key", "value"}, rows, false)
 	l.gap(8)
 
 	for _, c := range r.charts() {
@@ -229,7 +229,7 @@ func (r *Report) WritePDF(w io.Writer) error {
 			l.line(fontRegular, 9, "None.")
 			return
 		}
-		l.table(header, rows)
+		l.table(header, rows, true)
 	}
 	rows = nil
 	for _, v := range r.Loans.Volumes {
@@ -260,7 +260,7 @@ func (r *Report) WritePDF(w io.Writer) error {
 		rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format("2006-01-02 15:04:05"), e.Action, e.Actor, e.EntityID, truncate(e.Detail, 40)})
 	}
 	if len(rows) > 0 {
-		l.table([]string{"id", "time", "action", "actor", "entity", "detail"}, rows)
+		l.table([]string{"id", "time", "action", "actor", "entity", "detail"}, rows, true)
 	}
 	l.line(fontRegular, 8, "Sign-ins are written to the service log, not to the audit trail, and are not in this report.")
 	section("Audit activity", []string{"action", "rows"}, countRows(r.Security.AuditActions))
