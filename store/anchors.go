@@ -358,7 +358,7 @@ func (t *tx) QueueAnchor(ctx context.Context, a *ledger.Anchor) error {
 		batchID = a.BatchID
 	}
 	var id int64
-	err = t.tx.QueryRowContext(ctx, d.rebind(insertAnchorSQL),
+	err = t.queryRow(ctx, t.db.q.insertAnchor,
 		a.LoanID, int64(a.Kind), a.Mode, a.LoanKey.Bytes(), a.Commitment.Bytes(), a.Leaf.Bytes(), string(a.Status),
 		batchID, proofArg(a.Proof), hashArg(a.TxHash), number, hash, logIndex,
 		a.Attempts, a.LastError, d.timeArg(a.CreatedAt), d.timeArg(a.UpdatedAt), d.nullTimeArg(a.FinalAt)).Scan(&id)

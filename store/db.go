@@ -42,7 +42,7 @@ type DB struct {
 
 // queries are the fixed statements, rebound for the dialect once at open.
 type queries struct {
-	loan, loanForUpdate, insertLoan, updateLoan, insertAudit string
+	loan, loanForUpdate, insertLoan, updateLoan, insertAudit, insertAnchor string
 	// updateAndAudit is updateLoan and insertAudit in one statement
 	// (PostgreSQL only; see tx.UpdateLoan).
 	updateAndAudit string
@@ -58,6 +58,7 @@ func newDB(d *dialect, w, r *sql.DB, where string) *DB {
 			insertLoan:    d.rebind(insertLoanSQL),
 			updateLoan:    d.rebind(updateLoanSQL),
 			insertAudit:   d.rebind(insertAuditSQL),
+			insertAnchor:  d.rebind(insertAnchorSQL),
 		},
 	}
 	if d.combineWrites {
@@ -203,7 +204,7 @@ func (db *DB) prepare(ctx context.Context) {
 		return
 	}
 	m := map[string]*sql.Stmt{}
-	for _, q := range []string{db.q.loanForUpdate, db.q.insertLoan, db.q.updateLoan, db.q.insertAudit} {
+	for _, q := range []string{db.q.loanForUpdate, db.q.insertLoan, db.q.updateLoan, db.q.insertAudit, db.q.insertAnchor} {
 		s, err := db.w.PrepareContext(ctx, q)
 		if err != nil {
 			for _, s := range m {
