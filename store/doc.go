@@ -54,6 +54,11 @@
 //     not the repayment's. IDPrefix is case-sensitive and accepts only the
 //     characters of loan ids.
 //   - The audit trail is append-only: the store has no way to delete rows.
+//     Rows are appended unsealed (no chain hash) and chained afterwards by
+//     the sealer (AuditSealer, SealAudit; see auditseal.go): until then
+//     AuditEntry.PrevHash and Hash are empty, and the row is not protected.
+//     On PostgreSQL a row is sealed once it is older than the grace period
+//     (10 s) by the database's clock; on SQLite at the sealer's next pass.
 //   - Anchors: at most one per loan and kind (UNIQUE (loan_id, kind)), and
 //     only for an existing loan. Hashes are 32-byte BLOB/BYTEA; a zero hash
 //     (a transaction not sent, a block not seen) is stored as NULL, as are
