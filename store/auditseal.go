@@ -164,14 +164,19 @@ func (s *AuditSealer) Seal(ctx context.Context) (int, error) {
 		n, more, err := s.sealBatch(ctx)
 		total += n
 		switch {
-		case errors.Is(err, errHeadMoved) && moved < 10:
-			moved++ // another sealer is at work: read again
+		case errors.Is(err, errHeadMoved):
+			// Another sealer is at work: read again, or leave it to that
+			// one if it keeps moving the head first.
+			if moved++; moved > 10 {
+				return total, nil
+			}
 			continue
 		case err != nil:
 			return total, err
 		case !more:
 			return total, nil
 		}
+		moved = 0
 	}
 }
 
@@ -291,6 +296,14 @@ func (s *AuditSealer) candidates(ctx context.Context, head ledger.AuditHead) ([]
 			return cands, false, nil // not settled yet, nor is anything after it
 		}
 		if len(e.Hash) > 0 || len(e.PrevHash) > 0 {
+			// Normally another sealer sealed it after head was read.
+			now, err := db.readAuditHead(ctx, db.r, false)
+			if err != nil {
+				return nil, false, err
+			}
+			if now.LastID != head.LastID || !bytes.Equal(now.Hash, head.Hash) {
+				return nil, false, errHeadMoved
+			}
 			return nil, false, ledger.Errorf(ledger.EINTERNAL,
 				"audit row %d is sealed but lies after the chain head (row %d): the head was moved back or the seal was written outside the store; run `aartha audit verify`", e.ID, head.LastID)
 		}
