@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -291,4 +292,77 @@ func testUsers(t *testing.T, open func(testing.TB) *store.DB) {
 	r, err := f.db.VerifyAuditChain(f.ctx)
 	require.NoError(t, err)
 	require.Nil(t, r.Break)
+}
+
+// TestAuditChainUpgrade: a trail chained as it was written (before
+// migration 0006, ledger.AuditHash) continues into the sealed chain, and
+// both parts are checked.
+func TestAuditChainUpgrade(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			db := b.open(t)
+			old := migrationSet(t, db, nil)
+			for name := range old {
+				if strings.Contains(name, "0006_") {
+					delete(old, name)
+				}
+			}
+			db.SetMigrations(old)
+			_, err := db.Migrate(ctx)
+			require.NoError(t, err)
+
+			// Two rows appended the old way: chained in audit_log, head moved.
+			ph := func(n int) string {
+				if db.Driver() == "postgres" {
+					return fmt.Sprintf("$%d", n)
+				}
+				return "?"
+			}
+			at := ledger.AuditTime(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+			prev := make([]byte, ledger.AuditHashSize)
+			for i := range 2 {
+				e := &ledger.AuditEntry{At: at, Actor: ledger.CLIActor("ops"), Action: "test.old", Entity: "test", EntityID: fmt.Sprint(i)}
+				d, err := ledger.AuditDigest(e)
+				require.NoError(t, err)
+				hash := ledger.AuditHash(prev, d)
+				var atArg any = at
+				if db.Driver() == "sqlite" {
+					atArg = at.Format("2006-01-02T15:04:05.000000Z")
+				}
+				var id int64
+				require.NoError(t, db.SQLDB().QueryRowContext(ctx, fmt.Sprintf(
+					`INSERT INTO audit_log (at, actor_id, actor_role, actor_addr, action, entity, entity_id, prev_hash, hash)
+					VALUES (%s, 'ops', 'admin', 'cli', 'test.old', 'test', %s, %s, %s) RETURNING id`, ph(1), ph(2), ph(3), ph(4)),
+					atArg, e.EntityID, prev, hash).Scan(&id))
+				_, err = db.SQLDB().ExecContext(ctx, fmt.Sprintf("UPDATE audit_head SET hash = %s, last_id = %s", ph(1), ph(2)), hash, id)
+				require.NoError(t, err)
+				prev = hash
+			}
+
+			db.SetMigrations(store.MigrationsFS)
+			applied, err := db.Migrate(ctx)
+			require.NoError(t, err)
+			require.Equal(t, []string{"0006_audit_seal.sql"}, applied)
+			c := newClock()
+			f := &fixture{ctx: ctx, db: db, svc: &ledger.LoanService{Store: db, Now: c.Now, Rand: newDetRand()}, clock: c, admin: ledger.CLIActor("ops")}
+			f.create(t, "up-1")
+			_, err = f.svc.Approve(ctx, f.admin, "up-1")
+			require.NoError(t, err)
+			require.Equal(t, 2, sealAll(t, f))
+
+			r := f.verify(t)
+			require.Nil(t, r.Break, "%+v", r.Break)
+			require.EqualValues(t, 4, r.Rows, "two chained as written, two sealed")
+			es := f.audit(t, ledger.AuditFilter{Limit: 3})
+			require.Equal(t, prev, []byte(es[1].PrevHash), "the first sealed row follows the last row chained as written")
+
+			_, err = db.SQLDB().ExecContext(ctx, "UPDATE audit_log SET entity_id = 'x' WHERE id = 1")
+			require.NoError(t, err)
+			r = f.verify(t)
+			require.NotNil(t, r.Break)
+			require.Contains(t, r.Break.Reason, "row 1 was changed")
+		})
+	}
 }
