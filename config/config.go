@@ -69,6 +69,10 @@ type Config struct {
 	ExplorerURL     string
 	AlertEmail      string
 	WebhookURL      string // secret: webhook URLs often carry a token
+	SMTPAddr        string // host:port of the mail server for alerts; empty sends no mail
+	SMTPFrom        string
+	SMTPUser        string
+	SMTPPass        string // secret
 
 	APIBaseURL     string
 	AdminPanelURL  string
@@ -273,6 +277,28 @@ func options() []option {
 			}},
 		{name: "BLOCKCHAIN_WEBHOOK_URL", secret: true, help: "URL that receives failure and mismatch events",
 			apply: func(c *Config, v string) error { c.WebhookURL = v; return optionalURL(v, "http", "https") }},
+		{name: "SMTP_ADDR", help: "host:port of the SMTP server that mails alerts to BLOCKCHAIN_ALERT_EMAIL; empty sends no mail",
+			apply: func(c *Config, v string) error {
+				if v != "" {
+					if _, _, err := net.SplitHostPort(v); err != nil {
+						return errors.New("must be host:port, e.g. smtp.example.com:587")
+					}
+				}
+				c.SMTPAddr = v
+				return nil
+			}},
+		{name: "SMTP_FROM", def: "aartha-alerts@localhost", help: "sender address of alert mails",
+			apply: func(c *Config, v string) error {
+				if _, err := mail.ParseAddress(v); err != nil {
+					return errors.New("must be an email address")
+				}
+				c.SMTPFrom = v
+				return nil
+			}},
+		{name: "SMTP_USERNAME", help: "SMTP user; empty means no authentication",
+			apply: func(c *Config, v string) error { c.SMTPUser = v; return nil }},
+		{name: "SMTP_PASSWORD", secret: true, help: "SMTP password",
+			apply: func(c *Config, v string) error { c.SMTPPass = v; return nil }},
 		{name: "API_BASE_URL", def: "http://127.0.0.1:8080", help: "public base URL of the API",
 			apply: func(c *Config, v string) error { c.APIBaseURL = v; return requiredURL(v) }},
 		{name: "ADMIN_PANEL_URL", def: "http://127.0.0.1:8080/admin", help: "public URL of the admin UI",

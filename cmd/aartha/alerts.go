@@ -11,11 +11,12 @@ import (
 	"github.com/aartha/ledger/notify"
 )
 
-// newNotifier returns the notifier for the configured webhook and alert
-// address. Mail needs an SMTP server, which the configuration does not name
-// yet; until it does, alerts go to the webhook only.
+// newNotifier returns the notifier for the configured webhook and, when
+// SMTP_ADDR is set, mail to BLOCKCHAIN_ALERT_EMAIL.
 func newNotifier(cfg *config.Config) *notify.Notifier {
-	return notify.New(notify.Config{WebhookURL: cfg.WebhookURL, Email: cfg.AlertEmail})
+	return notify.New(notify.Config{WebhookURL: cfg.WebhookURL, Email: cfg.AlertEmail, SMTP: notify.SMTP{
+		Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser, Password: cfg.SMTPPass,
+	}})
 }
 
 // alertReconcile sends the reconciliation alert to the configured webhook,
