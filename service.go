@@ -119,16 +119,21 @@ func (s *LoanService) transition(ctx context.Context, actor Actor, id, action st
 		if err := tx.UpdateLoan(ctx, loan); err != nil {
 			return err
 		}
+		// The audit row goes right after the update: the PostgreSQL store
+		// sends the two as one statement.
+		if err := tx.AppendAudit(ctx, &AuditEntry{
+			At: now, Actor: actor, Action: action,
+			Entity: "loan", EntityID: id, Before: before, After: snapshot(loan),
+		}); err != nil {
+			return err
+		}
 		if queued != nil {
 			if err := tx.QueueAnchor(ctx, queued); err != nil {
 				return err
 			}
 		}
 		after = loan
-		return tx.AppendAudit(ctx, &AuditEntry{
-			At: now, Actor: actor, Action: action,
-			Entity: "loan", EntityID: id, Before: before, After: snapshot(loan),
-		})
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", action, id, err)
