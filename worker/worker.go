@@ -623,6 +623,13 @@ func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u Sen
 	if err := tx.UpdateBatch(ctx, b); err != nil {
 		return nil, err
 	}
+	// "included" is a moment on the way to final (the seed's per-loan
+	// status calls both "submitted"): the batch row records it, and its
+	// anchors and loans are written once more only when it is final, which
+	// spares a write of every row of a large batch.
+	if b.Status == ledger.AnchorIncluded {
+		return b, nil
+	}
 	if _, err := tx.SetBatchAnchors(ctx, batchID, ledger.AnchorProgress{
 		Status: b.Status, TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash,
 		LogIndex: b.LogIndex, UpdatedAt: now, FinalAt: b.FinalAt,
