@@ -550,21 +550,5 @@ func (db *DB) Batches(ctx context.Context, status ledger.BatchStatus, limit int)
 	}
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, n)
-	rows, err := db.r.QueryContext(ctx, db.d.rebind(q), args...)
-	if err != nil {
-		return nil, db.wrap("list batches", err)
-	}
-	defer rows.Close()
-	batches := []*ledger.Batch{}
-	for rows.Next() {
-		b, err := scanBatch(rows)
-		if err != nil {
-			return nil, db.wrap("list batches", err)
-		}
-		batches = append(batches, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.wrap("list batches", err)
-	}
-	return batches, nil
+	return queryAll(ctx, db, "list batches", db.d.rebind(q), args, scanBatch)
 }

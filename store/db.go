@@ -268,3 +268,25 @@ func (db *DB) wrap(op string, err error) error {
 func unavailable(msg string, cause error) error {
 	return fmt.Errorf("%w: %w", ledger.Errorf(ledger.EUNAVAILABLE, "%s", msg), cause)
 }
+
+// queryAll runs q on the read pool and scans every row with scan, never
+// returning nil for no rows; what names the query in errors.
+func queryAll[T any](ctx context.Context, db *DB, what, q string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap(what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, db.wrap(what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(what, err)
+	}
+	return out, nil
+}

@@ -310,23 +310,7 @@ func (db *DB) AnchorKeys(ctx context.Context) (map[ledger.RecordKey]bool, error)
 
 // AllBatches returns every batch, oldest first.
 func (db *DB) AllBatches(ctx context.Context) ([]*ledger.Batch, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+batchColumns+" FROM batches ORDER BY id")
-	if err != nil {
-		return nil, db.wrap("list batches", err)
-	}
-	defer rows.Close()
-	batches := []*ledger.Batch{}
-	for rows.Next() {
-		b, err := scanBatch(rows)
-		if err != nil {
-			return nil, db.wrap("list batches", err)
-		}
-		batches = append(batches, b)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.wrap("list batches", err)
-	}
-	return batches, nil
+	return queryAll(ctx, db, "list batches", "SELECT "+batchColumns+" FROM batches ORDER BY id", nil, scanBatch)
 }
 
 // BatchByRoot returns the batch with the given root, or ENOTFOUND.

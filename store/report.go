@@ -205,21 +205,5 @@ func (db *DB) ReconcileRunsStarted(ctx context.Context, since, until time.Time, 
 		args = append(args, db.d.timeArg(until))
 	}
 	q += " ORDER BY started_at, id LIMIT ?"
-	rows, err := db.r.QueryContext(ctx, db.d.rebind(q), append(args, limit)...)
-	if err != nil {
-		return nil, db.wrap("list reconcile runs", err)
-	}
-	defer rows.Close()
-	runs := []*ledger.ReconcileRun{}
-	for rows.Next() {
-		r, err := scanReconcileRun(rows)
-		if err != nil {
-			return nil, db.wrap("list reconcile runs", err)
-		}
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.wrap("list reconcile runs", err)
-	}
-	return runs, nil
+	return queryAll(ctx, db, "list reconcile runs", db.d.rebind(q), append(args, limit), scanReconcileRun)
 }
