@@ -22,36 +22,6 @@ type VerifyBackend interface {
 
 var _ VerifyBackend = (*Client)(nil)
 
-// Check is one comparison made while verifying: what was expected (from the
-// receipt or the record) and what was found.
-type Check struct {
-	Name     string `json:"name"`
-	Expected string `json:"expected"`
-	Found    string `json:"found"`
-	OK       bool   `json:"ok"`
-}
-
-// Verification is the outcome of checking a receipt against the chain.
-type Verification struct {
-	Verified      bool    `json:"verified"`
-	Checks        []Check `json:"checks"`
-	Confirmations uint64  `json:"confirmations"`
-}
-
-func (v *Verification) check(name, expected, found string) bool {
-	ok := expected == found
-	v.Checks = append(v.Checks, Check{Name: name, Expected: expected, Found: found, OK: ok})
-	return ok
-}
-
-func (v *Verification) done() *Verification {
-	v.Verified = len(v.Checks) > 0
-	for _, c := range v.Checks {
-		v.Verified = v.Verified && c.OK
-	}
-	return v
-}
-
 // VerifyReceipt checks a proof receipt against the chain, trusting nothing
 // but the record and salt in it: it recomputes the commitment (and leaf and
 // root in batch mode) offline, then finds the receipt's transaction in the
@@ -60,30 +30,30 @@ func (v *Verification) done() *Verification {
 // contract's own proof check in batch mode). A mismatch is a Verification
 // with Verified false and the failing checks; an error means the chain could
 // not be asked.
-func VerifyReceipt(ctx context.Context, b VerifyBackend, r *ledger.Receipt) (*Verification, error) {
-	v := &Verification{}
+func VerifyReceipt(ctx context.Context, b VerifyBackend, r *ledger.Receipt) (*ledger.Verification, error) {
+	v := &ledger.Verification{}
 	fp, err := r.CheckOffline()
-	if !v.check("record matches commitment, loan key and proof", "consistent", okOr(err)) {
-		return v.done(), nil
+	if !v.Compare("record matches commitment, loan key and proof", "consistent", okOr(err)) {
+		return v.Conclude(), nil
 	}
 	chainID, err := b.ChainID(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("verify receipt: chain id: %w", err)
 	}
-	if !v.check("chain", r.Chain, "eip155:"+chainID.String()) {
-		return v.done(), nil
+	if !v.Compare("chain", r.Chain, "eip155:"+chainID.String()) {
+		return v.Conclude(), nil
 	}
 	receipt, err := b.TransactionReceipt(ctx, r.TxHash)
 	switch {
 	case errors.Is(err, ethereum.NotFound):
-		v.check("transaction", r.TxHash.Hex(), "not found on chain")
-		return v.done(), nil
+		v.Compare("transaction", r.TxHash.Hex(), "not found on chain")
+		return v.Conclude(), nil
 	case err != nil:
 		return nil, fmt.Errorf("verify receipt: transaction %s: %w", r.TxHash.Hex(), err)
 	}
-	v.check("transaction status", "success", map[bool]string{true: "success", false: "reverted"}[receipt.Status == types.ReceiptStatusSuccessful])
-	v.check("block hash", r.BlockHash.Hex(), receipt.BlockHash.Hex())
-	v.check("block number", fmt.Sprint(r.BlockNumber), receipt.BlockNumber.String())
+	v.Compare("transaction status", "success", map[bool]string{true: "success", false: "reverted"}[receipt.Status == types.ReceiptStatusSuccessful])
+	v.Compare("block hash", r.BlockHash.Hex(), receipt.BlockHash.Hex())
+	v.Compare("block number", fmt.Sprint(r.BlockNumber), receipt.BlockNumber.String())
 
 	registry := NewRegistry(b, r.Contract)
 	events, err := registry.ReceiptEvents(receipt)
@@ -97,8 +67,8 @@ func VerifyReceipt(ctx context.Context, b VerifyBackend, r *ledger.Receipt) (*Ve
 		}
 	}
 	if found == nil {
-		v.check("registry event", fmt.Sprintf("log %d of %s", r.LogIndex, r.Contract.Hex()), "absent")
-		return v.done(), nil
+		v.Compare("registry event", fmt.Sprintf("log %d of %s", r.LogIndex, r.Contract.Hex()), "absent")
+		return v.Conclude(), nil
 	}
 	switch r.Mode {
 	case ledger.ModeDirect:
@@ -117,44 +87,44 @@ func VerifyReceipt(ctx context.Context, b VerifyBackend, r *ledger.Receipt) (*Ve
 	if n := head.Number.Uint64(); n >= r.BlockNumber {
 		v.Confirmations = n - r.BlockNumber + 1
 	}
-	return v.done(), nil
+	return v.Conclude(), nil
 }
 
-func verifyDirect(ctx context.Context, v *Verification, registry *Registry, r *ledger.Receipt, fp ledger.Fingerprint, ev *Event) error {
+func verifyDirect(ctx context.Context, v *ledger.Verification, registry *Registry, r *ledger.Receipt, fp ledger.Fingerprint, ev *Event) error {
 	switch {
 	case r.Kind == ledger.KindApproved && ev.Kind == EventLoanStored:
-		v.check("event loan key", fp.LoanKey.Hex(), common.Hash(ev.Stored.LoanKey).Hex())
-		v.check("event commitment", fp.Commitment.Hex(), common.Hash(ev.Stored.Commitment).Hex())
+		v.Compare("event loan key", fp.LoanKey.Hex(), common.Hash(ev.Stored.LoanKey).Hex())
+		v.Compare("event commitment", fp.Commitment.Hex(), common.Hash(ev.Stored.Commitment).Hex())
 		onChain, err := registry.GetLoan(ctx, fp.LoanKey)
 		if err != nil {
 			return fmt.Errorf("verify receipt: %w", err)
 		}
-		v.check("registry getLoan commitment", fp.Commitment.Hex(), onChain.Commitment.Hex())
+		v.Compare("registry getLoan commitment", fp.Commitment.Hex(), onChain.Commitment.Hex())
 	case r.Kind == ledger.KindRepaid && ev.Kind == EventLoanRepaid:
-		v.check("event loan key", fp.LoanKey.Hex(), common.Hash(ev.Repaid.LoanKey).Hex())
-		v.check("event repayment commitment", fp.Commitment.Hex(), common.Hash(ev.Repaid.RepaymentCommitment).Hex())
+		v.Compare("event loan key", fp.LoanKey.Hex(), common.Hash(ev.Repaid.LoanKey).Hex())
+		v.Compare("event repayment commitment", fp.Commitment.Hex(), common.Hash(ev.Repaid.RepaymentCommitment).Hex())
 	default:
-		v.check("registry event", eventFor(r.Kind), string(ev.Kind))
+		v.Compare("registry event", eventFor(r.Kind), string(ev.Kind))
 	}
 	return nil
 }
 
-func verifyBatch(ctx context.Context, v *Verification, registry *Registry, r *ledger.Receipt, fp ledger.Fingerprint, ev *Event) error {
-	if !v.check("registry event", string(EventBatchAnchored), string(ev.Kind)) {
+func verifyBatch(ctx context.Context, v *ledger.Verification, registry *Registry, r *ledger.Receipt, fp ledger.Fingerprint, ev *Event) error {
+	if !v.Compare("registry event", string(EventBatchAnchored), string(ev.Kind)) {
 		return nil
 	}
-	v.check("event root", r.Root.Hex(), common.Hash(ev.Batch.Root).Hex())
-	v.check("event batch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(ev.Batch.Seq))
+	v.Compare("event root", r.Root.Hex(), common.Hash(ev.Batch.Root).Hex())
+	v.Compare("event batch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(ev.Batch.Seq))
 	batch, err := registry.GetBatch(ctx, *r.Root)
 	if err != nil {
 		return fmt.Errorf("verify receipt: %w", err)
 	}
-	v.check("registry getBatch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(batch.Seq))
+	v.Compare("registry getBatch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(batch.Seq))
 	ok, err := registry.VerifyLeaf(ctx, *r.Root, fp.LoanKey, r.Kind, fp.Commitment, r.Proof)
 	if err != nil {
 		return fmt.Errorf("verify receipt: %w", err)
 	}
-	v.check("registry verifyLeaf", "true", fmt.Sprint(ok))
+	v.Compare("registry verifyLeaf", "true", fmt.Sprint(ok))
 	return nil
 }
 

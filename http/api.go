@@ -15,7 +15,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
 )
 
 // LoanService runs the loan lifecycle; *ledger.LoanService satisfies it.
@@ -41,7 +40,7 @@ type Store interface {
 type Chain interface {
 	Network() string          // CAIP-2 id, e.g. eip155:137
 	Contract() common.Address // the LoanRegistry
-	VerifyReceipt(ctx context.Context, r *ledger.Receipt) (*evm.Verification, error)
+	VerifyReceipt(ctx context.Context, r *ledger.Receipt) (*ledger.Verification, error)
 }
 
 // Limits are requests per minute per key. Zero takes the default.

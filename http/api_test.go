@@ -22,7 +22,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
 )
@@ -34,8 +33,8 @@ type fakeChain struct{}
 
 func (fakeChain) Network() string          { return "eip155:1337" }
 func (fakeChain) Contract() common.Address { return common.HexToAddress("0x01") }
-func (fakeChain) VerifyReceipt(context.Context, *ledger.Receipt) (*evm.Verification, error) {
-	return &evm.Verification{Verified: true}, nil
+func (fakeChain) VerifyReceipt(context.Context, *ledger.Receipt) (*ledger.Verification, error) {
+	return &ledger.Verification{Verified: true}, nil
 }
 
 // fakeClock is a settable clock.

@@ -9,7 +9,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
 )
 
 // maxStoreWait bounds the ?wait= of POST .../blockchain/store.
@@ -200,17 +199,17 @@ func (a *API) loanReceipt(r *nethttp.Request) (*ledger.Receipt, error) {
 
 // verificationView is the answer of both verify endpoints.
 type verificationView struct {
-	Verified        bool        `json:"verified"`
-	LoanID          string      `json:"loan_id"`
-	Record          string      `json:"record"`
-	Mode            string      `json:"mode"`
-	Network         string      `json:"network"`
-	Contract        string      `json:"contract"`
-	TransactionHash string      `json:"transaction_hash"`
-	BlockNumber     uint64      `json:"block_number"`
-	BlockHash       string      `json:"block_hash"`
-	Confirmations   uint64      `json:"confirmations"`
-	Checks          []evm.Check `json:"checks"`
+	Verified        bool           `json:"verified"`
+	LoanID          string         `json:"loan_id"`
+	Record          string         `json:"record"`
+	Mode            string         `json:"mode"`
+	Network         string         `json:"network"`
+	Contract        string         `json:"contract"`
+	TransactionHash string         `json:"transaction_hash"`
+	BlockNumber     uint64         `json:"block_number"`
+	BlockHash       string         `json:"block_hash"`
+	Confirmations   uint64         `json:"confirmations"`
+	Checks          []ledger.Check `json:"checks"`
 }
 
 func (a *API) verify(ctx context.Context, rc *ledger.Receipt) (*verificationView, error) {

@@ -620,7 +620,7 @@ func loanRecord(id string) ledger.LoanRecord {
 	}
 }
 
-func failing(v *multichain.Verification) []string {
+func failing(v *ledger.Verification) []string {
 	var out []string
 	for _, c := range v.Checks {
 		if !c.OK {

@@ -12,39 +12,6 @@ import (
 	ledger "github.com/aartha/ledger"
 )
 
-// Check is one comparison made while verifying: what was expected (from the
-// receipt or the record) and what was found. Same JSON as evm.Check.
-type Check struct {
-	Name     string `json:"name"`
-	Expected string `json:"expected"`
-	Found    string `json:"found"`
-	OK       bool   `json:"ok"`
-}
-
-// Verification is the outcome of checking a receipt against a node. Same
-// JSON as evm.Verification, plus Skipped: checks that could not be made
-// with this node (they do not make Verified false).
-type Verification struct {
-	Verified      bool     `json:"verified"`
-	Checks        []Check  `json:"checks"`
-	Confirmations uint64   `json:"confirmations"`
-	Skipped       []string `json:"skipped,omitempty"`
-}
-
-func (v *Verification) check(name, expected, found string) bool {
-	ok := expected == found
-	v.Checks = append(v.Checks, Check{Name: name, Expected: expected, Found: found, OK: ok})
-	return ok
-}
-
-func (v *Verification) done() *Verification {
-	v.Verified = len(v.Checks) > 0
-	for _, c := range v.Checks {
-		v.Verified = v.Verified && c.OK
-	}
-	return v
-}
-
 // VerifyOptions narrow what Verify accepts.
 type VerifyOptions struct {
 	// Stream, if set, is the stream (name or creation txid) the item must
@@ -67,24 +34,24 @@ type VerifyOptions struct {
 // is block_hash, and the item's stream, publisher, keys and payload. A
 // mismatch is a Verification with Verified false and the failing checks;
 // an error means the node could not be asked.
-func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOptions) (*Verification, error) {
-	v := &Verification{}
+func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOptions) (*ledger.Verification, error) {
+	v := &ledger.Verification{}
 	fp, err := r.CheckOffline()
-	if !v.check("record matches commitment, loan key and proof", "consistent", okOr(err)) {
-		return v.done(), nil
+	if !v.Compare("record matches commitment, loan key and proof", "consistent", okOr(err)) {
+		return v.Conclude(), nil
 	}
 	info, err := c.BlockchainInfo(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("verify receipt: chain info: %w", err)
 	}
-	if !v.check("chain", r.Chain, ChainPrefix+info.ChainName) {
-		return v.done(), nil
+	if !v.Compare("chain", r.Chain, ChainPrefix+info.ChainName) {
+		return v.Conclude(), nil
 	}
 	tx, err := c.RawTransaction(ctx, r.TxHash)
 	switch {
 	case errors.Is(err, ErrTxUnknown), errors.Is(err, ErrItemNotFound):
-		v.check("transaction", TxIDString(r.TxHash), "not found on chain")
-		return v.done(), nil
+		v.Compare("transaction", TxIDString(r.TxHash), "not found on chain")
+		return v.Conclude(), nil
 	case err != nil:
 		return nil, fmt.Errorf("verify receipt: transaction %s: %w", TxIDString(r.TxHash), err)
 	}
@@ -93,15 +60,15 @@ func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOption
 	if tx.BlockHash != "" {
 		found = tx.BlockHash
 	}
-	v.check("block hash", TxIDString(r.BlockHash), found)
+	v.Compare("block hash", TxIDString(r.BlockHash), found)
 	atHeight, err := c.BlockHash(ctx, r.BlockNumber)
 	switch {
 	case errors.Is(err, ErrBadData):
-		v.check(fmt.Sprintf("block at height %d", r.BlockNumber), TxIDString(r.BlockHash), "beyond the chain head")
+		v.Compare(fmt.Sprintf("block at height %d", r.BlockNumber), TxIDString(r.BlockHash), "beyond the chain head")
 	case err != nil:
 		return nil, fmt.Errorf("verify receipt: block %d: %w", r.BlockNumber, err)
 	default:
-		v.check(fmt.Sprintf("block at height %d", r.BlockNumber), TxIDString(r.BlockHash), TxIDString(atHeight))
+		v.Compare(fmt.Sprintf("block at height %d", r.BlockNumber), TxIDString(r.BlockHash), TxIDString(atHeight))
 	}
 
 	var raw *rawStreamItem
@@ -116,17 +83,17 @@ func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOption
 		}
 	}
 	if raw == nil {
-		v.check("stream item", fmt.Sprintf("in output %d", r.LogIndex), "absent")
-		return v.done(), nil
+		v.Compare("stream item", fmt.Sprintf("in output %d", r.LogIndex), "absent")
+		return v.Conclude(), nil
 	}
 	if opts.Stream != "" {
 		found := raw.name
 		if opts.Stream == raw.createTxID {
 			found = raw.createTxID
 		}
-		v.check("stream", opts.Stream, found)
+		v.Compare("stream", opts.Stream, found)
 	}
-	v.check("publisher", r.Contract.Hex(), publisherFound(r.Contract, raw.publishers))
+	v.Compare("publisher", r.Contract.Hex(), publisherFound(r.Contract, raw.publishers))
 
 	item := &Item{TxID: r.TxHash, Vout: uint32(r.LogIndex), Keys: raw.keys, Publishers: raw.publishers, Data: raw.data}
 	data := raw.data
@@ -138,25 +105,25 @@ func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOption
 	decodePayload(item, data)
 	switch r.Mode {
 	case ledger.ModeDirect:
-		if !v.check("item payload", SchemaAnchor, payloadKind(item)) {
-			return v.done(), nil
+		if !v.Compare("item payload", SchemaAnchor, payloadKind(item)) {
+			return v.Conclude(), nil
 		}
-		v.check("item key", r.LoanID, item.LoanID)
-		v.check("item kind", fmt.Sprint(uint8(r.Kind)), fmt.Sprint(uint8(item.Record.Kind)))
-		v.check("item loan key", fp.LoanKey.Hex(), item.Record.LoanKey.Hex())
-		v.check("item commitment", fp.Commitment.Hex(), item.Record.Commitment.Hex())
+		v.Compare("item key", r.LoanID, item.LoanID)
+		v.Compare("item kind", fmt.Sprint(uint8(r.Kind)), fmt.Sprint(uint8(item.Record.Kind)))
+		v.Compare("item loan key", fp.LoanKey.Hex(), item.Record.LoanKey.Hex())
+		v.Compare("item commitment", fp.Commitment.Hex(), item.Record.Commitment.Hex())
 		if err := firstOfItsKind(ctx, c, v, r, opts); err != nil {
 			return nil, err
 		}
 	case ledger.ModeBatch:
-		if !v.check("item payload", SchemaBatch, payloadKind(item)) {
-			return v.done(), nil
+		if !v.Compare("item payload", SchemaBatch, payloadKind(item)) {
+			return v.Conclude(), nil
 		}
-		v.check("item key", BatchKey(*r.Root), keyOrNone(raw.keys, BatchKey(*r.Root)))
-		v.check("item root", r.Root.Hex(), item.Batch.Root.Hex())
-		v.check("item batch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(item.Batch.Seq))
+		v.Compare("item key", BatchKey(*r.Root), keyOrNone(raw.keys, BatchKey(*r.Root)))
+		v.Compare("item root", r.Root.Hex(), item.Batch.Root.Hex())
+		v.Compare("item batch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(item.Batch.Seq))
 	}
-	return v.done(), nil
+	return v.Conclude(), nil
 }
 
 type rawStreamItem struct {
@@ -167,7 +134,7 @@ type rawStreamItem struct {
 
 // firstOfItsKind checks, where the node can tell, that no earlier item of
 // the same loan and kind exists in the stream.
-func firstOfItsKind(ctx context.Context, c *Client, v *Verification, r *ledger.Receipt, opts VerifyOptions) error {
+func firstOfItsKind(ctx context.Context, c *Client, v *ledger.Verification, r *ledger.Receipt, opts VerifyOptions) error {
 	const name = "first item of its loan and kind"
 	if opts.Stream == "" {
 		v.Skipped = append(v.Skipped, name+": no stream given")
@@ -189,7 +156,7 @@ func firstOfItsKind(ctx context.Context, c *Client, v *Verification, r *ledger.R
 			break
 		}
 	}
-	v.check(name, TxIDString(r.TxHash), first)
+	v.Compare(name, TxIDString(r.TxHash), first)
 	return nil
 }
 

@@ -14,7 +14,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
 )
 
 var (
@@ -194,7 +193,7 @@ type loanPage struct {
 type verificationView struct {
 	Record  string
 	R       *ledger.Receipt
-	V       *evm.Verification
+	V       *ledger.Verification
 	Problem string // the chain could not be asked, or there is no receipt yet
 }
 

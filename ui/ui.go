@@ -19,7 +19,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
 	aarthahttp "github.com/aartha/ledger/http"
 )
 
@@ -52,7 +51,7 @@ type Store interface {
 type Chain interface {
 	Network() string          // CAIP-2 id, e.g. eip155:137
 	Contract() common.Address // the LoanRegistry
-	VerifyReceipt(ctx context.Context, r *ledger.Receipt) (*evm.Verification, error)
+	VerifyReceipt(ctx context.Context, r *ledger.Receipt) (*ledger.Verification, error)
 	// HeadBlock is the chain's latest block number, for confirmations.
 	HeadBlock(ctx context.Context) (uint64, error)
 	// SignerBalance is the anchoring signer's address and balance in wei.

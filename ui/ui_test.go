@@ -22,7 +22,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/ui"
@@ -39,8 +38,8 @@ func (fakeChain) Network() string { return "eip155:1337" }
 func (fakeChain) Contract() common.Address {
 	return common.HexToAddress("0x00000000000000000000000000000000000000cc")
 }
-func (fakeChain) VerifyReceipt(context.Context, *ledger.Receipt) (*evm.Verification, error) {
-	return &evm.Verification{Verified: true, Confirmations: 3, Checks: []evm.Check{{Name: "chain", Expected: "eip155:1337", Found: "eip155:1337", OK: true}}}, nil
+func (fakeChain) VerifyReceipt(context.Context, *ledger.Receipt) (*ledger.Verification, error) {
+	return &ledger.Verification{Verified: true, Confirmations: 3, Checks: []ledger.Check{{Name: "chain", Expected: "eip155:1337", Found: "eip155:1337", OK: true}}}, nil
 }
 func (fakeChain) HeadBlock(context.Context) (uint64, error) { return 10, nil }
 func (fakeChain) SignerBalance(context.Context) (common.Address, *big.Int, error) {

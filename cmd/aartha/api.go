@@ -25,7 +25,7 @@ func (a *anchoring) Network() string { return a.CAIP2() }
 func (a *anchoring) Contract() common.Address { return a.registry }
 
 // VerifyReceipt checks a receipt against the running chain (aarthahttp.Chain).
-func (a *anchoring) VerifyReceipt(ctx context.Context, r *ledger.Receipt) (*evm.Verification, error) {
+func (a *anchoring) VerifyReceipt(ctx context.Context, r *ledger.Receipt) (*ledger.Verification, error) {
 	return evm.VerifyReceipt(ctx, a.client, r)
 }
 
