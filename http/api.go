@@ -61,6 +61,10 @@ type APIConfig struct {
 	Limiter Limiter // nil: a MemoryLimiter
 	Limits  Limits
 
+	// Doctor diagnoses the deployment for GET /api/admin/doctor; nil
+	// answers 503.
+	Doctor func(ctx context.Context) any
+
 	AllowedOrigins []string      // CORS; empty allows no cross-origin use
 	AnchorMode     string        // ledger.ModeDirect or ModeBatch
 	BatchWindow    time.Duration // how long batch-mode records wait before a batch goes
@@ -128,6 +132,7 @@ func NewAPI(cfg APIConfig) *API {
 		{"POST", "/api/admin/loans/{loan_id}/blockchain/mark-repaid", ledger.RoleOperator, "chain", a.markRepaid},
 		{"GET", "/api/admin/loans/{loan_id}/blockchain/receipt", ledger.RoleViewer, "", a.receipt},
 		{"GET", "/api/admin/audit", ledger.RoleViewer, "", a.listAudit},
+		{"GET", "/api/admin/doctor", ledger.RoleOperator, "", a.doctor},
 		{"POST", "/api/verify", "", "verify", a.verifyReceipt},
 		{"GET", "/api/openapi.json", "", "", a.openAPI},
 	}
@@ -284,3 +289,12 @@ func (a *API) allowedOrigin(origin string) bool {
 // other front ends (the admin UI) use the same service, store, chain,
 // authenticator and limiter.
 func (a *API) Config() APIConfig { return a.cfg }
+
+// doctor answers the deployment's diagnosis, as `aartha doctor` prints it.
+func (a *API) doctor(w nethttp.ResponseWriter, r *nethttp.Request) error {
+	if a.cfg.Doctor == nil {
+		return ledger.Errorf(ledger.EUNAVAILABLE, "diagnosis is not available in this process: run `aartha doctor`")
+	}
+	writeJSON(w, nethttp.StatusOK, a.cfg.Doctor(r.Context()))
+	return nil
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/doctor"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
 )
@@ -84,6 +85,7 @@ func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
 		Store: db, Chain: fakeChain{}, Auth: auth, Limiter: opt.limiter,
 		Limits: aarthahttp.Limits{ChainWrites: 3, Verify: 3, Login: 5}, AllowedOrigins: opt.origins,
 		MaxBodyBytes: 4096, BatchWindow: time.Second,
+		Doctor: func(ctx context.Context) any { return doctor.Run(ctx, doctor.Deps{DB: db}, time.Second) },
 	})
 	s := aarthahttp.NewServer("127.0.0.1:0", "test", nil, slog.New(slog.DiscardHandler))
 	s.SetAPI(api)
@@ -374,4 +376,17 @@ func TestPublicVerifyNeedsNoLoginAndIsLimited(t *testing.T) {
 	require.Equal(t, 429, resp.StatusCode)
 	resp, _ = f.request("POST", "/api/verify", "", "application/json", []byte(`{"nope":1}`))
 	require.Equal(t, 429, resp.StatusCode)
+}
+
+func TestDoctorEndpoint(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t, apiOptions{})
+	code, _ := f.call("GET", "/api/admin/doctor", ledger.RoleViewer, nil)
+	require.Equal(t, nethttp.StatusForbidden, code, "diagnosis needs an operator")
+	code, body := f.call("GET", "/api/admin/doctor", ledger.RoleOperator, nil)
+	require.Equal(t, nethttp.StatusOK, code)
+	require.Equal(t, "pass", body["worst"])
+	checks := body["checks"].([]any)
+	require.Equal(t, "database", checks[0].(map[string]any)["name"])
+	require.Equal(t, "pass", checks[0].(map[string]any)["status"])
 }

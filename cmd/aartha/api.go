@@ -13,6 +13,7 @@ import (
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/doctor"
 	"github.com/aartha/ledger/evm"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
@@ -91,6 +92,7 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 		acfg.Chain = anch
 		acfg.Loans.(*ledger.LoanService).AnchorMode = cfg.AnchorMode
 	}
+	acfg.Doctor = func(ctx context.Context) any { return doctor.Run(ctx, runningDoctorDeps(cfg, db, anch), 5*time.Second) }
 	return aarthahttp.NewAPI(acfg), release, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/aartha/ledger/doctor"
 	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/simchain"
+	"github.com/aartha/ledger/store"
 )
 
 func newDoctorCmd(a *app) *cobra.Command {
@@ -154,4 +155,18 @@ func (b brokenDB) SchemaVersion(context.Context) (int, int, error) {
 }
 func (b brokenDB) AnchorCountsByStatus(context.Context) (map[string]int, error) {
 	return nil, b.err
+}
+
+// runningDoctorDeps is what a running service diagnoses about itself: its
+// store and its chain client (with failover, so one endpoint entry).
+func runningDoctorDeps(cfg *config.Config, db *store.DB, a *anchoring) doctor.Deps {
+	deps := doctor.Deps{DB: db, Journal: db.TxJournal()}
+	if cfg.MaxGasPriceWei > 0 {
+		deps.FeeCapWei = new(big.Int).SetUint64(cfg.MaxGasPriceWei)
+	}
+	if a != nil {
+		deps.Endpoints = []doctor.Endpoint{{Name: "chain", Chain: a.client}}
+		deps.ChainID, deps.Registry, deps.Signer = a.chainID.Uint64(), a.registry, a.signer
+	}
+	return deps
 }
