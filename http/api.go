@@ -64,6 +64,8 @@ type APIConfig struct {
 	// Doctor diagnoses the deployment for GET /api/admin/doctor; nil
 	// answers 503.
 	Doctor func(ctx context.Context) any
+	// Maintenance keeps the maintenance switch; nil turns the feature off.
+	Maintenance MaintenanceStore
 
 	AllowedOrigins []string      // CORS; empty allows no cross-origin use
 	AnchorMode     string        // ledger.ModeDirect or ModeBatch
@@ -83,6 +85,8 @@ type API struct {
 
 	dummyOnce sync.Once
 	dummyHash string
+
+	maint maintenanceCache
 }
 
 // route is one endpoint: the pattern the mux matches, who may call it, and
@@ -133,6 +137,8 @@ func NewAPI(cfg APIConfig) *API {
 		{"GET", "/api/admin/loans/{loan_id}/blockchain/receipt", ledger.RoleViewer, "", a.receipt},
 		{"GET", "/api/admin/audit", ledger.RoleViewer, "", a.listAudit},
 		{"GET", "/api/admin/doctor", ledger.RoleOperator, "", a.doctor},
+		{"GET", "/api/admin/maintenance", ledger.RoleViewer, "", a.getMaintenance},
+		{"PUT", "/api/admin/maintenance", ledger.RoleAdmin, "", a.setMaintenance},
 		{"POST", "/api/verify", "", "verify", a.verifyReceipt},
 		{"GET", "/api/openapi.json", "", "", a.openAPI},
 	}
@@ -181,6 +187,9 @@ func (a *API) serve(rt route, w nethttp.ResponseWriter, r *nethttp.Request) erro
 			return ledger.Errorf(ledger.EFORBIDDEN, "%s needs the %s role; you are %s %s", rt.Method+" "+rt.Path, rt.Role, p.Role, p.Email)
 		}
 		r = r.WithContext(withPrincipal(r.Context(), p))
+	}
+	if err := a.refuseInMaintenance(w, r, rt); err != nil {
+		return err
 	}
 	if err := a.rateLimit(r.Context(), rt, ip); err != nil {
 		return err

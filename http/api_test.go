@@ -85,7 +85,8 @@ func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
 		Store: db, Chain: fakeChain{}, Auth: auth, Limiter: opt.limiter,
 		Limits: aarthahttp.Limits{ChainWrites: 3, Verify: 3, Login: 5}, AllowedOrigins: opt.origins,
 		MaxBodyBytes: 4096, BatchWindow: time.Second,
-		Doctor: func(ctx context.Context) any { return doctor.Run(ctx, doctor.Deps{DB: db}, time.Second) },
+		Doctor:      func(ctx context.Context) any { return doctor.Run(ctx, doctor.Deps{DB: db}, time.Second) },
+		Maintenance: db,
 	})
 	s := aarthahttp.NewServer("127.0.0.1:0", "test", nil, slog.New(slog.DiscardHandler))
 	s.SetAPI(api)
@@ -389,4 +390,44 @@ func TestDoctorEndpoint(t *testing.T) {
 	checks := body["checks"].([]any)
 	require.Equal(t, "database", checks[0].(map[string]any)["name"])
 	require.Equal(t, "pass", checks[0].(map[string]any)["status"])
+}
+
+func TestMaintenanceMode(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t, apiOptions{})
+	newLoan := map[string]any{"loan_id": "M-1", "borrower": "b", "lender": "l", "principal": "1000",
+		"currency": "USD", "interest_rate_bps": 100, "term_months": 6}
+
+	code, _ := f.call("PUT", "/api/admin/maintenance", ledger.RoleOperator, map[string]any{"on": true})
+	require.Equal(t, nethttp.StatusForbidden, code, "only an admin switches maintenance")
+	code, body := f.call("PUT", "/api/admin/maintenance", ledger.RoleAdmin, map[string]any{"on": true, "message": "upgrade until 10:00"})
+	require.Equal(t, nethttp.StatusOK, code, body)
+	require.Equal(t, true, body["on"])
+
+	// Writes are refused with 503 and Retry-After, saying why.
+	raw, err := json.Marshal(newLoan)
+	require.NoError(t, err)
+	resp, problem := f.request("POST", "/api/admin/loans", f.tokens[ledger.RoleOperator], "application/json", raw)
+	require.Equal(t, nethttp.StatusServiceUnavailable, resp.StatusCode)
+	require.Equal(t, "60", resp.Header.Get("Retry-After"))
+	require.Contains(t, problem["detail"], "upgrade until 10:00")
+
+	// Reads go on.
+	code, _ = f.call("GET", "/api/admin/loans", ledger.RoleViewer, nil)
+	require.Equal(t, nethttp.StatusOK, code)
+	code, body = f.call("GET", "/api/admin/maintenance", ledger.RoleViewer, nil)
+	require.Equal(t, nethttp.StatusOK, code)
+	require.Equal(t, true, body["on"])
+
+	// Back on: writes work again, and both switches are in the audit trail.
+	code, _ = f.call("PUT", "/api/admin/maintenance", ledger.RoleAdmin, map[string]any{"on": false})
+	require.Equal(t, nethttp.StatusOK, code)
+	code, body = f.call("POST", "/api/admin/loans", ledger.RoleOperator, newLoan)
+	require.Equal(t, nethttp.StatusCreated, code, body)
+	entries, err := f.db.AuditEntries(context.Background(), ledger.AuditFilter{Action: ledger.ActionMaintenance})
+	require.NoError(t, err)
+	require.Len(t, entries, 2)
+
+	code, _ = f.call("PUT", "/api/admin/maintenance", ledger.RoleAdmin, map[string]any{"message": "no switch"})
+	require.Equal(t, nethttp.StatusBadRequest, code, "on is required")
 }

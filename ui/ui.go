@@ -83,6 +83,12 @@ type Config struct {
 	// default 0.05 native units (the LowSignerBalance alert's threshold).
 	LowBalanceWei *big.Int
 
+	// Maintenance, if set, is the maintenance switch: while it is on, forms
+	// that change anything are refused, as the API refuses writes.
+	Maintenance interface {
+		Maintenance(ctx context.Context) (ledger.Maintenance, error)
+	}
+
 	Now      func() time.Time
 	Log      *slog.Logger // errors
 	AuditLog *slog.Logger // one record per admin action; nil: Log
@@ -215,6 +221,13 @@ func (u *UI) page(role ledger.Role, h handlerFunc) http.Handler {
 		if !s.Role.Allows(role) {
 			u.renderError(w, r, s, ledger.Errorf(ledger.EFORBIDDEN, "this needs the %s role; you are %s %s", role, s.Role, s.Email))
 			return
+		}
+		if r.Method == http.MethodPost && u.cfg.Maintenance != nil {
+			if m, err := u.cfg.Maintenance.Maintenance(r.Context()); err == nil && m.On {
+				w.Header().Set("Retry-After", "60")
+				u.renderError(w, r, s, ledger.Errorf(ledger.EUNAVAILABLE, "the service is in maintenance mode: changes are paused, pages and verification work (%s)", m.Message))
+				return
+			}
 		}
 		if err := h(w, r, s); err != nil {
 			u.renderError(w, r, s, err)

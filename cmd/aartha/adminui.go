@@ -37,7 +37,7 @@ var _ ui.Chain = (*anchoring)(nil)
 func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anchoring, log *slog.Logger) (http.Handler, error) {
 	acfg := api.Config()
 	ucfg := ui.Config{
-		Loans: acfg.Loans, Store: db, Auth: acfg.Auth, Limiter: acfg.Limiter,
+		Loans: acfg.Loans, Store: db, Auth: acfg.Auth, Limiter: acfg.Limiter, Maintenance: db,
 		LoginLimit: acfg.Limits.Login, ChainWriteLimit: acfg.Limits.ChainWrites,
 		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode,
 		SecureCookies: strings.HasPrefix(cfg.AdminPanelURL, "https://"),

@@ -92,6 +92,7 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 		acfg.Chain = anch
 		acfg.Loans.(*ledger.LoanService).AnchorMode = cfg.AnchorMode
 	}
+	acfg.Maintenance = db
 	acfg.Doctor = func(ctx context.Context) any { return doctor.Run(ctx, runningDoctorDeps(cfg, db, anch), 5*time.Second) }
 	return aarthahttp.NewAPI(acfg), release, nil
 }

@@ -44,6 +44,7 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newBackupCmd(a),
 		newKeysCmd(a),
 		newDoctorCmd(a),
+		newMaintenanceCmd(a),
 		newReportCmd(a),
 	)
 	return root

@@ -1,0 +1,11 @@
+-- Maintenance mode (PostgreSQL): one row that every replica reads. While
+-- active, the API answers writes with 503; reads, verification and the
+-- anchoring of work already queued go on.
+CREATE TABLE maintenance (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    active   BOOLEAN NOT NULL,
+    message  TEXT    NOT NULL,
+    since    TIMESTAMPTZ,
+    set_by   TEXT    NOT NULL
+);
+INSERT INTO maintenance (id, active, message, since, set_by) VALUES (1, FALSE, '', NULL, '');
