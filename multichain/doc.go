@@ -63,4 +63,24 @@
 //     MultiChain has no finalized tag.
 //   - Items past the node's maxshowndata are fetched with gettxoutdata,
 //     one call per item.
+//
+// Not wired in yet. The next steps, in order:
+//
+//  1. worker: SendUpdate carries BlockNumber, BlockHash, LogIndex and
+//     BatchSeq itself (the EVM TxSender fills them from the registry's
+//     events), so recordProgress no longer reads *types.Receipt; a
+//     MultiChain sender calls Adapter.AnchorRecord / AnchorBatch and maps
+//     Progress{Status, Item} onto SendUpdate (TxHash = Item.TxID, LogIndex
+//     = Item.Vout, BatchSeq = Item.Batch.Seq). Errors already carry
+//     Permanent(). ChainWrite.Contract becomes the stream name; the sender
+//     lock is keyed on the from-address.
+//  2. config and serve: BLOCKCHAIN_BACKEND=multichain with MULTICHAIN_RPC_URL,
+//     MULTICHAIN_CONF, MULTICHAIN_CHAIN_NAME, MULTICHAIN_STREAM and
+//     MULTICHAIN_FROM_ADDRESS (added to the README table in the same
+//     change); Adapter.Check at start; `aartha multichain init` runs Init.
+//  3. verify: `aartha verify` and the API pick Verify when the receipt's
+//     chain starts with "multichain:"; receipts come from ledger.NewReceipt
+//     with Adapter.Chain() and Adapter.Publisher().
+//  4. reconcile/rebuild: a ScanMultiChain over Head and Items producing the
+//     same chain index as the EVM scan (mempool items are pending).
 package multichain
