@@ -255,3 +255,44 @@ func TestCrashAfterBroadcastNeverAnchorsTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestRevertFailsTheAnchorWithItsReason makes the registry refuse a record
+// (its loan key already holds another commitment): the anchor ends failed
+// with the decoded revert reason, the loan says failed, the failure is
+// reported once, and nothing is retried.
+func TestRevertFailsTheAnchorWithItsReason(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, ledger.ModeDirect)
+	ctx := context.Background()
+	// Someone else's record under the same loan key, written first.
+	taken := ledger.LoanKey("R-0")
+	_, err := r.manager.Send(ctx, txmgr.Request{Key: "squatter", To: r.chain.Registry(),
+		Data: evm.StoreLoanData(taken, common.Hash{0x42}, common.Address{}, common.Address{})}, nil)
+	require.NoError(t, err)
+
+	var failures atomic.Int32
+	w, werr := worker.New(r.db, worker.TxSender{Manager: r.manager, Receipts: r.chain.Client()}, r.chain.Client(), worker.Config{
+		Mode: ledger.ModeDirect, Registry: r.chain.Registry(), MaxRetries: 3, RetryDelay: 50 * time.Millisecond,
+		OnFailed: func(f worker.Failure) { failures.Add(1) },
+		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	require.NoError(t, werr)
+	r.db.SetJobHook(w)
+	require.NoError(t, w.Start(ctx))
+	t.Cleanup(func() { _ = w.Stop(context.Background()) })
+
+	r.approve(t, "R", 1)
+	var a *ledger.Anchor
+	require.Eventually(t, func() bool {
+		as, err := r.db.Anchors(ctx, ledger.AnchorFilter{LoanID: "R-0"})
+		require.NoError(t, err)
+		a = as[0]
+		return a.Status == ledger.AnchorFailed
+	}, 30*time.Second, 50*time.Millisecond)
+	require.Contains(t, a.LastError, "LoanAlreadyStored")
+	loan, err := r.db.Loan(ctx, "R-0")
+	require.NoError(t, err)
+	require.Equal(t, ledger.ChainFailed, loan.BlockchainStatus)
+	time.Sleep(300 * time.Millisecond) // a retry, if there were one, would have come by now
+	require.EqualValues(t, 1, failures.Load(), "reported once, not retried")
+}
