@@ -286,11 +286,7 @@ func (db *DB) Anchors(ctx context.Context, f ledger.AnchorFilter) ([]*ledger.Anc
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, db.wrap("list anchors", err)
-	}
-	return db.collectAnchors(rows)
+	return queryAll(ctx, db, "list anchors", q, args, scanAnchor)
 }
 
 // AnchorsForUpdate is Anchors inside the transaction. On PostgreSQL the rows
@@ -306,26 +302,7 @@ func (t *tx) AnchorsForUpdate(ctx context.Context, f ledger.AnchorFilter) ([]*le
 		return nil, err
 	}
 	rows, err := t.tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, t.db.wrap("list anchors for update", err)
-	}
-	return t.db.collectAnchors(rows)
-}
-
-func (db *DB) collectAnchors(rows *sql.Rows) ([]*ledger.Anchor, error) {
-	defer rows.Close()
-	anchors := []*ledger.Anchor{}
-	for rows.Next() {
-		a, err := scanAnchor(rows)
-		if err != nil {
-			return nil, db.wrap("list anchors", err)
-		}
-		anchors = append(anchors, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.wrap("list anchors", err)
-	}
-	return anchors, nil
+	return collectRows(t.db, "list anchors for update", rows, err, scanAnchor)
 }
 
 // QueueAnchor inserts a, which must be queued, and sets a.ID. Then, if the

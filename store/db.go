@@ -273,6 +273,12 @@ func unavailable(msg string, cause error) error {
 // returning nil for no rows; what names the query in errors.
 func queryAll[T any](ctx context.Context, db *DB, what, q string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
 	rows, err := db.r.QueryContext(ctx, q, args...)
+	return collectRows(db, what, rows, err, scan)
+}
+
+// collectRows scans every row of a query's result (rows, err) with scan,
+// closing rows; what names the query in errors.
+func collectRows[T any](db *DB, what string, rows *sql.Rows, err error, scan func(rowScanner) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, db.wrap(what, err)
 	}

@@ -387,23 +387,8 @@ func (db *DB) ReconcileRuns(ctx context.Context, limit int, findings bool) ([]*l
 	if !findings {
 		cols = strings.Replace(cols, "findings", "''", 1)
 	}
-	rows, err := db.r.QueryContext(ctx, db.d.rebind("SELECT "+cols+" FROM reconcile_runs ORDER BY id DESC LIMIT ?"), limit)
-	if err != nil {
-		return nil, db.wrap("list reconcile runs", err)
-	}
-	defer rows.Close()
-	runs := []*ledger.ReconcileRun{}
-	for rows.Next() {
-		r, err := scanReconcileRun(rows)
-		if err != nil {
-			return nil, db.wrap("list reconcile runs", err)
-		}
-		runs = append(runs, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, db.wrap("list reconcile runs", err)
-	}
-	return runs, nil
+	return queryAll(ctx, db, "list reconcile runs",
+		db.d.rebind("SELECT "+cols+" FROM reconcile_runs ORDER BY id DESC LIMIT ?"), []any{limit}, scanReconcileRun)
 }
 
 // ReconcileRun returns one run with its findings, or ENOTFOUND.

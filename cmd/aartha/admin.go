@@ -45,14 +45,11 @@ func newAdminCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := openStore(ctx, cfg)
+			db, err := openCurrentStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := db.CheckSchema(ctx); err != nil {
-				return err
-			}
 			u := &ledger.User{Email: email, Role: r, PasswordHash: hash, CreatedAt: time.Now()}
 			if err := db.CreateUser(ctx, ledger.CLIActor(cliUser()), u); err != nil {
 				return err

@@ -28,14 +28,11 @@ reported as the unsealed tail; they are not protected until sealed.`,
 			if err != nil {
 				return err
 			}
-			db, err := openStore(ctx, cfg)
+			db, err := openCurrentStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := db.CheckSchema(ctx); err != nil {
-				return err
-			}
 			out := cmd.OutOrStdout()
 			if !noSeal {
 				n, err := db.SealAudit(ctx)

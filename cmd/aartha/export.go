@@ -30,14 +30,11 @@ func newExportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := openStore(ctx, cfg)
+			db, err := openCurrentStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := db.CheckSchema(ctx); err != nil {
-				return err
-			}
 			if outPath == "-" {
 				_, err := reconcile.Export(ctx, db, cmd.OutOrStdout(), 0, 0, false)
 				return err

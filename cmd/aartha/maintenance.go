@@ -24,14 +24,11 @@ func newMaintenanceCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := openStore(cmd.Context(), cfg)
+			db, err := openCurrentStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := db.CheckSchema(cmd.Context()); err != nil {
-				return err
-			}
 			var m ledger.Maintenance
 			switch args[0] {
 			case "status":

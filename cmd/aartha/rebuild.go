@@ -50,14 +50,11 @@ func newRebuildCmd(a *app) *cobra.Command {
 					return fmt.Errorf("%s: %w", leavesPath, err)
 				}
 			}
-			db, err := openStore(ctx, cfg)
+			db, err := openCurrentStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := db.CheckSchema(ctx); err != nil {
-				return err
-			}
 			chain, err := openChainReader(ctx, cfg, rpcURL, contract)
 			if err != nil {
 				return err

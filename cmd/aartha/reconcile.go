@@ -43,14 +43,11 @@ func newReconcileCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := openStore(ctx, cfg)
+			db, err := openCurrentStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := db.CheckSchema(ctx); err != nil {
-				return err
-			}
 			chain, err := openChainReader(ctx, cfg, rpcURL, contract)
 			if err != nil {
 				return err

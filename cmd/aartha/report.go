@@ -62,14 +62,11 @@ func newReportCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := openStore(ctx, cfg)
+			db, err := openCurrentStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := db.CheckSchema(ctx); err != nil {
-				return err
-			}
 			r, err := report.Build(ctx, db, opts)
 			if err != nil {
 				return err

@@ -15,3 +15,17 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	}
 	return store.OpenSQLite(ctx, cfg.SQLitePath())
 }
+
+// openCurrentStore opens the store and refuses a schema that is not this
+// binary's, as every command but migrate and serve must.
+func openCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	db, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
