@@ -321,6 +321,20 @@ func (t *tx) QueueAnchor(ctx context.Context, a *ledger.Anchor) error {
 	if a.Status != ledger.AnchorQueued {
 		return ledger.Errorf(ledger.EINVALID, "anchor for loan %s has status %q: only queued anchors can be queued", a.LoanID, truncate(string(a.Status), 40))
 	}
+	if err := t.insertAnchor(ctx, a, "queue"); err != nil {
+		return err
+	}
+	if h := t.db.hook; h != nil {
+		if err := h.AnchorQueued(ctx, t.tx, a); err != nil {
+			return fmt.Errorf("enqueue job for anchor %d: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
+// insertAnchor inserts a as it is and sets a.ID, mapping the table's
+// refusals onto domain errors; op names the operation in other errors.
+func (t *tx) insertAnchor(ctx context.Context, a *ledger.Anchor, op string) error {
 	what := fmt.Sprintf("%s anchor for loan %s", a.Kind, a.LoanID)
 	number, hash, logIndex, err := inclusionArgs(what, a.BlockNumber, a.BlockHash, a.LogIndex)
 	if err != nil {
@@ -334,11 +348,10 @@ func (t *tx) QueueAnchor(ctx context.Context, a *ledger.Anchor) error {
 	if a.BatchID != 0 {
 		batchID = a.BatchID
 	}
-	var id int64
 	err = t.queryRow(ctx, t.db.q.insertAnchor,
 		a.LoanID, int64(a.Kind), a.Mode, a.LoanKey.Bytes(), a.Commitment.Bytes(), a.Leaf.Bytes(), string(a.Status),
 		batchID, proofArg(a.Proof), hashArg(a.TxHash), number, hash, logIndex,
-		a.Attempts, a.LastError, d.timeArg(a.CreatedAt), d.timeArg(a.UpdatedAt), d.nullTimeArg(a.FinalAt)).Scan(&id)
+		a.Attempts, a.LastError, d.timeArg(a.CreatedAt), d.timeArg(a.UpdatedAt), d.nullTimeArg(a.FinalAt)).Scan(&a.ID)
 	switch classify(err) {
 	case errUnique:
 		return ledger.Errorf(ledger.ECONFLICT, "loan %s already has %s anchor", a.LoanID, kindArticle(a.Kind))
@@ -351,13 +364,7 @@ func (t *tx) QueueAnchor(ctx context.Context, a *ledger.Anchor) error {
 		return ledger.Errorf(ledger.EINVALID, "%s breaks a rule of the anchors table: %v", what, err)
 	}
 	if err != nil {
-		return t.db.wrap("queue "+what, err)
-	}
-	a.ID = id
-	if h := t.db.hook; h != nil {
-		if err := h.AnchorQueued(ctx, t.tx, a); err != nil {
-			return fmt.Errorf("enqueue job for anchor %d: %w", id, err)
-		}
+		return t.db.wrap(op+" "+what, err)
 	}
 	return nil
 }

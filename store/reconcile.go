@@ -445,35 +445,7 @@ func (t *tx) RestoreAnchor(ctx context.Context, a *ledger.Anchor) error {
 	if !validAnchorStatus(a.Status) {
 		return statusError(a.Status)
 	}
-	what := fmt.Sprintf("%s anchor for loan %s", a.Kind, a.LoanID)
-	number, hash, logIndex, err := inclusionArgs(what, a.BlockNumber, a.BlockHash, a.LogIndex)
-	if err != nil {
-		return err
-	}
-	if err := t.flush(ctx); err != nil {
-		return err
-	}
-	d := t.db.d
-	var batchID any
-	if a.BatchID != 0 {
-		batchID = a.BatchID
-	}
-	err = t.tx.QueryRowContext(ctx, d.rebind(insertAnchorSQL),
-		a.LoanID, int64(a.Kind), a.Mode, a.LoanKey.Bytes(), a.Commitment.Bytes(), a.Leaf.Bytes(), string(a.Status),
-		batchID, proofArg(a.Proof), hashArg(a.TxHash), number, hash, logIndex,
-		a.Attempts, a.LastError, d.timeArg(a.CreatedAt), d.timeArg(a.UpdatedAt), d.nullTimeArg(a.FinalAt)).Scan(&a.ID)
-	switch classify(err) {
-	case errUnique:
-		return ledger.Errorf(ledger.ECONFLICT, "loan %s already has %s anchor", a.LoanID, kindArticle(a.Kind))
-	case errForeignKey:
-		return ledger.Errorf(ledger.ENOTFOUND, "loan %s or batch %d not found", a.LoanID, a.BatchID)
-	case errCheck:
-		return ledger.Errorf(ledger.EINVALID, "%s breaks a rule of the anchors table: %v", what, err)
-	}
-	if err != nil {
-		return t.db.wrap("restore "+what, err)
-	}
-	return nil
+	return t.insertAnchor(ctx, a, "restore")
 }
 
 // CountAnchors returns how many anchor rows there are.
