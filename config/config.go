@@ -49,6 +49,9 @@ type Config struct {
 	DatabaseURL string
 
 	EnableBlockchain bool
+	// Backend is the chain anchors go to: "evm" (the LoanRegistry
+	// contract) or "multichain" (a MultiChain stream).
+	Backend string
 	// RPCURL is an EVM JSON-RPC endpoint; empty means the embedded
 	// simulated chain.
 	RPCURL          string
@@ -57,6 +60,11 @@ type Config struct {
 	PrivateKey      string // secret; 0x-less hex
 	KeystorePath    string // encrypted go-ethereum keystore file, instead of PrivateKey
 	KeystorePass    string // secret: the keystore's passphrase
+	// SignerURL is an external signer's JSON-RPC endpoint (Clef, or any
+	// signer answering eth_signTransaction): the service then holds no key.
+	SignerURL       string
+	SignerAddress   string // lowercase 0x hex: the account the external signer signs for
+	SignerAPI       string // "clef" (account_signTransaction) or "eth" (eth_signTransaction)
 	GasLimit        uint64 // 0 means estimate per transaction
 	MaxGasPriceWei  uint64 // 0 means no cap
 	MaxRetries      int
@@ -73,6 +81,27 @@ type Config struct {
 	SMTPFrom        string
 	SMTPUser        string
 	SMTPPass        string // secret
+
+	// MultiChain backend (Backend == "multichain").
+	MultiChainRPCURL    string // secret when it carries credentials
+	MultiChainConf      string // path of the chain's multichain.conf
+	MultiChainChainName string
+	MultiChainStream    string
+	MultiChainFrom      string // publishing address
+
+	// SecretRefresh is how often secret references (vault://, awssm://,
+	// azkv://) are fetched again; 0 fetches them only at start.
+	SecretRefresh time.Duration
+	// HashiCorp Vault, for vault:// references: token auth, or AppRole
+	// when VaultRoleID is set.
+	VaultAddr     string
+	VaultToken    string // secret
+	VaultRoleID   string
+	VaultSecretID string // secret
+
+	// Error tracking and tracing; empty turns each off.
+	SentryDSN    string // secret: a DSN carries the project's key
+	OTLPEndpoint string
 
 	APIBaseURL     string
 	AdminPanelURL  string
@@ -182,6 +211,14 @@ func options() []option {
 				}
 				return nil
 			}},
+		{name: "BLOCKCHAIN_BACKEND", def: "evm", help: "evm (the LoanRegistry contract) or multichain (a MultiChain stream)",
+			apply: func(c *Config, v string) error {
+				if v != "evm" && v != "multichain" {
+					return errors.New(`must be "evm" or "multichain"`)
+				}
+				c.Backend = v
+				return nil
+			}},
 		{name: "BLOCKCHAIN_RPC_URL", help: "EVM JSON-RPC endpoint; empty uses the embedded simulated chain",
 			apply: func(c *Config, v string) error { c.RPCURL = v; return optionalURL(v, "http", "https", "ws", "wss") }},
 		{name: "BLOCKCHAIN_RPC_URL_BACKUP", help: "second RPC endpoint used when the first fails",
@@ -209,6 +246,24 @@ func options() []option {
 			apply: func(c *Config, v string) error { c.KeystorePath = v; return nil }},
 		{name: "BLOCKCHAIN_KEYSTORE_PASSPHRASE", secret: true, help: "passphrase of BLOCKCHAIN_KEYSTORE",
 			apply: func(c *Config, v string) error { c.KeystorePass = v; return nil }},
+		{name: "BLOCKCHAIN_SIGNER_URL", help: "JSON-RPC endpoint of an external signer (Clef, or any signer answering eth_signTransaction), instead of a key in the service",
+			apply: func(c *Config, v string) error { c.SignerURL = v; return optionalURL(v, "http", "https") }},
+		{name: "BLOCKCHAIN_SIGNER_ADDRESS", help: "the account the external signer signs for (0x + 40 hex)",
+			apply: func(c *Config, v string) error {
+				if v != "" && !hexAddress.MatchString(v) {
+					return errors.New("must be 0x followed by 40 hex digits")
+				}
+				c.SignerAddress = strings.ToLower(v)
+				return nil
+			}},
+		{name: "BLOCKCHAIN_SIGNER_API", def: "clef", help: "how to ask the external signer: clef (account_signTransaction) or eth (eth_signTransaction)",
+			apply: func(c *Config, v string) error {
+				if v != "clef" && v != "eth" {
+					return errors.New(`must be "clef" or "eth"`)
+				}
+				c.SignerAPI = v
+				return nil
+			}},
 		{name: "BLOCKCHAIN_GAS_LIMIT", def: "0", help: "gas limit per transaction; 0 estimates each one",
 			apply: func(c *Config, v string) (err error) { c.GasLimit, err = parseUint(v); return err }},
 		{name: "BLOCKCHAIN_MAX_GAS_PRICE", def: "0", help: "fee cap in gwei (decimal, up to 9 places); 0 means no cap",
@@ -299,6 +354,36 @@ func options() []option {
 			apply: func(c *Config, v string) error { c.SMTPUser = v; return nil }},
 		{name: "SMTP_PASSWORD", secret: true, help: "SMTP password",
 			apply: func(c *Config, v string) error { c.SMTPPass = v; return nil }},
+		{name: "MULTICHAIN_RPC_URL", secret: true, help: "the MultiChain node's JSON-RPC endpoint, e.g. http://127.0.0.1:19538 (secret: it may carry credentials)",
+			apply: func(c *Config, v string) error { c.MultiChainRPCURL = v; return optionalURL(v, "http", "https") }},
+		{name: "MULTICHAIN_CONF", help: "path of the chain's multichain.conf, for rpcuser and rpcpassword (and rpcport when the URL has none)",
+			apply: func(c *Config, v string) error { c.MultiChainConf = v; return nil }},
+		{name: "MULTICHAIN_CHAIN_NAME", help: "the MultiChain chain's name; receipts say multichain:<name>",
+			apply: func(c *Config, v string) error { c.MultiChainChainName = v; return nil }},
+		{name: "MULTICHAIN_STREAM", help: "the write-restricted stream that holds the anchors (1-32 bytes)",
+			apply: func(c *Config, v string) error {
+				if len(v) > 32 {
+					return errors.New("must be at most 32 bytes")
+				}
+				c.MultiChainStream = v
+				return nil
+			}},
+		{name: "MULTICHAIN_FROM_ADDRESS", help: "the MultiChain address that publishes; needs send and <stream>.write",
+			apply: func(c *Config, v string) error { c.MultiChainFrom = v; return nil }},
+		{name: "AARTHA_SECRET_REFRESH", def: "5m", help: "how often vault://, awssm:// and azkv:// secret references are fetched again; 0 only at start",
+			apply: func(c *Config, v string) (err error) { c.SecretRefresh, err = parseDuration(v); return err }},
+		{name: "VAULT_ADDR", help: "HashiCorp Vault address for vault:// secret references, e.g. https://vault.example.com:8200",
+			apply: func(c *Config, v string) error { c.VaultAddr = v; return optionalURL(v, "http", "https") }},
+		{name: "VAULT_TOKEN", secret: true, help: "Vault token (token auth)",
+			apply: func(c *Config, v string) error { c.VaultToken = v; return nil }},
+		{name: "VAULT_ROLE_ID", help: "Vault AppRole role id (AppRole auth, instead of VAULT_TOKEN)",
+			apply: func(c *Config, v string) error { c.VaultRoleID = v; return nil }},
+		{name: "VAULT_SECRET_ID", secret: true, help: "Vault AppRole secret id",
+			apply: func(c *Config, v string) error { c.VaultSecretID = v; return nil }},
+		{name: "SENTRY_DSN", secret: true, help: "Sentry DSN; errors and panics are reported there when set",
+			apply: func(c *Config, v string) error { c.SentryDSN = v; return optionalURL(v, "http", "https") }},
+		{name: "OTEL_EXPORTER_OTLP_ENDPOINT", help: "OTLP/HTTP endpoint that receives traces, e.g. http://127.0.0.1:4318; empty sends none",
+			apply: func(c *Config, v string) error { c.OTLPEndpoint = v; return optionalURL(v, "http", "https") }},
 		{name: "API_BASE_URL", def: "http://127.0.0.1:8080", help: "public base URL of the API",
 			apply: func(c *Config, v string) error { c.APIBaseURL = v; return requiredURL(v) }},
 		{name: "ADMIN_PANEL_URL", def: "http://127.0.0.1:8080/admin", help: "public URL of the admin UI",
@@ -444,20 +529,36 @@ func (c *Config) crossChecks() Errors {
 		if c.DatabaseURL == "" {
 			errs = append(errs, FieldError{"DATABASE_URL", "is required in production (the embedded SQLite store is for development)"})
 		}
-		if c.EnableBlockchain && c.RPCURL == "" {
+		if c.EnableBlockchain && c.Backend == "evm" && c.RPCURL == "" {
 			errs = append(errs, FieldError{"BLOCKCHAIN_RPC_URL", "is required in production when ENABLE_BLOCKCHAIN is true"})
 		}
 	}
-	if c.RPCURL != "" && c.EnableBlockchain {
+	if c.RPCURL != "" && c.EnableBlockchain && c.Backend == "evm" {
 		if c.ContractAddress == "" {
 			errs = append(errs, FieldError{"BLOCKCHAIN_CONTRACT_ADDRESS", "is required when BLOCKCHAIN_RPC_URL is set (deploy one with `aartha deploy`)"})
 		}
-		if c.PrivateKey == "" && c.KeystorePath == "" {
-			errs = append(errs, FieldError{"BLOCKCHAIN_PRIVATE_KEY", "or BLOCKCHAIN_KEYSTORE is required when BLOCKCHAIN_RPC_URL is set"})
+		if c.PrivateKey == "" && c.KeystorePath == "" && c.SignerURL == "" {
+			errs = append(errs, FieldError{"BLOCKCHAIN_PRIVATE_KEY", "or BLOCKCHAIN_KEYSTORE or BLOCKCHAIN_SIGNER_URL is required when BLOCKCHAIN_RPC_URL is set"})
 		}
 	}
-	if c.PrivateKey != "" && c.KeystorePath != "" {
-		errs = append(errs, FieldError{"BLOCKCHAIN_KEYSTORE", "and BLOCKCHAIN_PRIVATE_KEY are both set; keep one"})
+	if n := countSet(c.PrivateKey, c.KeystorePath, c.SignerURL); n > 1 {
+		errs = append(errs, FieldError{"BLOCKCHAIN_SIGNER_URL", "BLOCKCHAIN_PRIVATE_KEY, BLOCKCHAIN_KEYSTORE and BLOCKCHAIN_SIGNER_URL each choose the signer; keep one"})
+	}
+	if c.SignerURL != "" && c.SignerAddress == "" {
+		errs = append(errs, FieldError{"BLOCKCHAIN_SIGNER_ADDRESS", "is required with BLOCKCHAIN_SIGNER_URL: name the account the signer signs for"})
+	}
+	if c.Backend == "multichain" && c.EnableBlockchain {
+		for _, req := range []struct{ name, v string }{
+			{"MULTICHAIN_RPC_URL", c.MultiChainRPCURL}, {"MULTICHAIN_CHAIN_NAME", c.MultiChainChainName},
+			{"MULTICHAIN_STREAM", c.MultiChainStream}, {"MULTICHAIN_FROM_ADDRESS", c.MultiChainFrom},
+		} {
+			if req.v == "" {
+				errs = append(errs, FieldError{req.name, "is required when BLOCKCHAIN_BACKEND is multichain"})
+			}
+		}
+	}
+	if c.VaultRoleID != "" && c.VaultSecretID == "" {
+		errs = append(errs, FieldError{"VAULT_SECRET_ID", "is required with VAULT_ROLE_ID (AppRole auth)"})
 	}
 	if c.KeystorePath != "" && c.KeystorePass == "" {
 		errs = append(errs, FieldError{"BLOCKCHAIN_KEYSTORE_PASSPHRASE", "is required with BLOCKCHAIN_KEYSTORE (or use BLOCKCHAIN_KEYSTORE_PASSPHRASE_FILE)"})
@@ -472,6 +573,16 @@ func (c *Config) crossChecks() Errors {
 		errs = append(errs, FieldError{"BLOCKCHAIN_RPC_URL_BACKUP", "needs BLOCKCHAIN_RPC_URL as the primary endpoint"})
 	}
 	return errs
+}
+
+func countSet(vs ...string) int {
+	n := 0
+	for _, v := range vs {
+		if v != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // Mask hides a secret for display, keeping only its length class so an

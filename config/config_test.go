@@ -114,7 +114,7 @@ func TestProductionInsistsOnExplicitSettings(t *testing.T) {
 
 	_, _, err = config.Load(env(map[string]string{"BLOCKCHAIN_RPC_URL": "https://rpc.example"}), noFiles)
 	require.ErrorContains(t, err, "BLOCKCHAIN_CONTRACT_ADDRESS: is required when BLOCKCHAIN_RPC_URL is set")
-	require.ErrorContains(t, err, "BLOCKCHAIN_PRIVATE_KEY: or BLOCKCHAIN_KEYSTORE is required when BLOCKCHAIN_RPC_URL is set")
+	require.ErrorContains(t, err, "BLOCKCHAIN_PRIVATE_KEY: or BLOCKCHAIN_KEYSTORE or BLOCKCHAIN_SIGNER_URL is required when BLOCKCHAIN_RPC_URL is set")
 }
 
 func TestParseGwei(t *testing.T) {
