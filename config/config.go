@@ -9,6 +9,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -47,6 +48,9 @@ type Config struct {
 	// DatabaseURL is a PostgreSQL URL; empty means the embedded SQLite store
 	// in DataDir.
 	DatabaseURL string
+	// DatabasePassword, when set, replaces the password in DatabaseURL, so
+	// that it can come from a file or a secret reference and be rotated.
+	DatabasePassword string // secret
 
 	EnableBlockchain bool
 	// Backend is the chain anchors go to: "evm" (the LoanRegistry
@@ -99,6 +103,13 @@ type Config struct {
 	VaultRoleID   string
 	VaultSecretID string // secret
 
+	// Refreshed gives the current value of a variable whose secret reference
+	// is fetched again while the process runs (see SecretRefresh), and false
+	// for every other variable. Load leaves it nil; the caller that starts
+	// the refresher sets it, and consumers that can take a new value live
+	// (the JWT key, the database password) ask it instead of the field.
+	Refreshed func(name string) (string, bool)
+
 	// Error tracking and tracing; empty turns each off.
 	SentryDSN    string // secret: a DSN carries the project's key
 	OTLPEndpoint string
@@ -131,10 +142,18 @@ func (c *Config) SQLitePath() string {
 
 // Setting is one resolved variable as shown by `aartha config check`.
 type Setting struct {
-	Name   string
-	Value  string // masked when Secret
-	Source string // "default", "env" or "file:<path>"; the help text in Variables
+	Name  string
+	Value string // masked when Secret
+	// Source is "default", "env", "file:<path>" or the secret reference
+	// itself ("vault://secret/aartha#jwt"; references are not secret); the
+	// help text in Variables.
+	Source string
 	Secret bool
+	// Ref is the secret reference the value was fetched from, or empty.
+	Ref string
+	// Warning is set when the value is acceptable but risky, e.g. a plain
+	// secret in the environment outside development mode.
+	Warning string
 }
 
 // FieldError names one variable whose value is unusable.
@@ -203,6 +222,8 @@ func options() []option {
 				c.DatabaseURL = v
 				return nil
 			}},
+		{name: "DATABASE_PASSWORD", secret: true, help: "password of DATABASE_URL's user, instead of one inside the URL; may be a rotated secret reference",
+			apply: func(c *Config, v string) error { c.DatabasePassword = v; return nil }},
 		{name: "ENABLE_BLOCKCHAIN", def: "true", help: "false turns off all anchoring",
 			apply: func(c *Config, v string) (err error) {
 				c.EnableBlockchain, err = strconv.ParseBool(v)
@@ -468,28 +489,142 @@ func options() []option {
 	}
 }
 
+// Refs fetches the value behind a secret reference (vault://, awssm://,
+// azkv://). Its errors name the reference, never a value.
+type Refs interface {
+	Resolve(ctx context.Context, ref string) (string, error)
+}
+
+// VaultAuth is what a Refs needs to reach HashiCorp Vault. Load reads these
+// variables before any reference, from the environment or NAME_FILE only.
+type VaultAuth struct {
+	Addr, Token, RoleID, SecretID string
+}
+
+// Option changes how Load resolves values.
+type Option func(*loadOptions)
+
+type loadOptions struct {
+	ctx     context.Context
+	newRefs func(VaultAuth) (Refs, error)
+}
+
+// WithRefs makes Load fetch secret references through the Refs that newRefs
+// returns. newRefs is called at most once, after the Vault variables are
+// read, and only when some variable holds a reference; ctx bounds the
+// fetches. Without this option a reference is a configuration error.
+func WithRefs(ctx context.Context, newRefs func(VaultAuth) (Refs, error)) Option {
+	return func(o *loadOptions) { o.ctx, o.newRefs = ctx, newRefs }
+}
+
+// refSchemes are the prefixes that make a value a secret reference.
+var refSchemes = []string{"vault://", "awssm://", "azkv://"}
+
+// IsRef reports whether v is a secret reference: it starts with vault://,
+// awssm:// or azkv://.
+func IsRef(v string) bool {
+	for _, p := range refSchemes {
+		if strings.HasPrefix(v, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// bootstrap lists the variables that say how to fetch references; they
+// cannot be references themselves.
+var bootstrap = map[string]bool{
+	"VAULT_ADDR": true, "VAULT_TOKEN": true, "VAULT_ROLE_ID": true, "VAULT_SECRET_ID": true, "AARTHA_SECRET_REFRESH": true,
+}
+
 // Load reads every option through lookup (and readFile for NAME_FILE),
-// validates each one and the combinations between them. On failure it returns
-// the Errors of every broken variable together with the settings it could
-// resolve, so `config check` can print both.
-func Load(lookup Lookup, readFile ReadFile) (*Config, []Setting, error) {
+// fetches secret references (see WithRefs), validates each value and the
+// combinations between them. On failure it returns the Errors of every
+// broken variable together with the settings it could resolve, so `config
+// check` can print both. Outside development mode a secret given as a plain
+// environment value is accepted with a Setting.Warning (see Warnings).
+func Load(lookup Lookup, readFile ReadFile, opts ...Option) (*Config, []Setting, error) {
+	var lo loadOptions
+	for _, o := range opts {
+		o(&lo)
+	}
+	type raw struct {
+		value, source string
+		err           error
+	}
+	all := options()
+	raws := make([]raw, len(all))
+	byName := map[string]string{}
+	var refs int
+	for i, opt := range all {
+		v, source, err := resolve(opt, lookup, readFile)
+		if err == nil && source == "env" && IsRef(v) {
+			if bootstrap[opt.name] {
+				err = fmt.Errorf("cannot be a secret reference: give it in the environment or through %s_FILE", opt.name)
+			} else {
+				refs++
+			}
+		}
+		raws[i] = raw{v, source, err}
+		byName[opt.name] = v
+	}
+	var fetcher Refs
+	var fetchErr error
+	if refs > 0 {
+		switch {
+		case lo.newRefs == nil:
+			fetchErr = errors.New("is a secret reference, which this command does not fetch")
+		default:
+			fetcher, fetchErr = lo.newRefs(VaultAuth{
+				Addr: byName["VAULT_ADDR"], Token: byName["VAULT_TOKEN"],
+				RoleID: byName["VAULT_ROLE_ID"], SecretID: byName["VAULT_SECRET_ID"],
+			})
+			if fetchErr != nil {
+				fetchErr = fmt.Errorf("cannot set up secret references: %w", fetchErr)
+			}
+		}
+	}
+
 	var cfg Config
 	var errs Errors
 	var settings []Setting
-	for _, opt := range options() {
-		raw, source, err := resolve(opt, lookup, readFile)
-		if err != nil {
-			errs = append(errs, FieldError{opt.name, err.Error()})
+	for i, opt := range all {
+		r := raws[i]
+		if r.err != nil {
+			errs = append(errs, FieldError{opt.name, r.err.Error()})
 			continue
 		}
-		if err := opt.apply(&cfg, raw); err != nil {
+		value, source, ref := r.value, r.source, ""
+		if source == "env" && IsRef(value) {
+			ref, source = value, value
+			if fetchErr != nil {
+				errs = append(errs, FieldError{opt.name, fetchErr.Error()})
+				continue
+			}
+			ctx := lo.ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			v, err := fetcher.Resolve(ctx, ref)
+			if err != nil {
+				// The error names the reference; the value never existed.
+				errs = append(errs, FieldError{opt.name, fmt.Sprintf("cannot fetch secret reference: %v", err)})
+				continue
+			}
+			value = v
+		}
+		if err := opt.apply(&cfg, value); err != nil {
 			errs = append(errs, FieldError{opt.name, err.Error()})
 		}
-		shown := raw
+		shown := value
 		if opt.secret {
-			shown = Mask(raw)
+			shown = Mask(value)
 		}
-		settings = append(settings, Setting{Name: opt.name, Value: shown, Source: source, Secret: opt.secret})
+		s := Setting{Name: opt.name, Value: shown, Source: source, Secret: opt.secret, Ref: ref}
+		if opt.secret && source == "env" && cfg.Mode != Development && carriesSecret(opt.name, value) {
+			s.Warning = fmt.Sprintf("%s is a plain value in the environment, which is for development only: use %s_FILE or a vault://, awssm:// or azkv:// reference", opt.name, opt.name)
+		}
+		settings = append(settings, s)
 	}
 	if len(errs) == 0 {
 		errs = append(errs, cfg.crossChecks()...)
@@ -498,6 +633,50 @@ func Load(lookup Lookup, readFile ReadFile) (*Config, []Setting, error) {
 		return nil, settings, errs
 	}
 	return &cfg, settings, nil
+}
+
+// carriesSecret reports whether a secret variable's value holds anything
+// secret: URLs of databases, Redis and MultiChain only when they carry a
+// password.
+func carriesSecret(name, v string) bool {
+	if v == "" {
+		return false
+	}
+	switch name {
+	case "DATABASE_URL", "REDIS_URL", "MULTICHAIN_RPC_URL":
+		u, err := url.Parse(v)
+		if err != nil {
+			return true
+		}
+		_, has := u.User.Password()
+		return has || strings.Contains(u.RawQuery, "password")
+	}
+	return true
+}
+
+// Warnings returns the warning of every setting that has one, for `serve`
+// and `config check` to print loudly.
+func Warnings(settings []Setting) []string {
+	var out []string
+	for _, s := range settings {
+		if s.Warning != "" {
+			out = append(out, s.Warning)
+		}
+	}
+	return out
+}
+
+// CheckValue validates v as a value of the variable name, as Load would,
+// for a secret fetched again while the process runs. Its error never
+// repeats a secret value.
+func CheckValue(name, v string) error {
+	for _, opt := range options() {
+		if opt.name == name {
+			var scratch Config
+			return opt.apply(&scratch, v)
+		}
+	}
+	return fmt.Errorf("%s is not a configuration variable", name)
 }
 
 func resolve(opt option, lookup Lookup, readFile ReadFile) (value, source string, err error) {
@@ -556,6 +735,9 @@ func (c *Config) crossChecks() Errors {
 				errs = append(errs, FieldError{req.name, "is required when BLOCKCHAIN_BACKEND is multichain"})
 			}
 		}
+	}
+	if c.DatabasePassword != "" && c.DatabaseURL == "" {
+		errs = append(errs, FieldError{"DATABASE_PASSWORD", "needs DATABASE_URL: it is the password of that URL's user"})
 	}
 	if c.VaultRoleID != "" && c.VaultSecretID == "" {
 		errs = append(errs, FieldError{"VAULT_SECRET_ID", "is required with VAULT_ROLE_ID (AppRole auth)"})

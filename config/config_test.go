@@ -1,7 +1,9 @@
 package config_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,4 +142,119 @@ func TestREADMEDocumentsEveryVariable(t *testing.T) {
 	for _, v := range config.Variables() {
 		require.Contains(t, string(readme), "`"+v.Name+"`", "README.md must document "+v.Name)
 	}
+}
+
+// fakeRefs resolves references from a map and records the Vault settings
+// it was built with.
+type fakeRefs struct {
+	values map[string]string
+	auth   config.VaultAuth
+	calls  int
+}
+
+func (f *fakeRefs) Resolve(_ context.Context, ref string) (string, error) {
+	f.calls++
+	v, ok := f.values[ref]
+	if !ok {
+		return "", fmt.Errorf("%s: secret not found", ref)
+	}
+	return v, nil
+}
+
+func (f *fakeRefs) option() config.Option {
+	return config.WithRefs(context.Background(), func(a config.VaultAuth) (config.Refs, error) {
+		f.auth = a
+		return f, nil
+	})
+}
+
+func TestSecretReferences(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "vault-token")
+	require.NoError(t, os.WriteFile(tokenFile, []byte("hvs.from-file\n"), 0o600))
+	jwt := "jwt-from-vault-" + strings.Repeat("k", 32)
+	refs := &fakeRefs{values: map[string]string{
+		"vault://secret/aartha#jwt":      jwt,
+		"awssm://aartha/prod#smtp":       "smtp-from-aws",
+		"azkv://aartha-prod/db-password": "db-from-azure",
+	}}
+	cfg, settings, err := config.Load(env(map[string]string{
+		"VAULT_ADDR":        "https://vault.example:8200",
+		"VAULT_TOKEN_FILE":  tokenFile,
+		"JWT_SECRET_KEY":    "vault://secret/aartha#jwt",
+		"SMTP_PASSWORD":     "awssm://aartha/prod#smtp",
+		"DATABASE_URL":      "postgres://app@db:5432/aartha",
+		"DATABASE_PASSWORD": "azkv://aartha-prod/db-password",
+	}), os.ReadFile, refs.option())
+	require.NoError(t, err)
+	require.Equal(t, jwt, cfg.JWTSecretKey)
+	require.Equal(t, "smtp-from-aws", cfg.SMTPPass)
+	require.Equal(t, "db-from-azure", cfg.DatabasePassword)
+	require.Equal(t, config.VaultAuth{Addr: "https://vault.example:8200", Token: "hvs.from-file"}, refs.auth,
+		"Vault's own settings are read before any reference, here from a _FILE")
+	for _, s := range settings {
+		require.NotContains(t, s.Value, "from-", s.Name)
+		if s.Name == "JWT_SECRET_KEY" {
+			require.Equal(t, "vault://secret/aartha#jwt", s.Source)
+			require.Equal(t, "vault://secret/aartha#jwt", s.Ref)
+			require.Equal(t, config.Mask(jwt), s.Value)
+		}
+	}
+	require.Empty(t, config.Warnings(settings), "development mode does not warn")
+}
+
+func TestSecretReferenceFailuresNameTheReference(t *testing.T) {
+	t.Parallel()
+	refs := &fakeRefs{values: map[string]string{"vault://secret/aartha#jwt": "too-short"}}
+	_, _, err := config.Load(env(map[string]string{
+		"JWT_SECRET_KEY":         "vault://secret/aartha#jwt",
+		"BLOCKCHAIN_WEBHOOK_URL": "awssm://aartha/missing#hook",
+		"VAULT_TOKEN":            "vault://secret/aartha#token",
+	}), noFiles, refs.option())
+	require.ErrorContains(t, err, "JWT_SECRET_KEY: must be at least 32 bytes, got 9")
+	require.ErrorContains(t, err, "BLOCKCHAIN_WEBHOOK_URL: cannot fetch secret reference: awssm://aartha/missing#hook: secret not found")
+	require.ErrorContains(t, err, "VAULT_TOKEN: cannot be a secret reference")
+	require.NotContains(t, err.Error(), "too-short")
+
+	// Without WithRefs (a command that does not fetch), a reference is an error.
+	_, _, err = config.Load(env(map[string]string{"SMTP_PASSWORD": "awssm://aartha/prod#smtp"}), noFiles)
+	require.ErrorContains(t, err, "SMTP_PASSWORD: is a secret reference, which this command does not fetch")
+
+	// Values that merely look similar are plain values.
+	cfg, _, err := config.Load(env(map[string]string{"SMTP_PASSWORD": "vault:/not-a-ref"}), noFiles)
+	require.NoError(t, err)
+	require.Equal(t, "vault:/not-a-ref", cfg.SMTPPass)
+}
+
+func TestPlainSecretsWarnOutsideDevelopment(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	jwtFile := filepath.Join(dir, "jwt")
+	require.NoError(t, os.WriteFile(jwtFile, []byte("Zq8vN2pLx4Rt7Wm1Yc5Hb3Kd9Fg6Js0A"), 0o600))
+	_, settings, err := config.Load(env(map[string]string{
+		"AARTHA_MODE":         "production",
+		"JWT_SECRET_KEY_FILE": jwtFile,
+		"DATABASE_URL":        "postgres://app:plain-pw@db:5432/aartha",
+		"REDIS_URL":           "redis://cache:6379/0",
+		"SMTP_PASSWORD":       "plain-smtp",
+		"ENABLE_BLOCKCHAIN":   "false",
+	}), os.ReadFile)
+	require.NoError(t, err)
+	warnings := strings.Join(config.Warnings(settings), "\n")
+	require.Contains(t, warnings, "DATABASE_URL is a plain value in the environment")
+	require.Contains(t, warnings, "SMTP_PASSWORD is a plain value in the environment")
+	require.NotContains(t, warnings, "JWT_SECRET_KEY", "a _FILE value is fine")
+	require.NotContains(t, warnings, "REDIS_URL", "a URL without a password holds no secret")
+	require.NotContains(t, warnings, "plain-pw")
+	require.NotContains(t, warnings, "plain-smtp")
+}
+
+func TestCheckValue(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, config.CheckValue("JWT_SECRET_KEY", strings.Repeat("x", 32)))
+	require.ErrorContains(t, config.CheckValue("JWT_SECRET_KEY", "short"), "at least 32 bytes")
+	require.Error(t, config.CheckValue("NOT_A_VARIABLE", "x"))
+	_, _, err := config.Load(env(map[string]string{"DATABASE_PASSWORD": "x"}), noFiles)
+	require.ErrorContains(t, err, "DATABASE_PASSWORD: needs DATABASE_URL")
 }
