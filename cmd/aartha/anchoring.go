@@ -13,7 +13,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 
-	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/metrics"
@@ -155,18 +154,14 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 	}
 	db.SetJobHook(a.worker)
 
-	a.release, err = db.LockSender(ctx, signer.Address().Hex())
-	if ledger.ErrorCode(err) == ledger.EUNAVAILABLE {
-		// Another replica sends; this one queues anchors for it.
-		log.Warn("not sending transactions: " + ledger.ErrorMessage(err))
-		return a, nil
-	}
-	if err != nil {
+	// One sender per signer; a replica that is not it queues anchors and
+	// takes over when the sender stops or dies (senderlock.go). a.release
+	// stops all of it.
+	sender := newSenderLock(db, signer.Address().Hex(), a.worker, log)
+	if err := sender.Start(ctx); err != nil {
 		return nil, err
 	}
-	if err := a.worker.Start(ctx); err != nil {
-		return nil, err
-	}
+	a.release = sender.Release
 	log.Info("anchoring", "mode", cfg.AnchorMode, "chain", a.CAIP2(), "registry", a.registry.Hex(), "signer", signer.Address().Hex())
 	return a, nil
 }

@@ -46,6 +46,7 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newDoctorCmd(a),
 		newMaintenanceCmd(a),
 		newReportCmd(a),
+		newLoadtestCmd(a),
 	)
 	return root
 }

@@ -19,8 +19,13 @@ import (
 	"github.com/aartha/ledger/worker"
 )
 
-// shutdownGrace is how long in-flight requests get to finish on SIGTERM.
+// shutdownGrace is how long a shutdown may take in all: in-flight requests
+// finish first, then the worker's current job, within the same budget.
 const shutdownGrace = 30 * time.Second
+
+// drainDelay is how long a stopping server keeps accepting after /ready
+// turned 503, so that a load balancer sees it and stops sending first.
+const drainDelay = time.Second
 
 func newServeCmd(a *app) *cobra.Command {
 	return &cobra.Command{
@@ -28,20 +33,26 @@ func newServeCmd(a *app) *cobra.Command {
 		Short: "Run the HTTP server (embedded SQLite store when DATABASE_URL is unset)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			stopping, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			// The service's parts run on their own context, ended only once
+			// the HTTP server has drained and the worker has stopped: a
+			// signal starts the shutdown (shutdown.go), it does not cut the
+			// current anchoring job off.
+			ctx, endRun := context.WithCancel(context.WithoutCancel(cmd.Context()))
+			defer endRun()
 			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 
 			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
-			db, err := openStore(ctx, cfg)
+			db, err := openStore(stopping, cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := prepareSchema(ctx, db, cfg, log); err != nil {
+			if err := prepareSchema(stopping, db, cfg, log); err != nil {
 				return err
 			}
 			// Seal the audit trail's new rows every second.
@@ -51,7 +62,8 @@ func newServeCmd(a *app) *cobra.Command {
 
 			reg := prometheus.NewRegistry()
 			meters := metrics.New(reg)
-			ready := map[string]aarthahttp.Pinger{"database": db}
+			drain := &drainState{}
+			ready := map[string]aarthahttp.Pinger{"database": db, "shutdown": drain}
 			var anch *anchoring
 			if cfg.EnableBlockchain {
 				anch, err = startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout(), meters)
@@ -82,11 +94,8 @@ func newServeCmd(a *app) *cobra.Command {
 			log.Info("aartha is serving", "url", srv.URL(), "store", db.String(), "mode", cfg.Mode)
 			fmt.Fprintf(cmd.OutOrStdout(), "Aartha ledger listening on %s (health: %s/health)\nOpen the admin UI: %s/admin/\n", srv.URL(), srv.URL(), srv.URL())
 
-			<-ctx.Done()
-			log.Info("shutting down")
-			shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-			defer cancel()
-			return srv.Stop(shutdownCtx)
+			<-stopping.Done()
+			return shutdown(log, drain, srv, anch, sealer)
 		},
 	}
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/loadtest"
+)
+
+func newLoadtestCmd(a *app) *cobra.Command {
+	var (
+		cfg      loadtest.Config
+		failOnce bool
+	)
+	cmd := &cobra.Command{
+		Use:   "loadtest",
+		Short: "Drive a running server with load (reads, approvals or anchoring) and print throughput and latency",
+		Long: `loadtest logs in to a running server and attacks it with vegeta:
+
+  reads      GET the loan list and loan details, alternating
+  approvals  create loans for --duration, then approve each of them
+  anchoring  approvals, then wait until every approval is final on the chain
+             and report the time to final
+
+It prints throughput, latency percentiles (p50/p90/p99/max), status codes
+and errors. The user (--email, default $AARTHA_ADMIN_EMAIL; password from
+$AARTHA_ADMIN_PASSWORD or --password-stdin) must be an operator or admin.
+The server URL defaults to $API_BASE_URL, then http://127.0.0.1:8080.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfg.BaseURL == "" {
+				cfg.BaseURL = "http://127.0.0.1:8080"
+				if v, ok := a.lookup("API_BASE_URL"); ok && v != "" {
+					cfg.BaseURL = v
+				}
+			}
+			if cfg.Email == "" {
+				cfg.Email, _ = a.lookup("AARTHA_ADMIN_EMAIL")
+			}
+			stdin, _ := cmd.Flags().GetBool("password-stdin")
+			if stdin {
+				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if err != nil && line == "" {
+					return fmt.Errorf("read the password from standard input: %w", err)
+				}
+				cfg.Password = strings.TrimRight(line, "\r\n")
+			} else {
+				cfg.Password, _ = a.lookup("AARTHA_ADMIN_PASSWORD")
+			}
+			if cfg.Email == "" || cfg.Password == "" {
+				return errors.New("loadtest needs a user: --email or AARTHA_ADMIN_EMAIL, and AARTHA_ADMIN_PASSWORD or --password-stdin")
+			}
+			rep, err := loadtest.Run(cmd.Context(), cfg)
+			if err != nil {
+				return fmt.Errorf("load test: %w", err)
+			}
+			if err := rep.Write(cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			if failOnce && rep.Errors() > 0 {
+				return exitCode{code: 1, msg: fmt.Sprintf("load test: %d errors", rep.Errors())}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.BaseURL, "url", "", "server base URL (default $API_BASE_URL, then http://127.0.0.1:8080)")
+	f.StringVar(&cfg.Email, "email", "", "user to log in as (default $AARTHA_ADMIN_EMAIL)")
+	f.Bool("password-stdin", false, "read the password from the first line of stdin instead of $AARTHA_ADMIN_PASSWORD")
+	f.StringVar(&cfg.Scenario, "scenario", loadtest.ScenarioReads, "one of "+strings.Join(loadtest.Scenarios, ", "))
+	f.IntVar(&cfg.Rate, "rate", 0, "requests per second; 0 sends as fast as --workers allow")
+	f.DurationVar(&cfg.Duration, "duration", 10*time.Second, "how long to read, or to create loans")
+	f.Uint64Var(&cfg.Workers, "workers", 8, "requests in flight at once")
+	f.StringVar(&cfg.Prefix, "prefix", "", `loan id prefix of the loans created (default "LT<unix time>")`)
+	f.DurationVar(&cfg.AnchorTimeout, "anchor-timeout", 5*time.Minute, "how long to wait for anchors to become final (anchoring)")
+	f.DurationVar(&cfg.PollInterval, "poll", 250*time.Millisecond, "how often to poll loan statuses (anchoring)")
+	f.BoolVar(&failOnce, "fail-on-error", false, "exit with status 1 if any request failed or any anchor did not become final")
+	return cmd
+}
