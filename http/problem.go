@@ -70,6 +70,7 @@ func writeError(w nethttp.ResponseWriter, r *nethttp.Request, log *slog.Logger, 
 	}
 	if p.Status >= 500 {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
+		noteFailure(w, err)
 		if p.Code == ledger.EINTERNAL {
 			p.Detail = "internal error: the failure was logged; try again, and report it if it persists"
 		}

@@ -28,6 +28,8 @@ type Server struct {
 	admin   nethttp.Handler
 	metrics nethttp.Handler
 	observe func(nethttp.Handler) nethttp.Handler
+	trace   func(nethttp.Handler) nethttp.Handler
+	report  Reporter
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -54,6 +56,13 @@ func (s *Server) SetMetrics(h nethttp.Handler, observe func(nethttp.Handler) net
 	s.metrics, s.observe = h, observe
 }
 
+// SetTelemetry wraps every request in trace (a span per request) and tells
+// report about panics and 500 answers; either may be nil. Call it before
+// Start.
+func (s *Server) SetTelemetry(trace func(nethttp.Handler) nethttp.Handler, report Reporter) {
+	s.trace, s.report = trace, report
+}
+
 // Handler returns the router, for tests and for embedding: the probes, the
 // API if set, security headers on every answer and CORS for the origins
 // the API allows.
@@ -69,9 +78,12 @@ func (s *Server) Handler() nethttp.Handler {
 	if s.metrics != nil {
 		mux.Handle("GET /metrics", s.metrics)
 	}
-	var h nethttp.Handler = mux
+	h := s.guard(mux)
 	if s.observe != nil {
 		h = s.observe(h)
+	}
+	if s.trace != nil {
+		h = s.trace(h)
 	}
 	if s.api != nil {
 		s.api.register(mux)
