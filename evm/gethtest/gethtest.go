@@ -108,14 +108,15 @@ func Binary(t testing.TB) string {
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
-	if err := build(version, path); err != nil {
+	if err := build("geth", version, path); err != nil {
 		unavailable(t, "build geth %s: %v", version, err)
 	}
 	return path
 }
 
-// build builds geth of version into path, under a file lock.
-func build(version, path string) error {
+// build builds go-ethereum's command cmd (geth, clef) of version into
+// path, under a file lock.
+func build(cmd, version, path string) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -150,10 +151,10 @@ func build(version, path string) error {
 	if err := run("mod", "init", "gethbuild"); err != nil {
 		return err
 	}
-	if err := run("get", gethModule+"/cmd/geth@"+version); err != nil {
+	if err := run("get", gethModule+"/cmd/"+cmd+"@"+version); err != nil {
 		return err
 	}
-	if err := run("build", "-o", partial, gethModule+"/cmd/geth"); err != nil {
+	if err := run("build", "-o", partial, gethModule+"/cmd/"+cmd); err != nil {
 		return err
 	}
 	return os.Rename(partial, path)
