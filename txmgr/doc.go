@@ -6,8 +6,9 @@
 //   - Decide, PlanFees, Backoff and GiveUp are the decision logic: a pure
 //     state machine with time passed in, table-tested without a chain;
 //   - Manager executes it against a Chain (evm.Client) with a Signer
-//     (evm.KeySigner), keeping its memory in a Journal (MemJournal here; the
-//     SQL one in package store);
+//     (evm.KeySigner, or evm.ExternalSigner asking Clef or another signer
+//     process), keeping its memory in a Journal (MemJournal here; the SQL
+//     one in package store);
 //   - journaltest is the conformance suite every Journal must pass.
 //
 // A send goes queued → submitted → included → final. Before a nonce is
@@ -33,7 +34,16 @@
 // until the transaction is final, reverts on chain, or another transaction
 // takes the nonce. The one way a send with a nonce fails before being mined
 // — its gas estimate reverting after a restart — fills the nonce with a
-// 0-value transfer to self first.
+// 0-value transfer to self first. A signer refusing to sign (evm.IsRefusal:
+// a Clef rule, an operator saying no) is the other: the nonce it was asked
+// to sign for is filled the same way and the send fails with the signer's
+// reason, without asking again. A refused replacement or no-op, or a signer
+// out of reach, is retried like any problem after the nonce.
+//
+// Key rotation: a send recorded for another signer than the manager's (the
+// key before a rotation) is never signed or broadcast by this manager; Send
+// follows its journal record until a process holding that key finishes it
+// (`aartha keys rotate` drains the old key's sends) and reports its outcome.
 //
 // Limits: one process per signer; the caller holds a lock for it (River
 // leader election or a PostgreSQL advisory lock) — the manager does not

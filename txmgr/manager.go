@@ -34,8 +34,10 @@ type Chain interface {
 	CallContract(ctx context.Context, msg ethereum.CallMsg, block *big.Int) ([]byte, error)
 }
 
-// Signer signs transactions for one account. evm.KeySigner implements it;
-// an implementation must never reveal its key in errors or String.
+// Signer signs transactions for one account. evm.KeySigner (a key in this
+// process) and evm.ExternalSigner (Clef, eth_signTransaction) implement it;
+// an implementation must never reveal its key in errors or String, and
+// reports a refusal to sign as an error for which evm.IsRefusal holds.
 type Signer interface {
 	Address() common.Address
 	SignTx(tx *types.Transaction, chainID *big.Int) (*types.Transaction, error)
@@ -44,6 +46,7 @@ type Signer interface {
 var (
 	_ Chain  = (*evm.Client)(nil)
 	_ Signer = (*evm.KeySigner)(nil)
+	_ Signer = (*evm.ExternalSigner)(nil)
 )
 
 // Metrics receives counts from the manager. NopMetrics discards them.
@@ -203,7 +206,8 @@ func (m *Manager) lock(ctx context.Context, key string) (func(), error) {
 // With an existing key it resumes that send (after a crash, say) instead of
 // starting another: same nonce, and the recorded signed transaction is
 // rebroadcast before anything new is signed. A key reused with a different
-// destination or data is an ECONFLICT error.
+// destination or data is an ECONFLICT error; a key recorded for another
+// signer is followed, not sent (see the package comment on key rotation).
 //
 // progress, if not nil, is called synchronously at each change.
 //
@@ -226,8 +230,11 @@ func (m *Manager) Send(ctx context.Context, req Request, progress func(Progress)
 	if err != nil {
 		return Result{}, fmt.Errorf("send %s: record: %w", req.Key, err)
 	}
-	if !created && (rec.To != req.To || !bytes.Equal(rec.Data, req.Data) || rec.From != m.cfg.Signer.Address()) {
+	if !created && (rec.To != req.To || !bytes.Equal(rec.Data, req.Data)) {
 		return Result{}, ledger.Errorf(ledger.ECONFLICT, "send key %q was used before for a different transaction", req.Key)
+	}
+	if rec.From != m.cfg.Signer.Address() {
+		return m.follow(ctx, rec, progress)
 	}
 	if created {
 		m.cfg.Metrics.Phase(PhaseQueued)
@@ -244,6 +251,35 @@ func (m *Manager) Resume(ctx context.Context, key string, progress func(Progress
 		return Result{}, fmt.Errorf("resume %s: %w", key, err)
 	}
 	return m.Send(ctx, Request{Key: rec.Key, To: rec.To, Data: rec.Data, GasLimit: rec.GasLimit}, progress)
+}
+
+// follow waits for a send recorded for another signer — the key before a
+// rotation — to be finished by a process that holds that key (`aartha keys
+// rotate` drains them), reporting its progress on the way. Nothing is
+// signed or broadcast for it here.
+func (m *Manager) follow(ctx context.Context, rec Record, progress func(Progress)) (Result, error) {
+	s := &sendState{rec: rec, progress: progress}
+	s.note = "sent by " + rec.From.Hex() + ", not this signer: waiting for a process with that key to finish it"
+	m.cfg.Log.Info("send belongs to another signer; following it", "send", rec.Key, "from", rec.From.Hex())
+	var seen Phase
+	var seenInc *Inclusion
+	for {
+		if s.rec.Phase != seen || (s.rec.Inclusion != nil && (seenInc == nil || *s.rec.Inclusion != *seenInc)) {
+			seen, seenInc = s.rec.Phase, s.rec.Inclusion
+			s.report(m.progressOf(s))
+		}
+		if s.rec.Phase.Done() {
+			return m.result(s)
+		}
+		if err := sleep(ctx, m.cfg.PollInterval); err != nil {
+			return Result{}, fmt.Errorf("send %s: %w", rec.Key, err)
+		}
+		r, err := m.cfg.Journal.Get(ctx, rec.Key)
+		if err != nil {
+			return Result{}, fmt.Errorf("send %s: %w", rec.Key, err)
+		}
+		s.rec = r
+	}
 }
 
 // sendState is the in-memory side of one running send.
@@ -526,8 +562,19 @@ func (m *Manager) signAndBroadcast(ctx context.Context, s *sendState, fees Fees,
 		To:        &to,
 		Data:      data,
 	}), m.chainID)
-	if err != nil {
-		return abortError{fmt.Errorf("send %s: %w", s.rec.Key, err)}
+	switch {
+	case err != nil && evm.IsRefusal(err) && !cancel && len(s.rec.Attempts) == 0:
+		// Nothing was ever signed with this nonce, and nothing may be: the
+		// send fails with the signer's reason once the nonce is filled (a
+		// gap would stall every later send), never asking again.
+		m.cfg.Log.Warn("signer refused; filling the nonce with a 0-value transfer to self", "send", s.rec.Key, "nonce", s.rec.Nonce, "err", err)
+		s.cancelReason = err.Error()
+		return m.signAndBroadcast(ctx, s, fees, params.TxGas, head, true)
+	case err != nil:
+		// A refused replacement (the earlier attempt may still be mined), a
+		// refused no-op, or a signer out of reach: the nonce is spoken for,
+		// so keep trying.
+		return fmt.Errorf("sign: %w", err)
 	}
 	raw, err := tx.MarshalBinary()
 	if err != nil {
