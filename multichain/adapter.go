@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -69,13 +70,20 @@ func (o *Options) defaults() {
 }
 
 // Adapter anchors records in one MultiChain stream and reads them back. It
-// holds no state beyond its options and is safe for concurrent use, but
-// like the EVM worker it assumes one publisher: two processes publishing
-// batches at once could give two batches the same sequence number.
+// holds no state beyond its options and is safe for concurrent use (batch
+// publishes of one Adapter take turns), but like the EVM worker it assumes
+// one publisher: two processes publishing batches at once could give two
+// batches the same sequence number.
 type Adapter struct {
 	rpc       *Client
 	opts      Options
 	publisher common.Address
+
+	// batchMu makes reading the last batch sequence number and publishing
+	// the next one a unit within this process, so that batches sent
+	// concurrently (the worker keeps several awaiting finality) never get
+	// the same number.
+	batchMu sync.Mutex
 }
 
 // New returns an adapter; it does not contact the node (Check and Init do).
@@ -169,6 +177,8 @@ func (a *Adapter) PublishBatch(ctx context.Context, b BatchRequest) (item *Item,
 	if b.LeafCount < 1 || b.LeafCount > 1<<32-1 {
 		return nil, false, ledger.Errorf(ledger.EINVALID, "batch leaf count %d is out of range", b.LeafCount)
 	}
+	a.batchMu.Lock()
+	defer a.batchMu.Unlock()
 	key := BatchKey(b.Root)
 	items, err := a.KeyItems(ctx, key)
 	if err != nil {

@@ -37,6 +37,9 @@ type ClientConfig struct {
 	ConfFile string
 	// HTTPClient defaults to a client with a 30 s timeout.
 	HTTPClient *http.Client
+	// OnCall, if set, is told about every call: its method, its error (nil
+	// on success) and how long it took — for metrics. It must not block.
+	OnCall func(method string, err error, d time.Duration)
 }
 
 // Client is a JSON-RPC 1.0 client of one MultiChain node: HTTP POST, Basic
@@ -50,6 +53,7 @@ type Client struct {
 	user     string
 	password string
 	hc       *http.Client
+	onCall   func(method string, err error, d time.Duration)
 	nextID   atomic.Uint64
 }
 
@@ -97,7 +101,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &Client{endpoint: u.String(), host: u.Host, user: user, password: password, hc: hc}, nil
+	return &Client{endpoint: u.String(), host: u.Host, user: user, password: password, hc: hc, onCall: cfg.OnCall}, nil
 }
 
 // Host is the node's host:port, fit for messages.
@@ -139,6 +143,16 @@ var txidParams = map[string][]int{
 // may be nil). params nil is sent as []. It is an EINVALID error, before
 // anything is sent, to pass a malformed txid to a method that takes one.
 func (c *Client) Call(ctx context.Context, method string, params []any, result any) error {
+	if c.onCall == nil {
+		return c.call(ctx, method, params, result)
+	}
+	start := time.Now()
+	err := c.call(ctx, method, params, result)
+	c.onCall(method, err, time.Since(start))
+	return err
+}
+
+func (c *Client) call(ctx context.Context, method string, params []any, result any) error {
 	if params == nil {
 		params = []any{}
 	}

@@ -29,21 +29,63 @@ import (
 // queueName is the River queue all anchoring jobs use.
 const queueName = "anchoring"
 
-// SendRequest is one registry call to drive to finality.
+// SendRequest is one chain write to drive to finality. An EVM sender sends
+// To and Data (the registry call); a sender that writes records its own way
+// (a MultiChain stream) reads Record or Batch, exactly one of which is set.
 type SendRequest struct {
 	// Key makes the send idempotent: sending again under the same key finds
 	// the first transaction instead of making a second.
 	Key  string
 	To   common.Address
 	Data []byte
+
+	Record *RecordWrite // a direct-mode record
+	Batch  *BatchWrite  // a batch root
+}
+
+// RecordWrite is what a direct-mode send anchors.
+type RecordWrite struct {
+	LoanID     string
+	Kind       ledger.Kind
+	LoanKey    common.Hash
+	Commitment common.Hash
+}
+
+// BatchWrite is what a batch-mode send anchors.
+type BatchWrite struct {
+	Root      common.Hash
+	LeafCount int
 }
 
 // SendUpdate reports a step of a send: submitted (TxHash set), included
-// and final (Receipt set as well).
+// and final (the block fields set as well).
+//
+// A sender fills the block fields itself: BlockNumber, BlockHash (zero
+// while the write is not in a block), LogIndex (where in the transaction
+// the write is: the registry event's log index, or the stream item's
+// output) and, for a batch, BatchSeq; Gas is nil on chains without gas.
+// An EVM sender may instead set Receipt: the worker then takes the block,
+// the gas and, from the registry's events, the log index and sequence
+// number out of it.
 type SendUpdate struct {
-	Status  ledger.AnchorStatus
-	TxHash  common.Hash
+	Status      ledger.AnchorStatus
+	TxHash      common.Hash
+	BlockNumber uint64
+	BlockHash   common.Hash
+	LogIndex    uint
+	BatchSeq    uint64
+	Gas         *Gas
+
 	Receipt *types.Receipt
+}
+
+// inBlock reports whether the update places the write in a block.
+func (u *SendUpdate) inBlock() bool { return u.BlockHash != (common.Hash{}) }
+
+// Gas is what a mined EVM transaction cost.
+type Gas struct {
+	Used  uint64
+	Price *big.Int // effective price in wei; nil if the receipt lacks it
 }
 
 // Sender drives registry calls onto the chain. Send returns once the call is
@@ -70,13 +112,16 @@ type Store interface {
 
 // Config tunes the worker. Zero values take the documented defaults.
 type Config struct {
-	Mode        string         // ledger.ModeBatch (default) or ledger.ModeDirect
-	Registry    common.Address // the LoanRegistry to write to
-	BatchMax    int            // leaves per batch; default 1000
-	BatchWindow time.Duration  // how long anchors collect before a batch goes; default 5s
-	MaxRetries  int            // attempts per job before its anchors fail; default 5
-	RetryDelay  time.Duration  // first retry delay, doubling each time; default 5s
-	Network     string         // CAIP-2 id of the chain, recorded in audit rows of chain writes
+	Mode     string         // ledger.ModeBatch (default) or ledger.ModeDirect
+	Registry common.Address // the LoanRegistry to write to
+	// Contract is what audit rows of chain writes name as the contract;
+	// default Registry's address (on MultiChain: the stream's name).
+	Contract    string
+	BatchMax    int           // leaves per batch; default 1000
+	BatchWindow time.Duration // how long anchors collect before a batch goes; default 5s
+	MaxRetries  int           // attempts per job before its anchors fail; default 5
+	RetryDelay  time.Duration // first retry delay, doubling each time; default 5s
+	Network     string        // CAIP-2 id of the chain, recorded in audit rows of chain writes
 	Now         func() time.Time
 	Log         *slog.Logger
 	// Metrics observes batches, mined transactions and confirmation lag;
@@ -134,6 +179,9 @@ func (c *Config) defaults() {
 	}
 	if c.Metrics == nil {
 		c.Metrics = nopObserver{}
+	}
+	if c.Contract == "" {
+		c.Contract = c.Registry.Hex()
 	}
 }
 
@@ -202,8 +250,8 @@ func CheckSchema(ctx context.Context, s Store) error {
 }
 
 // New returns a worker that sends through sender and reads the registry
-// through reader (used to decode events and to look up what is already on
-// chain). It starts nothing.
+// through reader (used to decode the events of the receipts an EVM sender
+// reports; nil for a sender that reports no receipts). It starts nothing.
 func New(s Store, sender Sender, reader evm.RegistryBackend, cfg Config) (*Worker, error) {
 	cfg.defaults()
 	if cfg.Mode != ledger.ModeBatch && cfg.Mode != ledger.ModeDirect {
@@ -216,7 +264,10 @@ func New(s Store, sender Sender, reader evm.RegistryBackend, cfg Config) (*Worke
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{cfg: cfg, store: s, sender: sender, registry: evm.NewRegistry(reader, cfg.Registry)}
+	w := &Worker{cfg: cfg, store: s, sender: sender}
+	if reader != nil {
+		w.registry = evm.NewRegistry(reader, cfg.Registry)
+	}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, river.WorkFunc(w.workAnchor)); err != nil {
 		return nil, err
@@ -350,8 +401,12 @@ func (w *Worker) workAnchor(ctx context.Context, job *river.Job[anchorArgs]) err
 		data = evm.StoreLoanData(a.LoanKey, a.Commitment,
 			common.HexToAddress(loan.BorrowerAddress), common.HexToAddress(loan.LenderAddress))
 	}
-	req := SendRequest{Key: "anchor:" + strconv.FormatInt(a.ID, 10), To: w.cfg.Registry, Data: data}
+	req := SendRequest{Key: "anchor:" + strconv.FormatInt(a.ID, 10), To: w.cfg.Registry, Data: data,
+		Record: &RecordWrite{LoanID: a.LoanID, Kind: a.Kind, LoanKey: a.LoanKey, Commitment: a.Commitment}}
 	err = w.sender.Send(ctx, req, func(u SendUpdate) error {
+		if err := w.fromReceipt(&u, func(ev evm.Event) bool { return recordEvent(a, ev) }); err != nil {
+			return err
+		}
 		return w.recordProgress(ctx, ledger.AnchorFilter{LoanID: a.LoanID}, a.Kind, 0, u)
 	})
 	return w.settle(ctx, job.JobRow, ledger.AnchorFilter{LoanID: a.LoanID}, a.Kind, 0, err)
@@ -483,12 +538,19 @@ func (w *Worker) sendBatch(ctx context.Context, job *rivertype.JobRow, b *ledger
 		w.cfg.Metrics.ObserveBatch(b.LeafCount)
 	}
 	req := SendRequest{
-		Key:  "batch:" + strconv.FormatInt(b.ID, 10),
-		To:   w.cfg.Registry,
-		Data: evm.AnchorBatchData(b.Root, uint32(b.LeafCount)),
+		Key:   "batch:" + strconv.FormatInt(b.ID, 10),
+		To:    w.cfg.Registry,
+		Data:  evm.AnchorBatchData(b.Root, uint32(b.LeafCount)),
+		Batch: &BatchWrite{Root: b.Root, LeafCount: b.LeafCount},
 	}
 	filter := ledger.AnchorFilter{BatchID: b.ID, Limit: w.cfg.BatchMax}
 	err := w.sender.Send(ctx, req, func(u SendUpdate) error {
+		err := w.fromReceipt(&u, func(ev evm.Event) bool {
+			return ev.Kind == evm.EventBatchAnchored && common.Hash(ev.Batch.Root) == b.Root
+		})
+		if err != nil {
+			return err
+		}
 		return w.recordProgress(ctx, filter, 0, b.ID, u)
 	})
 	return w.settle(ctx, job, filter, 0, b.ID, err)
@@ -514,26 +576,61 @@ func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.Anc
 	return err
 }
 
+// fromReceipt fills u's block, log, sequence and gas fields from the EVM
+// receipt a sender reported (nothing to do without one): the log index and
+// batch sequence number are those of the first registry event match picks.
+func (w *Worker) fromReceipt(u *SendUpdate, match func(evm.Event) bool) error {
+	r := u.Receipt
+	if r == nil {
+		return nil
+	}
+	if w.registry == nil {
+		return errors.New("the sender reported an EVM receipt but the worker has no registry reader")
+	}
+	events, err := w.registry.ReceiptEvents(r)
+	if err != nil {
+		return err
+	}
+	u.BlockNumber, u.BlockHash = r.BlockNumber.Uint64(), r.BlockHash
+	u.Gas = &Gas{Used: r.GasUsed, Price: r.EffectiveGasPrice}
+	u.LogIndex, u.BatchSeq = 0, 0
+	for _, ev := range events {
+		if match(ev) {
+			u.LogIndex = ev.Log.Index
+			if ev.Kind == evm.EventBatchAnchored {
+				u.BatchSeq = ev.Batch.Seq
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// recordEvent reports whether ev is the registry event that anchors a's
+// record (direct mode).
+func recordEvent(a *ledger.Anchor, ev evm.Event) bool {
+	switch {
+	case ev.Kind == evm.EventLoanStored && a.Kind == ledger.KindApproved:
+		return common.Hash(ev.Stored.LoanKey) == a.LoanKey
+	case ev.Kind == evm.EventLoanRepaid && a.Kind == ledger.KindRepaid:
+		return common.Hash(ev.Repaid.LoanKey) == a.LoanKey
+	}
+	return false
+}
+
 // recordProgress writes a send's step onto its anchors, their loans and the
 // batch, in one transaction. A batch's anchors and loans are written in bulk
 // (a few statements whatever the batch size) and its audit row is one per
 // batch step; a direct anchor's step gets an audit row on its loan.
 func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, u SendUpdate) error {
-	var events []evm.Event
-	if u.Receipt != nil {
-		var err error
-		if events, err = w.registry.ReceiptEvents(u.Receipt); err != nil {
-			return err
-		}
-	}
 	now := w.cfg.Now().UTC()
-	if u.Status == ledger.AnchorIncluded && u.Receipt != nil {
-		w.cfg.Metrics.TxMined(u.Receipt.GasUsed, u.Receipt.EffectiveGasPrice)
+	if u.Status == ledger.AnchorIncluded && u.Gas != nil {
+		w.cfg.Metrics.TxMined(u.Gas.Used, u.Gas.Price)
 	}
 	write := w.chainWrite(u)
 	return w.store.InTx(ctx, func(tx ledger.Tx) error {
 		if batchID != 0 {
-			b, err := recordBatchProgress(ctx, tx, batchID, u, events, write, now)
+			b, err := recordBatchProgress(ctx, tx, batchID, u, write, now)
 			if err == nil && u.Status == ledger.AnchorFinal {
 				w.cfg.Metrics.ObserveConfirmation(now.Sub(b.CreatedAt))
 			}
@@ -543,9 +640,8 @@ func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind
 			a.Status, a.TxHash = u.Status, u.TxHash
 			// Back to submitted after a reorg: the old block is no more.
 			a.BlockNumber, a.BlockHash, a.LogIndex = 0, common.Hash{}, 0
-			if u.Receipt != nil {
-				a.BlockNumber, a.BlockHash = u.Receipt.BlockNumber.Uint64(), u.Receipt.BlockHash
-				a.LogIndex = logIndexFor(a, events)
+			if u.inBlock() {
+				a.BlockNumber, a.BlockHash, a.LogIndex = u.BlockNumber, u.BlockHash, u.LogIndex
 			}
 			if u.Status == ledger.AnchorFinal {
 				a.FinalAt = &now
@@ -580,23 +676,24 @@ func applyToAnchors(ctx context.Context, tx ledger.Tx, f ledger.AnchorFilter, ki
 }
 
 // chainWrite describes a send's transaction for the audit trail: network,
-// contract, hash and, once mined, gas used, price and total cost in wei.
+// contract (the stream on MultiChain), hash and, once mined on a chain with
+// gas, gas used, price and total cost in wei.
 func (w *Worker) chainWrite(u SendUpdate) *ledger.ChainWrite {
-	c := &ledger.ChainWrite{Network: w.cfg.Network, Contract: w.cfg.Registry.Hex()}
+	c := &ledger.ChainWrite{Network: w.cfg.Network, Contract: w.cfg.Contract}
 	if u.TxHash != (common.Hash{}) {
 		c.TxHash = u.TxHash.Hex()
 	}
-	if r := u.Receipt; r != nil && r.EffectiveGasPrice != nil {
-		c.GasUsed = r.GasUsed
-		c.GasPriceWei = r.EffectiveGasPrice.String()
-		c.TotalCostWei = new(big.Int).Mul(r.EffectiveGasPrice, new(big.Int).SetUint64(r.GasUsed)).String()
+	if g := u.Gas; g != nil && g.Price != nil {
+		c.GasUsed = g.Used
+		c.GasPriceWei = g.Price.String()
+		c.TotalCostWei = new(big.Int).Mul(g.Price, new(big.Int).SetUint64(g.Used)).String()
 	}
 	return c
 }
 
 // recordBatchProgress writes a step of a batch's transaction onto the batch,
 // all its anchors and their loans, with one audit row for the batch.
-func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u SendUpdate, events []evm.Event, write *ledger.ChainWrite, now time.Time) (*ledger.Batch, error) {
+func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u SendUpdate, write *ledger.ChainWrite, now time.Time) (*ledger.Batch, error) {
 	b, err := tx.BatchForUpdate(ctx, batchID)
 	if err != nil {
 		return nil, err
@@ -605,15 +702,13 @@ func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u Sen
 	b.Status, b.TxHash, b.UpdatedAt = u.Status, u.TxHash, now
 	// Back to submitted after a reorg: the old block is no more.
 	b.BlockNumber, b.BlockHash, b.LogIndex, b.Seq = 0, common.Hash{}, 0, 0
-	if u.Receipt != nil {
-		b.BlockNumber, b.BlockHash = u.Receipt.BlockNumber.Uint64(), u.Receipt.BlockHash
-		b.GasUsed = u.Receipt.GasUsed
-		if u.Receipt.EffectiveGasPrice != nil {
-			b.GasPriceWei = u.Receipt.EffectiveGasPrice.String()
-		}
-		for _, ev := range events {
-			if ev.Kind == evm.EventBatchAnchored && common.Hash(ev.Batch.Root) == b.Root {
-				b.Seq, b.LogIndex = ev.Batch.Seq, ev.Log.Index
+	if u.inBlock() {
+		b.BlockNumber, b.BlockHash = u.BlockNumber, u.BlockHash
+		b.Seq, b.LogIndex = u.BatchSeq, u.LogIndex
+		if u.Gas != nil {
+			b.GasUsed = u.Gas.Used
+			if u.Gas.Price != nil {
+				b.GasPriceWei = u.Gas.Price.String()
 			}
 		}
 	}
@@ -661,21 +756,6 @@ func batchAudit(status ledger.AnchorStatus, b *ledger.Batch) json.RawMessage {
 	}
 	out, _ := json.Marshal(v) // a map of strings and numbers always marshals
 	return out
-}
-
-// logIndexFor finds the log that carries a's anchor in its transaction.
-func logIndexFor(a *ledger.Anchor, events []evm.Event) uint {
-	for _, ev := range events {
-		switch {
-		case ev.Kind == evm.EventBatchAnchored && a.BatchID != 0:
-			return ev.Log.Index
-		case ev.Kind == evm.EventLoanStored && a.Kind == ledger.KindApproved && common.Hash(ev.Stored.LoanKey) == a.LoanKey:
-			return ev.Log.Index
-		case ev.Kind == evm.EventLoanRepaid && a.Kind == ledger.KindRepaid && common.Hash(ev.Repaid.LoanKey) == a.LoanKey:
-			return ev.Log.Index
-		}
-	}
-	return 0
 }
 
 // recordFailure marks the selected anchors (and the batch) failed.

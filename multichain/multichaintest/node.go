@@ -160,6 +160,27 @@ func (n *Node) Mine() uint64 {
 	return n.mineLocked().height
 }
 
+// MineEvery mines a block every interval, as a real chain's miners do,
+// until the test ends. Empty blocks count: they confirm the ones below.
+func (n *Node) MineEvery(t interface{ Cleanup(func()) }, interval time.Duration) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				n.Mine()
+			}
+		}
+	}()
+	t.Cleanup(func() { close(done); <-stopped })
+}
+
 // Reorg undoes the newest depth blocks: their transactions go back to the
 // mempool (as after a chain reorganisation), to be mined into new blocks.
 func (n *Node) Reorg(depth int) {

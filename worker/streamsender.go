@@ -1,0 +1,52 @@
+package worker
+
+import (
+	"context"
+	"errors"
+
+	"github.com/aartha/ledger/multichain"
+)
+
+// StreamSender is the Sender that anchors in a MultiChain stream: a
+// direct-mode record as one item under its loan id, a batch root as one
+// item under its batch key (see package multichain). It ignores To and
+// Data. Idempotency rests on the stream itself: the adapter reads the key
+// back before publishing, so a retry after a crash finds the first item
+// instead of publishing a second.
+type StreamSender struct {
+	Adapter *multichain.Adapter
+}
+
+var _ Sender = StreamSender{}
+
+// Send implements Sender: it publishes the request's record or batch and
+// follows the item to finality, reporting submitted, included and final
+// (again after a reorg). Its errors carry Permanent where retrying cannot
+// help (a conflicting item, a missing approval, a refused permission).
+func (s StreamSender) Send(ctx context.Context, req SendRequest, update func(SendUpdate) error) error {
+	report := func(p multichain.Progress) error {
+		u := SendUpdate{Status: p.Status, TxHash: p.Item.TxID}
+		if p.Item.InBlock() {
+			u.BlockNumber, u.BlockHash, u.LogIndex = p.Item.BlockHeight, p.Item.BlockHash, uint(p.Item.Vout)
+		}
+		if p.Item.Batch != nil {
+			u.BatchSeq = p.Item.Batch.Seq
+		}
+		return update(u)
+	}
+	switch {
+	case req.Record != nil:
+		r := req.Record
+		return s.Adapter.AnchorRecord(ctx, multichain.RecordRequest{LoanID: r.LoanID, Kind: r.Kind, Commitment: r.Commitment}, report)
+	case req.Batch != nil:
+		b := req.Batch
+		return s.Adapter.AnchorBatch(ctx, multichain.BatchRequest{Root: b.Root, LeafCount: b.LeafCount}, report)
+	}
+	return permanent{errors.New("send request " + req.Key + " names neither a record nor a batch")}
+}
+
+// permanent marks an error that retrying cannot cure.
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error   { return p.error }
+func (p permanent) Permanent() bool { return true }

@@ -1,0 +1,185 @@
+package worker_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/multichain"
+	"github.com/aartha/ledger/multichain/multichaintest"
+	"github.com/aartha/ledger/store"
+	"github.com/aartha/ledger/worker"
+)
+
+// streamRig is a store and a fake MultiChain node mining every 50 ms, with
+// the stream initialised.
+type streamRig struct {
+	rig
+	node    *multichaintest.Node
+	adapter *multichain.Adapter
+}
+
+func newStreamRig(t *testing.T, mode string) *streamRig {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	_, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	_, err = worker.Migrate(ctx, db)
+	require.NoError(t, err)
+
+	node := multichaintest.Start(t, multichaintest.Options{})
+	node.MineEvery(t, 50*time.Millisecond)
+	c, err := multichain.NewClient(multichain.ClientConfig{URL: node.URL, User: node.User, Password: node.Password})
+	require.NoError(t, err)
+	a, err := multichain.New(c, multichain.Options{Stream: "loans", ChainName: "testchain", From: node.NewAddress(),
+		Confirmations: 2, PollInterval: 20 * time.Millisecond, PageSize: 3})
+	require.NoError(t, err)
+	_, err = a.Init(ctx)
+	require.NoError(t, err)
+	return &streamRig{
+		rig:  rig{db: db, mode: mode, svc: &ledger.LoanService{Store: db, Now: time.Now, Rand: detRand{}, AnchorMode: mode}},
+		node: node, adapter: a,
+	}
+}
+
+func (r *streamRig) start(t *testing.T) {
+	t.Helper()
+	w, err := worker.New(r.db, worker.StreamSender{Adapter: r.adapter}, nil, worker.Config{
+		Mode: r.mode, Contract: r.adapter.Stream(), BatchMax: 4, BatchWindow: 100 * time.Millisecond,
+		MaxRetries: 10, RetryDelay: 100 * time.Millisecond, Network: r.adapter.Chain(),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	require.NoError(t, err)
+	r.db.SetJobHook(w)
+	require.NoError(t, w.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = w.Stop(ctx)
+	})
+}
+
+// TestStreamSenderAnchorsEachRecordOnce runs the worker on a MultiChain
+// stream in both modes: every record (approval, then repayment) becomes
+// final with the item's txid, block and output, exactly one item per record
+// or root is in the stream, batches are numbered 1, 2, ... and the audit
+// rows name the chain and the stream.
+func TestStreamSenderAnchorsEachRecordOnce(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{ledger.ModeDirect, ledger.ModeBatch} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			r := newStreamRig(t, mode)
+			r.start(t)
+			ids := r.approve(t, "MC-"+mode, 6)
+			_, err := r.svc.MarkRepaid(ctx, ledger.CLIActor("test"), ids[0], "1100")
+			require.NoError(t, err)
+			var anchors []*ledger.Anchor
+			require.Eventually(t, func() bool {
+				anchors, err = r.db.Anchors(ctx, ledger.AnchorFilter{})
+				require.NoError(t, err)
+				final := 0
+				for _, a := range anchors {
+					require.NotEqual(t, ledger.AnchorFailed, a.Status, a.LastError)
+					if a.Status == ledger.AnchorFinal {
+						final++
+					}
+				}
+				return final == 7
+			}, 60*time.Second, 50*time.Millisecond)
+
+			items := map[string]*multichain.Item{}
+			var seqs []uint64
+			require.NoError(t, r.adapter.Items(ctx, func(it *multichain.Item) error {
+				require.Empty(t, it.Problem)
+				key := multichain.TxIDString(it.TxID)
+				require.NotContains(t, items, key)
+				items[key] = it
+				if it.Batch != nil {
+					seqs = append(seqs, it.Batch.Seq)
+				}
+				return nil
+			}))
+			records := map[ledger.RecordKey]int{}
+			for _, it := range items {
+				if it.Record != nil {
+					records[ledger.RecordKey{LoanKey: it.Record.LoanKey, Kind: it.Record.Kind}]++
+				}
+			}
+			for _, a := range anchors {
+				it := items[multichain.TxIDString(a.TxHash)]
+				require.NotNil(t, it, "anchor %s %s names an item of the stream", a.LoanID, a.Kind)
+				require.Equal(t, it.BlockHash, a.BlockHash)
+				require.Equal(t, it.BlockHeight, a.BlockNumber)
+				require.Equal(t, uint(it.Vout), a.LogIndex)
+				if mode == ledger.ModeDirect {
+					require.Equal(t, a.Commitment, it.Record.Commitment)
+					require.Equal(t, 1, records[ledger.RecordKey{LoanKey: a.LoanKey, Kind: a.Kind}])
+					continue
+				}
+				b, err := r.db.Batch(ctx, a.BatchID)
+				require.NoError(t, err)
+				require.Equal(t, b.Root, it.Batch.Root)
+				require.Equal(t, it.Batch.Seq, b.Seq)
+				require.Equal(t, b.Root, ledger.ProcessProof(a.Leaf, a.Proof))
+				require.Zero(t, b.GasUsed, "a stream has no gas")
+			}
+			if mode == ledger.ModeDirect {
+				require.Len(t, items, 7)
+			} else {
+				require.NotEmpty(t, seqs)
+				for i, s := range seqs {
+					require.Equal(t, uint64(i+1), s, "batch sequence numbers have no gaps")
+				}
+			}
+
+			action := "anchor.final"
+			if mode == ledger.ModeBatch {
+				action = "batch.final"
+			}
+			es, err := r.db.AuditEntries(ctx, ledger.AuditFilter{Action: action, Limit: 10})
+			require.NoError(t, err)
+			require.NotEmpty(t, es)
+			for _, e := range es {
+				require.NotNil(t, e.Chain)
+				require.Equal(t, "multichain:testchain", e.Chain.Network)
+				require.Equal(t, "loans", e.Chain.Contract)
+				require.Zero(t, e.Chain.GasUsed)
+				var after map[string]any
+				require.NoError(t, json.Unmarshal(e.After, &after))
+				require.Equal(t, e.Chain.TxHash, after["tx_hash"])
+			}
+		})
+	}
+}
+
+// TestStreamSenderRepaymentOfUnknownLoanFails: a repayment whose approval is
+// not in the stream fails for good, as the EVM registry's revert does,
+// without a retry.
+func TestStreamSenderRepaymentOfUnknownLoanFails(t *testing.T) {
+	t.Parallel()
+	r := newStreamRig(t, ledger.ModeDirect)
+	var calls int
+	err := worker.StreamSender{Adapter: r.adapter}.Send(context.Background(), worker.SendRequest{
+		Key:    "anchor:1",
+		Record: &worker.RecordWrite{LoanID: "NOPE-1", Kind: ledger.KindRepaid, Commitment: ledger.LoanKey("x")},
+	}, func(worker.SendUpdate) error { calls++; return nil })
+	require.Error(t, err)
+	require.True(t, worker.Permanent(err), "%v", err)
+	require.Zero(t, calls)
+
+	err = worker.StreamSender{Adapter: r.adapter}.Send(context.Background(), worker.SendRequest{Key: "anchor:2"},
+		func(worker.SendUpdate) error { return nil })
+	require.True(t, worker.Permanent(err), "%v", err)
+}
