@@ -136,11 +136,12 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 	if err != nil {
 		return nil, err
 	}
-	a.worker, err = worker.New(db, worker.TxSender{Manager: manager, Receipts: a.client}, a.client, worker.Config{
+	a.worker, err = worker.New(db, traceSends(ctx, worker.TxSender{Manager: manager, Receipts: a.client}), a.client, worker.Config{
 		Mode: cfg.AnchorMode, Registry: a.registry, BatchMax: cfg.BatchMax, BatchWindow: cfg.BatchWindow,
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, Log: log.With("component", "worker"),
 		Network: a.CAIP2(), Metrics: workerMetrics,
 		OnFailed: func(f worker.Failure) {
+			reportAnchorFailure(ctx, f) // telemetry.go
 			what := fmt.Sprintf("the %s record of loan %s", f.Kind, f.LoanID)
 			if f.BatchID != 0 {
 				what = fmt.Sprintf("batch %d", f.BatchID)

@@ -47,6 +47,12 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			tel, err := startTelemetry(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer stopTelemetry(tel, log) // last: flushes what the shutdown reported
+			ctx = withTelemetry(ctx, tel)
 			db, err := openStore(stopping, cfg)
 			if err != nil {
 				return err
@@ -88,6 +94,7 @@ func newServeCmd(a *app) *cobra.Command {
 			}
 			srv.SetAdminUI(admin)
 			srv.SetMetrics(metrics.Handler(reg), meters.Middleware)
+			srv.SetTelemetry(tel.Middleware, tel)
 			if err := srv.Start(ctx); err != nil {
 				return err
 			}
