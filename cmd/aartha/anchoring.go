@@ -62,7 +62,7 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 			a.Stop(context.Background())
 		}
 	}()
-	var signer *evm.KeySigner
+	var signer txmgr.Signer
 	if cfg.RPCURL == "" {
 		a.embedded, err = simchain.Start(ctx, simchain.Options{
 			DataDir: filepath.Join(cfg.DataDir, "chain"),
@@ -98,7 +98,7 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 			return nil, err
 		}
 		a.registry = common.HexToAddress(cfg.ContractAddress)
-		if signer, err = signerFromConfig(cfg); err != nil {
+		if signer, err = signerFromConfig(ctx, cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -203,11 +203,25 @@ func (a *anchoring) Stop(ctx context.Context) {
 	a.client = nil
 }
 
-// signerFromConfig loads the anchoring key from the encrypted keystore or,
-// in development, from BLOCKCHAIN_PRIVATE_KEY.
-func signerFromConfig(cfg *config.Config) (*evm.KeySigner, error) {
-	if cfg.KeystorePath != "" {
-		return evm.LoadKeystore(cfg.KeystorePath, cfg.KeystorePass)
+// signerFromConfig builds the anchoring signer from the one source
+// configured: an external signer (BLOCKCHAIN_SIGNER_URL — Clef or any
+// eth_signTransaction signer, so the key never enters this process), the
+// encrypted keystore, or, in development, BLOCKCHAIN_PRIVATE_KEY.
+func signerFromConfig(ctx context.Context, cfg *config.Config) (txmgr.Signer, error) {
+	switch {
+	case cfg.SignerURL != "":
+		s, err := evm.DialExternalSigner(ctx, cfg.SignerURL, common.HexToAddress(cfg.SignerAddress),
+			evm.ExternalSignerOptions{API: cfg.SignerAPI})
+		if err != nil {
+			return nil, fmt.Errorf("BLOCKCHAIN_SIGNER_URL: %w", err)
+		}
+		return s, nil
+	case cfg.KeystorePath != "":
+		s, err := evm.LoadKeystore(cfg.KeystorePath, cfg.KeystorePass)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
 	key, err := crypto.HexToECDSA(cfg.PrivateKey)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/spf13/cobra"
 
@@ -40,7 +41,7 @@ func keystoreTarget(a *app, pathFlag string, needPass bool) (path, pass string, 
 func newKeysCmd(a *app) *cobra.Command {
 	var path string
 	var light bool
-	cmd := &cobra.Command{Use: "keys", Short: "Create, import and inspect the anchoring key's encrypted keystore"}
+	cmd := &cobra.Command{Use: "keys", Short: "Create, import and inspect the anchoring key's keystore; Clef rules; rotate the anchoring key"}
 	cmd.PersistentFlags().StringVar(&path, "keystore", "", "keystore file (default: BLOCKCHAIN_KEYSTORE)")
 	scrypt := func() int {
 		if light {
@@ -115,6 +116,44 @@ func newKeysCmd(a *app) *cobra.Command {
 	for _, c := range []*cobra.Command{newCmd, importCmd} {
 		c.Flags().BoolVar(&light, "light", false, "weak, fast encryption: for tests only")
 	}
-	cmd.AddCommand(newCmd, importCmd, addressCmd)
+	var rulesRegistry, rulesAccount string
+	clefRulesCmd := &cobra.Command{
+		Use:   "clef-rules",
+		Short: "Print a Clef rules file that lets the anchoring account sign registry calls only",
+		Long: "Prints JavaScript rules for `clef --rules`: calls to the registry without value, and 0-value\n" +
+			"transfers of the account to itself (how a nonce is filled when a send cannot go ahead), are\n" +
+			"approved; everything else is rejected. Attest the file before use: clef attest <sha256 of it>.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			registry, err := lookupAddress(a, "--registry", rulesRegistry, "BLOCKCHAIN_CONTRACT_ADDRESS")
+			if err != nil {
+				return err
+			}
+			account, err := lookupAddress(a, "--account", rulesAccount, "BLOCKCHAIN_SIGNER_ADDRESS")
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), evm.ClefRules(registry, account))
+			return nil
+		},
+	}
+	clefRulesCmd.Flags().StringVar(&rulesRegistry, "registry", "", "the LoanRegistry address (default: BLOCKCHAIN_CONTRACT_ADDRESS)")
+	clefRulesCmd.Flags().StringVar(&rulesAccount, "account", "", "the anchoring account Clef holds (default: BLOCKCHAIN_SIGNER_ADDRESS)")
+	cmd.AddCommand(newCmd, importCmd, addressCmd, clefRulesCmd, newKeysRotateCmd(a))
 	return cmd
+}
+
+// lookupAddress reads an address from a flag or, when the flag is empty,
+// from the environment variable named.
+func lookupAddress(a *app, flag, value, variable string) (common.Address, error) {
+	if value == "" {
+		value, _ = a.lookup(variable)
+	}
+	if value == "" {
+		return common.Address{}, fmt.Errorf("give %s or set %s", flag, variable)
+	}
+	if !common.IsHexAddress(value) {
+		return common.Address{}, fmt.Errorf("%s: %q is not an address (0x followed by 40 hex digits)", flag, value)
+	}
+	return common.HexToAddress(value), nil
 }

@@ -50,7 +50,7 @@ func TestKeysNewImportAddress(t *testing.T) {
 		return v, ok
 	}, os.ReadFile)
 	require.NoError(t, err)
-	signer, err := signerFromConfig(cfg)
+	signer, err := signerFromConfig(context.Background(), cfg)
 	require.NoError(t, err)
 	require.Equal(t, crypto.PubkeyToAddress(key.PublicKey), signer.Address())
 

@@ -331,3 +331,30 @@ func (n *Node) waitAndFund(exited <-chan error) error {
 		}
 	}
 }
+
+// Fund sends wei from the node's developer account to addr and waits until
+// the transfer is mined.
+func (n *Node) Fund(t testing.TB, addr common.Address, wei *big.Int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var hash common.Hash
+	tx := map[string]any{"from": n.Dev, "to": addr, "value": (*hexutil.Big)(wei)}
+	if err := n.Client.Client().CallContext(ctx, &hash, "eth_sendTransaction", tx); err != nil {
+		t.Fatalf("fund %s: %v", addr.Hex(), err)
+	}
+	for {
+		r, err := n.Client.TransactionReceipt(ctx, hash)
+		if err == nil && r != nil {
+			if r.Status != 1 {
+				t.Fatalf("fund %s: transfer failed", addr.Hex())
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("fund %s: transfer %s not mined: %v", addr.Hex(), hash.Hex(), ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
