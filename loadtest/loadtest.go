@@ -25,8 +25,10 @@ var Scenarios = []string{ScenarioReads, ScenarioApprovals, ScenarioAnchoring}
 
 // Config says what to run against which server.
 type Config struct {
-	// BaseURL is the server, e.g. http://127.0.0.1:8080. Required.
-	BaseURL string
+	// URLs are the servers (replicas of one deployment), e.g.
+	// http://127.0.0.1:8080; the attacks' requests go to them in turn, the
+	// login, setup and polling to the first. At least one is required.
+	URLs []string
 	// Email and Password log in a user that may create and approve loans
 	// (operator or admin). Required.
 	Email, Password string
@@ -54,7 +56,7 @@ type Config struct {
 // validate fills in defaults and names the first broken constraint.
 func (c *Config) validate() error {
 	switch {
-	case c.BaseURL == "":
+	case len(c.URLs) == 0:
 		return errors.New("the server URL is missing")
 	case c.Email == "" || c.Password == "":
 		return errors.New("the email and password to log in with are missing")
@@ -63,7 +65,9 @@ func (c *Config) validate() error {
 	case c.Rate < 0:
 		return fmt.Errorf("rate %d is negative", c.Rate)
 	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	for i, u := range c.URLs {
+		c.URLs[i] = strings.TrimRight(u, "/")
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -149,7 +153,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	c := &client{base: cfg.BaseURL, http: &http.Client{Timeout: cfg.Timeout}}
+	c := &client{base: cfg.URLs[0], http: &http.Client{Timeout: cfg.Timeout}}
 	if err := c.login(ctx, cfg.Email, cfg.Password); err != nil {
 		return nil, err
 	}
@@ -174,6 +178,9 @@ type runner struct {
 	cfg Config
 	c   *client
 }
+
+// base is the server the i-th request of an attack goes to.
+func (r *runner) base(i uint64) string { return r.cfg.URLs[i%uint64(len(r.cfg.URLs))] }
 
 // attack runs one vegeta attack of tr for at most du (0: until tr runs
 // out of targets) and returns its metrics; each result is also given to
@@ -241,9 +248,9 @@ func (r *runner) reads(ctx context.Context, rep *Report) error {
 		i := n.Add(1) - 1
 		t.Method, t.Header = http.MethodGet, r.c.header()
 		if i%2 == 0 {
-			t.URL = r.c.base + "/api/admin/loans?limit=50"
+			t.URL = r.base(i) + "/api/admin/loans?limit=50"
 		} else {
-			t.URL = r.c.base + "/api/admin/loans/" + ids[(i/2)%uint64(len(ids))]
+			t.URL = r.base(i) + "/api/admin/loans/" + ids[(i/2)%uint64(len(ids))]
 		}
 		return nil
 	}
@@ -256,8 +263,9 @@ func (r *runner) reads(ctx context.Context, rep *Report) error {
 func (r *runner) approvals(ctx context.Context, rep *Report) (map[string]time.Time, error) {
 	var created atomic.Uint64
 	create := func(t *vegeta.Target) error {
-		id := fmt.Sprintf("%s-%d", r.cfg.Prefix, created.Add(1))
-		t.Method, t.URL, t.Header = http.MethodPost, r.c.base+"/api/admin/loans", r.c.jsonHeader()
+		n := created.Add(1)
+		id := fmt.Sprintf("%s-%d", r.cfg.Prefix, n)
+		t.Method, t.URL, t.Header = http.MethodPost, r.base(n)+"/api/admin/loans", r.c.jsonHeader()
 		t.Body = loanBody(id)
 		return nil
 	}
@@ -275,14 +283,14 @@ func (r *runner) approvals(ctx context.Context, rep *Report) (map[string]time.Ti
 			return vegeta.ErrNoTargets
 		}
 		t.Method, t.Header = http.MethodPost, r.c.header()
-		t.URL = fmt.Sprintf("%s/api/admin/loans/%s-%d/approve", r.c.base, r.cfg.Prefix, i)
+		t.URL = fmt.Sprintf("%s/api/admin/loans/%s-%d/approve", r.base(i), r.cfg.Prefix, i)
 		return nil
 	}
 	approved := make(map[string]time.Time, total)
-	prefix := r.c.base + "/api/admin/loans/"
 	rep.Attacks = append(rep.Attacks, r.attack(ctx, "approve", approve, 0, func(res *vegeta.Result) {
 		if res.Code == http.StatusOK {
-			id := strings.TrimSuffix(strings.TrimPrefix(res.URL, prefix), "/approve")
+			_, path, _ := strings.Cut(res.URL, "/api/admin/loans/")
+			id := strings.TrimSuffix(path, "/approve")
 			approved[id] = res.End()
 		}
 	}))

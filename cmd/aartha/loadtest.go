@@ -30,13 +30,14 @@ func newLoadtestCmd(a *app) *cobra.Command {
 It prints throughput, latency percentiles (p50/p90/p99/max), status codes
 and errors. The user (--email, default $AARTHA_ADMIN_EMAIL; password from
 $AARTHA_ADMIN_PASSWORD or --password-stdin) must be an operator or admin.
-The server URL defaults to $API_BASE_URL, then http://127.0.0.1:8080.`,
+The server URL defaults to $API_BASE_URL, then http://127.0.0.1:8080; give
+--url once per replica to spread the requests over several.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cfg.BaseURL == "" {
-				cfg.BaseURL = "http://127.0.0.1:8080"
+			if len(cfg.URLs) == 0 {
+				cfg.URLs = []string{"http://127.0.0.1:8080"}
 				if v, ok := a.lookup("API_BASE_URL"); ok && v != "" {
-					cfg.BaseURL = v
+					cfg.URLs = []string{v}
 				}
 			}
 			if cfg.Email == "" {
@@ -69,7 +70,7 @@ The server URL defaults to $API_BASE_URL, then http://127.0.0.1:8080.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.BaseURL, "url", "", "server base URL (default $API_BASE_URL, then http://127.0.0.1:8080)")
+	f.StringSliceVar(&cfg.URLs, "url", nil, "server base URL; repeat it (or separate with commas) to spread the requests over replicas (default $API_BASE_URL, then http://127.0.0.1:8080)")
 	f.StringVar(&cfg.Email, "email", "", "user to log in as (default $AARTHA_ADMIN_EMAIL)")
 	f.Bool("password-stdin", false, "read the password from the first line of stdin instead of $AARTHA_ADMIN_PASSWORD")
 	f.StringVar(&cfg.Scenario, "scenario", loadtest.ScenarioReads, "one of "+strings.Join(loadtest.Scenarios, ", "))

@@ -28,9 +28,16 @@ type jobRunner interface {
 	Stop(ctx context.Context) error
 }
 
+// orphanRescuer requeues the jobs a sender that died left marked running;
+// the lock's new holder calls it before it starts the worker.
+type orphanRescuer interface {
+	RescueOrphans(ctx context.Context) (int, error)
+}
+
 var (
-	_ senderLocker = (*store.DB)(nil)
-	_ jobRunner    = (*worker.Worker)(nil)
+	_ senderLocker  = (*store.DB)(nil)
+	_ jobRunner     = (*worker.Worker)(nil)
+	_ orphanRescuer = (*worker.Worker)(nil)
 )
 
 // senderLock makes this replica the signer's only sender when it can, and
@@ -93,6 +100,16 @@ func (s *senderLock) try(ctx context.Context) (bool, error) {
 	if s.released {
 		release()
 		return false, nil
+	}
+	if r, ok := s.worker.(orphanRescuer); ok {
+		n, err := r.RescueOrphans(ctx)
+		if err != nil {
+			release()
+			return false, err
+		}
+		if n > 0 {
+			s.log.Warn("requeued jobs a stopped sender left running", "jobs", n, "signer", s.signer)
+		}
 	}
 	if err := s.worker.Start(s.run); err != nil {
 		release()
