@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"net/url"
@@ -44,6 +45,8 @@ type Config struct {
 	Mode       Mode
 	DataDir    string
 	ListenAddr string
+	// LogLevel is the least severe level `serve` logs.
+	LogLevel slog.Level
 
 	// DatabaseURL is a PostgreSQL URL; empty means the embedded SQLite store
 	// in DataDir.
@@ -199,6 +202,14 @@ func options() []option {
 					return nil
 				}
 				return errors.New(`must be "development" or "production"`)
+			}},
+		{name: "AARTHA_LOG_LEVEL", def: "info", help: "least severe log level of serve: debug, info, warn or error",
+			apply: func(c *Config, v string) error {
+				switch v {
+				case "debug", "info", "warn", "error":
+					return c.LogLevel.UnmarshalText([]byte(v))
+				}
+				return errors.New("must be debug, info, warn or error")
 			}},
 		{name: "AARTHA_DATA_DIR", def: "./data", help: "folder for the embedded SQLite database and chain",
 			apply: func(c *Config, v string) error { c.DataDir = v; return nonEmpty(v) }},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -21,12 +22,20 @@ const issuer = "aartha-ledger"
 // algorithm (HS256, HS384 or HS512). A token signed with any other
 // algorithm, "none" included, is refused, so a caller cannot choose how its
 // token is checked. It is safe for concurrent use.
+//
+// The key may change while the service runs (NewRotatingAuthenticator):
+// tokens are signed with the current key, and tokens signed with the key
+// before it are still accepted, so a rotation does not log everyone out.
 type Authenticator struct {
-	key    []byte
+	key    func() []byte
 	method jwt.SigningMethod
 	expiry time.Duration
 	now    func() time.Time
 	parser *jwt.Parser
+
+	mu       sync.Mutex
+	current  []byte // the key seen last
+	previous []byte // the one before it, still accepted
 }
 
 // Claims are what an access token says about its holder.
@@ -39,8 +48,18 @@ type Claims struct {
 // MinSecretBytes, an algorithm other than HS256, HS384 or HS512, and an
 // expiry that is not positive.
 func NewAuthenticator(key []byte, algorithm string, expiry time.Duration, now func() time.Time) (*Authenticator, error) {
-	if len(key) < MinSecretBytes {
-		return nil, fmt.Errorf("JWT_SECRET_KEY must be at least %d bytes, got %d", MinSecretBytes, len(key))
+	key = append([]byte(nil), key...)
+	return NewRotatingAuthenticator(func() []byte { return key }, algorithm, expiry, now)
+}
+
+// NewRotatingAuthenticator is NewAuthenticator with a key that may change:
+// key is called for every token issued and checked and must be safe for
+// concurrent use. A new key shorter than MinSecretBytes is not used: tokens
+// keep being signed with the last good one.
+func NewRotatingAuthenticator(key func() []byte, algorithm string, expiry time.Duration, now func() time.Time) (*Authenticator, error) {
+	first := key()
+	if len(first) < MinSecretBytes {
+		return nil, fmt.Errorf("JWT_SECRET_KEY must be at least %d bytes, got %d", MinSecretBytes, len(first))
 	}
 	var method jwt.SigningMethod
 	switch algorithm {
@@ -60,7 +79,7 @@ func NewAuthenticator(key []byte, algorithm string, expiry time.Duration, now fu
 		now = time.Now
 	}
 	return &Authenticator{
-		key: append([]byte(nil), key...), method: method, expiry: expiry, now: now,
+		key: key, current: append([]byte(nil), first...), method: method, expiry: expiry, now: now,
 		parser: jwt.NewParser(
 			jwt.WithValidMethods([]string{method.Alg()}),
 			jwt.WithExpirationRequired(),
@@ -82,7 +101,8 @@ func (a *Authenticator) Issue(u *ledger.User) (string, time.Time, error) {
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(exp),
 		},
 	})
-	s, err := tok.SignedString(a.key)
+	key, _ := a.keys()
+	s, err := tok.SignedString(key)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("sign access token: %w", err)
 	}
@@ -93,7 +113,12 @@ func (a *Authenticator) Issue(u *ledger.User) (string, time.Time, error) {
 // returns its claims, or an EUNAUTHORIZED error that says what to do.
 func (a *Authenticator) Check(token string) (*Claims, error) {
 	var c Claims
-	_, err := a.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return a.key, nil })
+	current, previous := a.keys()
+	_, err := a.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return current, nil })
+	if errors.Is(err, jwt.ErrTokenSignatureInvalid) && previous != nil {
+		c = Claims{}
+		_, err = a.parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return previous, nil })
+	}
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return nil, ledger.Errorf(ledger.EUNAUTHORIZED, "the access token has expired: log in again at POST /api/auth/login")
@@ -103,6 +128,18 @@ func (a *Authenticator) Check(token string) (*Claims, error) {
 		return nil, ledger.Errorf(ledger.EUNAUTHORIZED, "the access token names no user or role: log in again")
 	}
 	return &c, nil
+}
+
+// keys returns the key to sign with and the one before it (nil if none),
+// noticing a rotation.
+func (a *Authenticator) keys() (current, previous []byte) {
+	k := a.key()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(k) >= MinSecretBytes && string(k) != string(a.current) {
+		a.previous, a.current = a.current, append([]byte(nil), k...)
+	}
+	return a.current, a.previous
 }
 
 func tokenProblem(err error) string {

@@ -45,6 +45,8 @@ type Metrics struct {
 	retries      prometheus.Counter
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
+	secretFails  *prometheus.CounterVec
+	secretStale  *prometheus.GaugeVec
 	reg          prometheus.Registerer
 }
 
@@ -104,9 +106,16 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "aartha_http_request_duration_seconds", Help: "HTTP request duration by method and route pattern.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"method", "route"}),
+		secretFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aartha_secret_refresh_failures_total", Help: "Failed fetches of a secret reference after start, by variable (the last good value stays in use).",
+		}, []string{"variable"}),
+		secretStale: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "aartha_secret_refresh_failing", Help: "1 while the latest fetch of a variable's secret reference failed, 0 once one succeeds.",
+		}, []string{"variable"}),
 	}
 	reg.MustRegister(m.calls, m.callDuration, m.gasUsed, m.feesPaid, m.pending, m.stuck, m.confirmation,
-		m.batchSize, m.mismatches, m.phases, m.replaced, m.feeWaits, m.retries, m.httpRequests, m.httpDuration)
+		m.batchSize, m.mismatches, m.phases, m.replaced, m.feeWaits, m.retries, m.httpRequests, m.httpDuration,
+		m.secretFails, m.secretStale)
 	return m
 }
 
@@ -157,6 +166,17 @@ func (m *Metrics) FeeWait() { m.feeWaits.Inc() }
 
 // Retry implements txmgr.Metrics.
 func (m *Metrics) Retry() { m.retries.Inc() }
+
+// SecretRefresh records one refresh of a variable's secret reference; err
+// is nil on success. The label is the variable's name, never a value.
+func (m *Metrics) SecretRefresh(variable string, err error) {
+	if err != nil {
+		m.secretFails.WithLabelValues(variable).Inc()
+		m.secretStale.WithLabelValues(variable).Set(1)
+		return
+	}
+	m.secretStale.WithLabelValues(variable).Set(0)
+}
 
 // Middleware counts and times the requests next serves. The route label is
 // the ServeMux pattern that matched (r.Pattern), never the raw path, so ids

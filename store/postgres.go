@@ -36,7 +36,11 @@ const defaultConnectTimeout = 5 * time.Second
 // An unreachable server gives an EUNAVAILABLE error naming host, port,
 // database and user, never the password; a malformed URL gives EINVALID.
 // The schema is not checked: call CheckSchema or Migrate.
-func OpenPostgres(ctx context.Context, url string) (*DB, error) {
+func OpenPostgres(ctx context.Context, url string, opts ...PostgresOption) (*DB, error) {
+	var po postgresOptions
+	for _, o := range opts {
+		o(&po)
+	}
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		// pgx redacts the password in its parse errors; redact again in
@@ -59,8 +63,16 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 	}
 	where := fmt.Sprintf("at %s (database %s, user %s)", net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port))), cfg.Database, cfg.User)
 	password := cfg.Password
+	var connOpts []stdlib.OptionOpenDB
+	if po.password != nil {
+		password = po.password()
+		connOpts = append(connOpts, stdlib.OptionBeforeConnect(func(_ context.Context, c *pgx.ConnConfig) error {
+			c.Password = po.password()
+			return nil
+		}))
+	}
 
-	sdb := sql.OpenDB(stdlib.GetConnector(*cfg))
+	sdb := sql.OpenDB(stdlib.GetConnector(*cfg, connOpts...))
 	sdb.SetMaxOpenConns(maxConns)
 	sdb.SetMaxIdleConns(maxConns)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
@@ -77,6 +89,21 @@ func OpenPostgres(ctx context.Context, url string) (*DB, error) {
 		return nil, ledger.Errorf(ledger.EUNAVAILABLE, "cannot connect to PostgreSQL %s: %s", where, msg)
 	}
 	return db, nil
+}
+
+// PostgresOption changes how OpenPostgres connects.
+type PostgresOption func(*postgresOptions)
+
+type postgresOptions struct {
+	password func() string
+}
+
+// WithPassword makes every new connection use the password that current
+// returns at that moment instead of the URL's, so a rotated password
+// applies without a restart (open connections keep working). current must
+// be safe for concurrent use.
+func WithPassword(current func() string) PostgresOption {
+	return func(o *postgresOptions) { o.password = current }
 }
 
 // redact removes secret from msg.

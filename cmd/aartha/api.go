@@ -60,7 +60,7 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 	case config.WeakSecret(cfg.JWTSecretKey):
 		log.Warn("JWT_SECRET_KEY looks like a default or example value; production refuses it")
 	}
-	auth, err := aarthahttp.NewAuthenticator(secret, cfg.JWTAlgorithm, cfg.JWTExpiry, time.Now)
+	auth, err := aarthahttp.NewRotatingAuthenticator(jwtKey(cfg, secret), cfg.JWTAlgorithm, cfg.JWTExpiry, time.Now)
 	if err != nil {
 		return nil, nil, err
 	}

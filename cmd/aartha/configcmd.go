@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -17,7 +16,9 @@ func newConfigCmd(a *app) *cobra.Command {
 		Short: "Print the resolved configuration (secrets masked) and every invalid variable",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, settings, err := config.Load(a.lookup, os.ReadFile)
+			// References are fetched, so that a wrong one is found here
+			// and not at the next deploy; only the reference is printed.
+			_, settings, _, err := a.loadResolved(cmd.Context(), nil)
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "VARIABLE\tVALUE\tSOURCE")
 			for _, s := range settings {
@@ -29,6 +30,9 @@ func newConfigCmd(a *app) *cobra.Command {
 			}
 			if ferr := w.Flush(); ferr != nil {
 				return ferr
+			}
+			for _, warning := range config.Warnings(settings) {
+				fmt.Fprintln(cmd.ErrOrStderr(), "WARNING:", warning)
 			}
 			if err != nil {
 				return err

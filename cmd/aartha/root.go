@@ -1,7 +1,7 @@
 package main
 
 import (
-	"os"
+	"context"
 
 	"github.com/spf13/cobra"
 
@@ -14,9 +14,10 @@ type app struct {
 	lookup config.Lookup
 }
 
-// loadConfig reads and validates the configuration from the environment.
+// loadConfig reads and validates the configuration from the environment,
+// fetching secret references (secrets.go).
 func (a *app) loadConfig() (*config.Config, error) {
-	cfg, _, err := config.Load(a.lookup, os.ReadFile)
+	cfg, _, _, err := a.loadResolved(context.Background(), nil)
 	return cfg, err
 }
 

@@ -41,9 +41,10 @@ func newServeCmd(a *app) *cobra.Command {
 			// current anchoring job off.
 			ctx, endRun := context.WithCancel(context.WithoutCancel(cmd.Context()))
 			defer endRun()
-			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			logLevel := new(slog.LevelVar) // AARTHA_LOG_LEVEL, set once the configuration is read
+			log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: logLevel}))
 
-			cfg, err := a.loadConfig()
+			cfg, secretRefresh, err := a.loadServeConfig(cmd.Context(), log, logLevel, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
@@ -68,6 +69,8 @@ func newServeCmd(a *app) *cobra.Command {
 
 			reg := prometheus.NewRegistry()
 			meters := metrics.New(reg)
+			secretRefresh.Start(ctx, meters)
+			defer secretRefresh.Stop()
 			drain := &drainState{}
 			ready := map[string]aarthahttp.Pinger{"database": db, "shutdown": drain}
 			var anch *anchoring

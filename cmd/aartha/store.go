@@ -11,7 +11,7 @@ import (
 // SQLite file in the data directory otherwise.
 func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	if cfg.DatabaseURL != "" {
-		return store.OpenPostgres(ctx, cfg.DatabaseURL)
+		return store.OpenPostgres(ctx, cfg.DatabaseURL, postgresOptions(cfg)...)
 	}
 	return store.OpenSQLite(ctx, cfg.SQLitePath())
 }
