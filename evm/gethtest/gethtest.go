@@ -54,9 +54,9 @@ func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("geth is required under CI=true: %s", msg)
+		t.Fatalf("geth and clef are required under CI=true: %s", msg)
 	}
-	t.Skipf("skipping: geth unavailable: %s", msg)
+	t.Skipf("skipping: geth or clef unavailable: %s", msg)
 }
 
 // Version returns the go-ethereum module version this test binary was built
