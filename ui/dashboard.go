@@ -48,6 +48,28 @@ type dashboardPage struct {
 	BalanceErr  string
 	Runs        []*ledger.ReconcileRun
 	Recent      []ledger.AuditEntry
+	Doctor      []DoctorCheck
+	DoctorOn    bool
+}
+
+// DoctorCheck is one line of the doctor's report: what was checked, its
+// status ("pass", "warn" or "fail"), what was found and, unless it passed,
+// what to do.
+type DoctorCheck struct {
+	Name, Status, Detail, Hint string
+}
+
+// Badge is the badge class of the check's status.
+func (c DoctorCheck) Badge() string {
+	switch c.Status {
+	case "pass":
+		return "badge ok"
+	case "warn":
+		return "badge wait"
+	case "fail":
+		return "badge bad"
+	}
+	return "badge"
 }
 
 func (u *UI) dashboard(w http.ResponseWriter, r *http.Request, s *session) error {
@@ -58,6 +80,9 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request, s *session) error
 		return err
 	}
 	p.Recent = recent
+	if u.cfg.Doctor != nil {
+		p.DoctorOn, p.Doctor = true, u.cfg.Doctor(ctx)
+	}
 	if u.cfg.Chain == nil {
 		u.render(w, http.StatusOK, "dashboard", p)
 		return nil

@@ -89,6 +89,10 @@ type Config struct {
 		Maintenance(ctx context.Context) (ledger.Maintenance, error)
 	}
 
+	// Doctor, if set, diagnoses the deployment for the dashboard's doctor
+	// panel (what `aartha doctor` prints); nil leaves the panel out.
+	Doctor func(ctx context.Context) []DoctorCheck
+
 	Now      func() time.Time
 	Log      *slog.Logger // errors
 	AuditLog *slog.Logger // one record per admin action; nil: Log

@@ -7,10 +7,12 @@ import (
 	"math/big"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/doctor"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/ui"
@@ -45,6 +47,14 @@ func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anc
 	}
 	if anch != nil {
 		ucfg.Chain = anch
+	}
+	ucfg.Doctor = func(ctx context.Context) []ui.DoctorCheck {
+		rep := doctor.Run(ctx, runningDoctorDeps(cfg, db, anch), 5*time.Second)
+		checks := make([]ui.DoctorCheck, len(rep.Checks))
+		for i, c := range rep.Checks {
+			checks[i] = ui.DoctorCheck{Name: c.Name, Status: string(c.Status), Detail: c.Detail, Hint: c.Hint}
+		}
+		return checks
 	}
 	return ui.New(ucfg)
 }

@@ -337,6 +337,9 @@ func TestAdminUIInBrowser(t *testing.T) {
 	desc, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS("svg.chart desc")))
 	require.NoError(t, err)
 	require.NotContains(t, desc, "final: 0 ", "the anchors chart counts today's records")
+	doc := p.text("#doctor")
+	require.Contains(t, doc, "database", "the doctor panel lists its checks")
+	require.True(t, p.has("#doctor .badge"), "each doctor line has its pass/warn/fail badge")
 	p.shot("dashboard")
 
 	// A phone-width screen: every page still fits (tables scroll in place).
