@@ -110,8 +110,8 @@ func (m *manifests) add(doc []byte) error {
 
 func TestManifestsDecodeStrictly(t *testing.T) {
 	m := load(t)
-	if len(m.deployments) != 1 || len(m.jobs) != 1 || len(m.services) != 1 || len(m.budgets) != 1 || len(m.configMaps) != 1 || len(m.accounts) != 1 {
-		t.Fatalf("want one Deployment, Job, Service, PodDisruptionBudget, ConfigMap and ServiceAccount; have %d, %d, %d, %d, %d, %d",
+	if len(m.deployments) != 1 || len(m.jobs) != 1 || len(m.services) != 2 || len(m.budgets) != 1 || len(m.configMaps) != 1 || len(m.accounts) != 1 {
+		t.Fatalf("want one Deployment, Job, PodDisruptionBudget, ConfigMap and ServiceAccount and two Services; have %d, %d, %d, %d, %d, %d",
 			len(m.deployments), len(m.jobs), len(m.services), len(m.budgets), len(m.configMaps), len(m.accounts))
 	}
 	for _, meta := range m.metas() {
@@ -184,13 +184,14 @@ func TestDeploymentProbesAndSelectors(t *testing.T) {
 		t.Error("terminationGracePeriodSeconds must be longer than the service's 30s shutdown")
 	}
 
-	s := m.services[0]
-	if !labels.SelectorFromSet(s.Spec.Selector).Matches(pod) || len(s.Spec.Selector) == 0 {
-		t.Errorf("service selector %v does not match the pods %v", s.Spec.Selector, pod)
-	}
-	for _, p := range s.Spec.Ports {
-		if _, ok := ports[p.TargetPort.String()]; !ok {
-			t.Errorf("service port %s targets %s, not a named container port", p.Name, p.TargetPort.String())
+	for _, s := range m.services {
+		if !labels.SelectorFromSet(s.Spec.Selector).Matches(pod) || len(s.Spec.Selector) == 0 {
+			t.Errorf("service %s: selector %v does not match the pods %v", s.Name, s.Spec.Selector, pod)
+		}
+		for _, p := range s.Spec.Ports {
+			if _, ok := ports[p.TargetPort.String()]; !ok {
+				t.Errorf("service %s: port %s targets %s, not a named container port", s.Name, p.Name, p.TargetPort.String())
+			}
 		}
 	}
 	b := m.budgets[0]
