@@ -1,7 +1,9 @@
 // Package doctor diagnoses a deployment the way the seed's troubleshooting
 // guide does: database, each RPC endpoint, the registry and our role in it,
 // the signer's balance and runway, fees against the cap, unfinished
-// transactions and nonce gaps, the recent failure rate and clock skew. Each
+// transactions and nonce gaps, the recent failure rate and clock skew — or,
+// on a MultiChain stream, the node, the stream, the node's subscription and
+// the publishing address's permissions. Each
 // check yields pass, warn or fail with a hint; the report's worst result
 // decides the command's exit code.
 //
@@ -99,6 +101,9 @@ type Endpoint struct {
 type Deps struct {
 	DB        Database
 	Endpoints []Endpoint
+	// Stream, when anchoring goes to a MultiChain stream, replaces the EVM
+	// endpoint, registry, fee, balance and transaction checks.
+	Stream StreamNode
 	// ChainID is the chain id the deployment expects (0: any).
 	ChainID  uint64
 	Registry common.Address
@@ -155,6 +160,10 @@ func Run(ctx context.Context, d Deps, timeout time.Duration) Report {
 		if dbUp {
 			bounded(func(ctx context.Context) { checkFailureRate(ctx, &r, d.DB) })
 		}
+	}
+	if d.Stream != nil {
+		bounded(func(ctx context.Context) { checkStream(ctx, &r, d.Stream) })
+		return r
 	}
 	var live Chain // the first endpoint that answers
 	for _, ep := range d.Endpoints {

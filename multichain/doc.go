@@ -1,7 +1,6 @@
 // Package multichain anchors loan records in a MultiChain stream: the
 // backend for permissioned chains without EVM contracts (DESIGN §1, issue
-// 10). It is self-contained; the worker, serve, verify and reconcile are
-// not wired to it yet.
+// 10), chosen with BLOCKCHAIN_BACKEND=multichain.
 //
 // Client speaks JSON-RPC 1.0 as a MultiChain 2.3.3 node does (see
 // testdata/real-node-transcript.txt): HTTP POST with Basic auth, params
@@ -64,23 +63,17 @@
 //   - Items past the node's maxshowndata are fetched with gettxoutdata,
 //     one call per item.
 //
-// Not wired in yet. The next steps, in order:
+// How the rest of the service uses it:
 //
-//  1. worker: SendUpdate carries BlockNumber, BlockHash, LogIndex and
-//     BatchSeq itself (the EVM TxSender fills them from the registry's
-//     events), so recordProgress no longer reads *types.Receipt; a
-//     MultiChain sender calls Adapter.AnchorRecord / AnchorBatch and maps
-//     Progress{Status, Item} onto SendUpdate (TxHash = Item.TxID, LogIndex
-//     = Item.Vout, BatchSeq = Item.Batch.Seq). Errors already carry
-//     Permanent(). ChainWrite.Contract becomes the stream name; the sender
-//     lock is keyed on the from-address.
-//  2. config and serve: BLOCKCHAIN_BACKEND=multichain with MULTICHAIN_RPC_URL,
-//     MULTICHAIN_CONF, MULTICHAIN_CHAIN_NAME, MULTICHAIN_STREAM and
-//     MULTICHAIN_FROM_ADDRESS (added to the README table in the same
-//     change); Adapter.Check at start; `aartha multichain init` runs Init.
-//  3. verify: `aartha verify` and the API pick Verify when the receipt's
-//     chain starts with "multichain:"; receipts come from ledger.NewReceipt
-//     with Adapter.Chain() and Adapter.Publisher().
-//  4. reconcile/rebuild: a ScanMultiChain over Head and Items producing the
-//     same chain index as the EVM scan (mempool items are pending).
+//   - worker.StreamSender drives the worker's sends through AnchorRecord and
+//     AnchorBatch, mapping each Progress onto a worker.SendUpdate (TxHash =
+//     Item.TxID, block fields, LogIndex = Item.Vout, BatchSeq =
+//     Item.Batch.Seq); audit rows name Chain() and the stream.
+//   - cmd/aartha (multichain.go): serve runs Check at start and a worker
+//     with that sender under the one-sender lock keyed on the From address;
+//     `aartha multichain init` runs Init, `check` runs Check; the API, the
+//     UI and `aartha verify` verify "multichain:" receipts with Verify;
+//     receipts carry Chain() and Publisher(); the doctor asks Head and Check.
+//   - reconcile.ScanMultiChain reads Head and Items into the same chain
+//     index as the EVM event scan (mempool items left out: pending).
 package multichain

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"html/template"
 	"math/big"
 	"net/http"
@@ -101,7 +102,9 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request, s *session) error
 	if err := u.pending(ctx, &p); err != nil {
 		return err
 	}
-	if addr, bal, err := u.cfg.Chain.SignerBalance(ctx); err != nil {
+	if addr, bal, err := u.cfg.Chain.SignerBalance(ctx); errors.Is(err, ErrNoBalance) {
+		p.BalanceErr = "this chain charges no fees (a MultiChain stream: publishing needs permissions only)"
+	} else if err != nil {
 		u.cfg.Log.Warn("ui: signer balance", "err", err)
 		p.BalanceErr = "the chain did not answer"
 	} else {

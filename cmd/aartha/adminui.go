@@ -20,11 +20,18 @@ import (
 
 // HeadBlock is the chain's latest block number (ui.Chain).
 func (a *anchoring) HeadBlock(ctx context.Context) (uint64, error) {
+	if a.mc != nil {
+		return a.mc.Head(ctx)
+	}
 	return a.client.BlockNumber(ctx)
 }
 
 // SignerBalance is the anchoring account and its balance in wei (ui.Chain).
+// A MultiChain publisher has none: ui.ErrNoBalance.
 func (a *anchoring) SignerBalance(ctx context.Context) (common.Address, *big.Int, error) {
+	if a.mc != nil {
+		return a.mc.Publisher(), nil, ui.ErrNoBalance
+	}
 	bal, err := a.client.BalanceAt(ctx, a.signer, nil)
 	if err != nil {
 		return a.signer, nil, fmt.Errorf("signer balance: %w", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/metrics"
+	"github.com/aartha/ledger/multichain"
 	"github.com/aartha/ledger/notify"
 	"github.com/aartha/ledger/simchain"
 	"github.com/aartha/ledger/store"
@@ -32,6 +33,7 @@ type anchoring struct {
 	registry common.Address
 	signer   common.Address // the anchoring account
 	embedded *simchain.Chain
+	mc       *multichain.Adapter // BLOCKCHAIN_BACKEND=multichain (multichain.go); client is nil then
 	worker   *worker.Worker
 	notifier *notify.Notifier
 	release  func()
@@ -46,7 +48,12 @@ type anchoringObserver interface {
 }
 
 // CAIP2 is the chain's CAIP-2 id, as receipts name it.
-func (a *anchoring) CAIP2() string { return "eip155:" + a.chainID.String() }
+func (a *anchoring) CAIP2() string {
+	if a.mc != nil {
+		return a.mc.Chain()
+	}
+	return "eip155:" + a.chainID.String()
+}
 
 // startAnchoring connects to the configured chain (or starts the embedded
 // one), sets the worker as the store's job hook, and starts it if this
@@ -56,6 +63,9 @@ func (a *anchoring) CAIP2() string { return "eip155:" + a.chainID.String() }
 // measurements. Failures the worker gives up on are posted to the
 // configured webhook (and mailed) through a notifier that never blocks.
 func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger, out io.Writer, obs anchoringObserver) (_ *anchoring, err error) {
+	if cfg.Backend == backendMultiChain {
+		return startMultiChain(ctx, cfg, db, log, out, obs)
+	}
 	a := &anchoring{log: log}
 	defer func() {
 		if err != nil {

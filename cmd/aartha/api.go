@@ -22,16 +22,32 @@ import (
 // Network is the chain's CAIP-2 id (aarthahttp.Chain).
 func (a *anchoring) Network() string { return a.CAIP2() }
 
-// Contract is the LoanRegistry's address (aarthahttp.Chain).
-func (a *anchoring) Contract() common.Address { return a.registry }
+// Contract is the LoanRegistry's address, or on MultiChain the publishing
+// address's public key hash (aarthahttp.Chain): a receipt's contract field.
+func (a *anchoring) Contract() common.Address {
+	if a.mc != nil {
+		return a.mc.Publisher()
+	}
+	return a.registry
+}
 
-// VerifyReceipt checks a receipt against the running chain (aarthahttp.Chain).
+// VerifyReceipt checks a receipt against the running chain (aarthahttp.Chain):
+// the MultiChain stream's node or the EVM chain, whichever anchoring uses.
 func (a *anchoring) VerifyReceipt(ctx context.Context, r *ledger.Receipt) (*ledger.Verification, error) {
+	if a.mc != nil {
+		return verifyOnStream(ctx, a.mc, r)
+	}
 	return evm.VerifyReceipt(ctx, a.client, r)
 }
 
 // Ping checks that the chain answers, for /ready.
 func (a *anchoring) Ping(ctx context.Context) error {
+	if a.mc != nil {
+		if _, err := a.mc.Head(ctx); err != nil {
+			return fmt.Errorf("MultiChain node does not answer: %w", err)
+		}
+		return nil
+	}
 	if _, err := a.client.ChainID(ctx); err != nil {
 		return fmt.Errorf("chain does not answer: %w", err)
 	}

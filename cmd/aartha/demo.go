@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/store"
 )
 
@@ -109,6 +108,9 @@ func rpcHint(a *anchoring) string {
 	if a.embedded != nil && a.embedded.RPCURL() != "" {
 		return a.embedded.RPCURL()
 	}
+	if a.mc != nil {
+		return "http://" + a.mc.Client().Host()
+	}
 	return "<your RPC URL>"
 }
 
@@ -140,11 +142,11 @@ func waitForReceipt(ctx context.Context, db *store.DB, a *anchoring, ids []strin
 			}
 		}
 	}
-	return ledger.ReceiptFor(ctx, db, ids[0], kind, a.CAIP2(), a.registry)
+	return ledger.ReceiptFor(ctx, db, ids[0], kind, a.CAIP2(), a.Contract())
 }
 
 func verifyAndShow(ctx context.Context, out io.Writer, a *anchoring, r *ledger.Receipt) error {
-	v, err := evm.VerifyReceipt(ctx, a.client, r)
+	v, err := a.VerifyReceipt(ctx, r)
 	if err != nil {
 		return err
 	}

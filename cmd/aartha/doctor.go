@@ -99,6 +99,15 @@ func doctorDeps(ctx context.Context, cfg *config.Config) (doctor.Deps, func(), e
 	if !cfg.EnableBlockchain {
 		return deps, closeAll, nil
 	}
+	if cfg.Backend == backendMultiChain {
+		ad, err := openMultiChain(cfg, nil)
+		if err != nil {
+			closeAll()
+			return deps, nil, err
+		}
+		deps.Stream = ad
+		return deps, closeAll, nil
+	}
 	urls := map[string]string{"primary": cfg.RPCURL, "backup": cfg.RPCURLBackup}
 	if cfg.RPCURL == "" {
 		// The embedded chain: its fixed development registry and key.
@@ -164,7 +173,10 @@ func runningDoctorDeps(cfg *config.Config, db *store.DB, a *anchoring) doctor.De
 	if cfg.MaxGasPriceWei > 0 {
 		deps.FeeCapWei = new(big.Int).SetUint64(cfg.MaxGasPriceWei)
 	}
-	if a != nil {
+	switch {
+	case a != nil && a.mc != nil:
+		deps.Stream = a.mc
+	case a != nil:
 		deps.Endpoints = []doctor.Endpoint{{Name: "chain", Chain: a.client}}
 		deps.ChainID, deps.Registry, deps.Signer = a.chainID.Uint64(), a.registry, a.signer
 	}

@@ -30,7 +30,8 @@ func newRebuildCmd(a *app) *cobra.Command {
 			"What the chain holds decides what can be restored: direct-mode anchors completely; batches\n" +
 			"(root, sequence number, transaction, block, leaf count) completely; but which records a\n" +
 			"batch holds is not on chain. Give --leaves with a chain-log export (aartha export) to restore\n" +
-			"batch members: each batch's leaf list is used only if it rebuilds the root found on chain.",
+			"batch members: each batch's leaf list is used only if it rebuilds the root found on chain.\n\n" +
+			"With BLOCKCHAIN_BACKEND=multichain the stream's items take the place of the events.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -55,15 +56,11 @@ func newRebuildCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			chain, err := openChainReader(ctx, cfg, rpcURL, contract)
+			scan, err := scanConfiguredChain(ctx, cfg, rpcURL, contract, fromBlock)
 			if err != nil {
 				return err
 			}
-			defer chain.Close()
-			idx, err := reconcile.ScanChain(ctx, chain.client, chain.registry, fromBlock)
-			if err != nil {
-				return err
-			}
+			idx := scan.idx
 			bar := barProgress{progressFor(cmd, len(idx.Direct)+len(idx.Batches), "rebuilding")}
 			opts.Progress = bar
 			rep, err := reconcile.Rebuild(ctx, db, idx, opts)
@@ -83,7 +80,7 @@ func newRebuildCmd(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "first block to read events from (the registry's deployment block)")
-	cmd.Flags().StringVar(&rpcURL, "rpc", "", "chain JSON-RPC URL (default BLOCKCHAIN_RPC_URL, else the embedded chain's data directory)")
+	cmd.Flags().StringVar(&rpcURL, "rpc", "", "chain JSON-RPC URL (default BLOCKCHAIN_RPC_URL or MULTICHAIN_RPC_URL, else the embedded chain's data directory)")
 	cmd.Flags().StringVar(&contract, "contract", "", "LoanRegistry address (default BLOCKCHAIN_CONTRACT_ADDRESS)")
 	cmd.Flags().StringVar(&leavesPath, "leaves", "", "chain-log export (aartha export) whose batch leaf lists restore batch members")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report only; write nothing")

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
+	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/reconcile"
 )
 
@@ -32,7 +35,8 @@ func newReconcileCmd(a *app) *cobra.Command {
 			"mismatch, missing_on_chain or pending; registry writes no anchor explains are unknown_on_chain.\n" +
 			"The run is stored (the admin UI lists runs) and, when anything but matches and pending records\n" +
 			"is found, alerts go out and the command exits with status 1.\n\n" +
-			"--sample 100 is the weekly check of 100 random loans; --all is the monthly full audit.",
+			"--sample 100 is the weekly check of 100 random loans; --all is the monthly full audit.\n" +
+			"With BLOCKCHAIN_BACKEND=multichain the stream's items take the place of the events.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if all == (sample > 0) {
@@ -48,16 +52,11 @@ func newReconcileCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			chain, err := openChainReader(ctx, cfg, rpcURL, contract)
+			scan, err := scanConfiguredChain(ctx, cfg, rpcURL, contract, fromBlock)
 			if err != nil {
 				return err
 			}
-			defer chain.Close()
-
-			idx, err := reconcile.ScanChain(ctx, chain.client, chain.registry, fromBlock)
-			if err != nil {
-				return err
-			}
+			idx := scan.idx
 			total := -1
 			if all {
 				if total, err = db.CountAnchors(ctx); err != nil {
@@ -66,7 +65,7 @@ func newReconcileCmd(a *app) *cobra.Command {
 			}
 			bar := barProgress{progressFor(cmd, total, "reconciling")}
 			run, err := reconcile.Run(ctx, db, idx, reconcile.Options{
-				Sample: sample, PendingGrace: pendingGrace, Chain: chain.chain, Contract: chain.registry, Progress: bar,
+				Sample: sample, PendingGrace: pendingGrace, Chain: scan.chain, Contract: scan.contract, Progress: bar,
 			})
 			bar.finish(cmd.ErrOrStderr())
 			if err != nil {
@@ -100,13 +99,53 @@ func newReconcileCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&sample, "sample", 0, "check this many loans picked at random (the weekly check: 100)")
 	cmd.Flags().BoolVar(&all, "all", false, "check every anchored record (the monthly full audit)")
-	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "scan registry events from this block (the registry's deployment block)")
-	cmd.Flags().StringVar(&rpcURL, "rpc", "", "chain JSON-RPC URL (default BLOCKCHAIN_RPC_URL, else the embedded chain's data directory)")
+	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "scan registry events (or stream items) from this block (the registry's deployment block)")
+	cmd.Flags().StringVar(&rpcURL, "rpc", "", "chain JSON-RPC URL (default BLOCKCHAIN_RPC_URL or MULTICHAIN_RPC_URL, else the embedded chain's data directory)")
 	cmd.Flags().StringVar(&contract, "contract", "", "LoanRegistry address (default BLOCKCHAIN_CONTRACT_ADDRESS)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as JSON instead of text")
 	cmd.Flags().StringVar(&outPath, "out", "", "also write the run as JSON to this file")
 	cmd.Flags().DurationVar(&pendingGrace, "pending-grace", time.Hour, "a record queued longer than this counts as missing, not pending")
 	return cmd
+}
+
+// chainScan is what reconcile and rebuild read from the chain: the index of
+// its writes, and the chain id and contract to name in the report.
+type chainScan struct {
+	idx      *reconcile.ChainIndex
+	chain    string
+	contract common.Address // the registry, or the MultiChain publisher's key hash
+}
+
+// scanConfiguredChain indexes the anchoring chain's writes from block from
+// on: the MultiChain stream's items when BLOCKCHAIN_BACKEND=multichain
+// (rpcURL, if set, in place of MULTICHAIN_RPC_URL), else the registry's
+// events (see openChainReader).
+func scanConfiguredChain(ctx context.Context, cfg *config.Config, rpcURL, contract string, from uint64) (*chainScan, error) {
+	if cfg.Backend == backendMultiChain {
+		mcfg := *cfg
+		if rpcURL != "" {
+			mcfg.MultiChainRPCURL = rpcURL
+		}
+		ad, err := openMultiChain(&mcfg, nil)
+		if err != nil {
+			return nil, err
+		}
+		idx, err := reconcile.ScanMultiChain(ctx, ad, from)
+		if err != nil {
+			return nil, err
+		}
+		return &chainScan{idx: idx, chain: ad.Chain(), contract: ad.Publisher()}, nil
+	}
+	chain, err := openChainReader(ctx, cfg, rpcURL, contract)
+	if err != nil {
+		return nil, err
+	}
+	defer chain.Close()
+	idx, err := reconcile.ScanChain(ctx, chain.client, chain.registry, from)
+	if err != nil {
+		return nil, err
+	}
+	return &chainScan{idx: idx, chain: chain.chain, contract: chain.registry}, nil
 }
 
 // printRun writes a run for a person.

@@ -47,6 +47,7 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newDoctorCmd(a),
 		newMaintenanceCmd(a),
 		newReportCmd(a),
+		newMultiChainCmd(a),
 		newLoadtestCmd(a),
 	)
 	return root

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/multichain"
 )
 
 // errNotVerified makes `aartha verify` exit non-zero after printing why.
@@ -18,19 +21,19 @@ type errNotVerified struct{}
 func (errNotVerified) Error() string { return "receipt NOT verified: see the failing checks above" }
 
 func newVerifyCmd() *cobra.Command {
-	var rpcURL string
+	var rpcURL, confPath, stream string
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "verify RECEIPT.json --rpc URL",
 		Short: "Check a proof receipt against the chain, without our database",
 		Long: "Recomputes the record's commitment from the receipt's record and salt, then checks the\n" +
 			"transaction, the registry's event and its current state on the chain at --rpc.\n" +
-			"Exits 0 only when every check passes.",
+			"A receipt whose chain is multichain:<name> is checked against a MultiChain node: --rpc\n" +
+			"with the credentials in the URL (http://user:password@host:port), or --multichain-conf\n" +
+			"naming the chain's multichain.conf; --stream also checks the stream and that the item is\n" +
+			"the first of its loan and kind. Exits 0 only when every check passes.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if rpcURL == "" {
-				return fmt.Errorf("--rpc is required: the JSON-RPC URL of the chain named in the receipt")
-			}
 			data, err := os.ReadFile(args[0])
 			if err != nil {
 				return fmt.Errorf("read receipt: %w", err)
@@ -39,12 +42,12 @@ func newVerifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			client, err := evm.Dial(cmd.Context(), rpcURL, "", evm.ClientOptions{})
-			if err != nil {
-				return err
+			var v *ledger.Verification
+			if strings.HasPrefix(receipt.Chain, multichain.ChainPrefix) {
+				v, err = verifyOnMultiChain(cmd.Context(), receipt, rpcURL, confPath, stream)
+			} else {
+				v, err = verifyOnEVM(cmd.Context(), receipt, rpcURL)
 			}
-			defer client.Close()
-			v, err := evm.VerifyReceipt(cmd.Context(), client, receipt)
 			if err != nil {
 				return err
 			}
@@ -64,6 +67,9 @@ func newVerifyCmd() *cobra.Command {
 				if err := w.Flush(); err != nil {
 					return err
 				}
+				for _, sk := range v.Skipped {
+					fmt.Fprintf(out, "skipped: %s\n", sk)
+				}
 				if v.Verified {
 					fmt.Fprintf(out, "verified: loan %s, %s record, %d confirmation(s)\n", receipt.LoanID, receipt.Kind, v.Confirmations)
 				}
@@ -75,6 +81,34 @@ func newVerifyCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&rpcURL, "rpc", "", "JSON-RPC URL of the chain the receipt names")
+	cmd.Flags().StringVar(&confPath, "multichain-conf", "", "MultiChain receipts: the chain's multichain.conf (rpcuser, rpcpassword, rpcport)")
+	cmd.Flags().StringVar(&stream, "stream", "", "MultiChain receipts: the stream the item must be in")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the checks as JSON")
 	return cmd
+}
+
+// verifyOnEVM checks a receipt against an EVM chain.
+func verifyOnEVM(ctx context.Context, r *ledger.Receipt, rpcURL string) (*ledger.Verification, error) {
+	if rpcURL == "" {
+		return nil, fmt.Errorf("--rpc is required: the JSON-RPC URL of the chain named in the receipt")
+	}
+	client, err := evm.Dial(ctx, rpcURL, "", evm.ClientOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer client.Close()
+	return evm.VerifyReceipt(ctx, client, r)
+}
+
+// verifyOnMultiChain checks a receipt against a MultiChain node. Errors
+// name the node by host only: the URL may carry the password.
+func verifyOnMultiChain(ctx context.Context, r *ledger.Receipt, rpcURL, confPath, stream string) (*ledger.Verification, error) {
+	if rpcURL == "" && confPath == "" {
+		return nil, fmt.Errorf("the receipt is on %s: give --rpc http://user:password@host:port of one of its nodes, or --multichain-conf", r.Chain)
+	}
+	client, err := multichain.NewClient(multichain.ClientConfig{URL: rpcURL, ConfFile: confPath})
+	if err != nil {
+		return nil, err
+	}
+	return multichain.Verify(ctx, client, r, multichain.VerifyOptions{Stream: stream})
 }

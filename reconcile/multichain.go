@@ -1,0 +1,64 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/multichain"
+)
+
+// StreamReader is what scanning a MultiChain stream needs;
+// *multichain.Adapter satisfies it.
+type StreamReader interface {
+	Head(ctx context.Context) (uint64, error)
+	Items(ctx context.Context, fn func(*multichain.Item) error) error
+}
+
+var _ StreamReader = (*multichain.Adapter)(nil)
+
+// ScanMultiChain reads every item of the anchoring stream and indexes the
+// ones mined in blocks from..head as ScanChain indexes the registry's
+// events, so that Run and Rebuild work on a stream unchanged: a direct
+// item is a direct write (its txid, block, and output as the log index), a
+// batch item a batch write with the sequence number its payload carries.
+//
+// Items still in the mempool are left out, as the EVM scan leaves out
+// unmined transactions: their anchors are submitted, so Run counts them
+// pending (or missing after the grace period). Items that are not ours
+// (another schema, a loan key that is not the hash of a key) are skipped:
+// anyone with <stream>.write could publish them, and they anchor nothing.
+// The first item of a record or root wins, as the EVM registry refuses a
+// second; a later duplicate is ignored here.
+func ScanMultiChain(ctx context.Context, s StreamReader, from uint64) (*ChainIndex, error) {
+	head, err := s.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read chain head: %w", err)
+	}
+	idx := &ChainIndex{
+		FromBlock: from, Head: head,
+		Direct: map[ledger.RecordKey]DirectWrite{}, Batches: map[common.Hash]BatchWrite{},
+	}
+	err = s.Items(ctx, func(it *multichain.Item) error {
+		if !it.InBlock() || it.BlockHeight < from || it.BlockHeight > head {
+			return nil
+		}
+		w := Write{TxHash: it.TxID, BlockNumber: it.BlockHeight, BlockHash: it.BlockHash, LogIndex: uint(it.Vout)}
+		switch {
+		case it.Record != nil:
+			idx.addDirect(DirectWrite{Write: w, Key: ledger.RecordKey{LoanKey: it.Record.LoanKey, Kind: it.Record.Kind}, Commitment: it.Record.Commitment})
+		case it.Batch != nil:
+			if _, ok := idx.Batches[it.Batch.Root]; !ok {
+				idx.Batches[it.Batch.Root] = BatchWrite{Write: w, Root: it.Batch.Root, Seq: it.Batch.Seq, LeafCount: it.Batch.LeafCount}
+				idx.BatchOrder = append(idx.BatchOrder, it.Batch.Root)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read stream items: %w", err)
+	}
+	return idx, nil
+}
