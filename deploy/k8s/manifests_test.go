@@ -3,6 +3,7 @@ package k8s
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -365,6 +366,69 @@ func TestStrictDecodingCatchesMistakes(t *testing.T) {
 		var m manifests
 		if err := m.add([]byte(doc)); err == nil {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestConfigurationPassesConfigCheck runs `aartha config check` (the binary
+// named by AARTHA_BIN; .ci/run builds it) with the environment each pod
+// gets: the ConfigMap, the container's env, stand-ins for the Secret's
+// values and files. migrate and serve validate the whole configuration, so
+// a variable the manifests misname or leave out would stop the pods.
+func TestConfigurationPassesConfigCheck(t *testing.T) {
+	bin := os.Getenv("AARTHA_BIN")
+	if bin == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("AARTHA_BIN is not set: CI must check the manifests' configuration")
+		}
+		t.Skip("AARTHA_BIN is not set (deploy/build-release.sh builds the binary)")
+	}
+	m := load(t)
+	secretDir := t.TempDir()
+	stand := map[string]string{
+		"jwt_secret_key":      "Xq3vT8mW1zR6yB4nK9pL2sF7hJ5dGa0cE3uQ8wZ1",
+		"database_password":   "stand-in-database-password",
+		"keystore.json":       "{}",
+		"keystore_passphrase": "stand-in-passphrase",
+		"sentry_dsn":          "https://0123456789abcdef0123456789abcdef@sentry.example.com/42",
+	}
+	for k, v := range stand {
+		if err := os.WriteFile(filepath.Join(secretDir, k), []byte(v), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pods := map[string]corev1.Container{
+		"deployment": container(t, m.deployments[0].Spec.Template.Spec, "aartha"),
+		"job":        container(t, m.jobs[0].Spec.Template.Spec, "migrate"),
+	}
+	for name, c := range pods {
+		env := []string{"PATH=" + os.Getenv("PATH")}
+		for _, from := range c.EnvFrom {
+			for _, cm := range m.configMaps {
+				if from.ConfigMapRef != nil && cm.Name == from.ConfigMapRef.Name {
+					for k, v := range cm.Data {
+						env = append(env, k+"="+v)
+					}
+				}
+			}
+		}
+		for _, e := range c.Env {
+			v := e.Value
+			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+				v = stand[e.ValueFrom.SecretKeyRef.Key]
+			}
+			env = append(env, e.Name+"="+strings.Replace(v, "/run/secrets/aartha", secretDir, 1))
+		}
+		cmd := exec.Command(bin, "config", "check")
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("%s: aartha config check: %v\n%s", name, err, out)
+		}
+		for _, v := range stand {
+			if strings.Contains(string(out), v) && len(v) > 2 {
+				t.Errorf("%s: config check printed a secret", name)
+			}
 		}
 	}
 }
