@@ -52,9 +52,9 @@ func newStreamRig(t *testing.T, mode string) *streamRig {
 	}
 }
 
-func (r *streamRig) start(t *testing.T) {
+func (r *streamRig) start(t *testing.T, sender worker.Sender) {
 	t.Helper()
-	w, err := worker.New(r.db, worker.StreamSender{Adapter: r.adapter}, nil, worker.Config{
+	w, err := worker.New(r.db, sender, nil, worker.Config{
 		Mode: r.mode, Contract: r.adapter.Stream(), BatchMax: 4, BatchWindow: 100 * time.Millisecond,
 		MaxRetries: 10, RetryDelay: 100 * time.Millisecond, Network: r.adapter.Chain(),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -81,7 +81,7 @@ func TestStreamSenderAnchorsEachRecordOnce(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			r := newStreamRig(t, mode)
-			r.start(t)
+			r.start(t, worker.StreamSender{Adapter: r.adapter})
 			ids := r.approve(t, "MC-"+mode, 6)
 			_, err := r.svc.MarkRepaid(ctx, ledger.CLIActor("test"), ids[0], "1100")
 			require.NoError(t, err)
@@ -182,4 +182,47 @@ func TestStreamSenderRepaymentOfUnknownLoanFails(t *testing.T) {
 	err = worker.StreamSender{Adapter: r.adapter}.Send(context.Background(), worker.SendRequest{Key: "anchor:2"},
 		func(worker.SendUpdate) error { return nil })
 	require.True(t, worker.Permanent(err), "%v", err)
+}
+
+// TestStreamSenderCrashNeverPublishesTwice cuts the first send off right
+// after its item was published, or after it became final but before that
+// was recorded; the retry reads the stream back, finds the item and
+// completes the record with it instead of publishing a second one.
+func TestStreamSenderCrashNeverPublishesTwice(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		mode string
+		at   ledger.AnchorStatus
+	}{
+		{ledger.ModeBatch, ledger.AnchorSubmitted}, {ledger.ModeDirect, ledger.AnchorSubmitted},
+		{ledger.ModeBatch, ledger.AnchorFinal}, {ledger.ModeDirect, ledger.AnchorFinal},
+	} {
+		t.Run(c.mode+" at "+string(c.at), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			r := newStreamRig(t, c.mode)
+			sender := &crashingSender{at: c.at, inner: worker.StreamSender{Adapter: r.adapter}}
+			r.start(t, sender)
+			ids := r.approve(t, "C", 3)
+			anchors := r.waitFinal(t, ids)
+			require.True(t, sender.crashed.Load(), "the crash happened")
+
+			perKey := map[string]int{}
+			require.NoError(t, r.adapter.Items(ctx, func(it *multichain.Item) error {
+				perKey[it.Keys[0]]++
+				return nil
+			}))
+			for k, n := range perKey {
+				require.Equal(t, 1, n, "one item under %s", k)
+			}
+			txs := map[string]bool{}
+			for _, a := range anchors {
+				txs[a.TxHash.Hex()] = true
+				it, err := r.adapter.Item(ctx, a.TxHash)
+				require.NoError(t, err, "anchor %s names the item on chain", a.LoanID)
+				require.Equal(t, a.BlockHash, it.BlockHash)
+			}
+			require.Len(t, perKey, len(txs), "every item in the stream is one the database records")
+		})
+	}
 }
