@@ -146,7 +146,11 @@ func (t *Telemetry) Start(ctx context.Context) error {
 		t.tracer = t.provider.Tracer("github.com/aartha/ledger/telemetry")
 	}
 	if t.sentry != nil || t.provider != nil {
-		t.log.Info("telemetry", "sentry", t.sentry != nil, "otlp", t.cfg.OTLPEndpoint)
+		collector := ""
+		if u, err := url.Parse(t.cfg.OTLPEndpoint); err == nil {
+			collector = u.Host // never a user or password the URL may carry
+		}
+		t.log.Info("telemetry", "sentry", t.sentry != nil, "otlp_collector", collector)
 	}
 	return nil
 }
