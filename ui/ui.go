@@ -247,6 +247,7 @@ type base struct {
 	Chain    bool // anchoring is on
 	Network  string
 	Contract string
+	Stream   string // the MultiChain stream anchors go to; "" on an EVM chain
 	Notice   string // a success message
 	Error    string // a failure message
 }
@@ -255,6 +256,9 @@ func (u *UI) base(s *session, title, nav string) base {
 	b := base{Title: title, Nav: nav, S: s, Chain: u.cfg.Chain != nil}
 	if u.cfg.Chain != nil {
 		b.Network, b.Contract = u.cfg.Chain.Network(), u.cfg.Chain.Contract().Hex()
+		if sc, ok := u.cfg.Chain.(StreamChain); ok {
+			b.Stream = sc.Stream()
+		}
 	}
 	return b
 }

@@ -39,7 +39,19 @@ func (a *anchoring) SignerBalance(ctx context.Context) (common.Address, *big.Int
 	return a.signer, bal, nil
 }
 
-var _ ui.Chain = (*anchoring)(nil)
+// Stream is the MultiChain stream anchors go to, "" on an EVM chain
+// (ui.StreamChain).
+func (a *anchoring) Stream() string {
+	if a.mc != nil {
+		return a.mc.Stream()
+	}
+	return ""
+}
+
+var (
+	_ ui.Chain       = (*anchoring)(nil)
+	_ ui.StreamChain = (*anchoring)(nil)
+)
 
 // newAdminUI builds the admin web UI on the API's own service, store,
 // chain, authenticator and rate limiter. anch is nil when anchoring is off.

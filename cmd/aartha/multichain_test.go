@@ -244,6 +244,7 @@ func TestMultiChainAdminUI(t *testing.T) {
 	dash := ui.get("/admin/")
 	require.Contains(t, dash, "multichain:testchain")
 	require.Contains(t, dash, "charges no fees")
+	require.Contains(t, dash, `stream <span class="mono">aartha-loans</span>, publisher`)
 }
 
 // uiClient is a browser without JavaScript: cookies, forms with their CSRF
