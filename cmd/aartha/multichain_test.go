@@ -293,3 +293,23 @@ func (c *uiClient) post(from, action string, form url.Values) string {
 	require.Equal(c.t, http.StatusOK, resp.StatusCode, "POST %s: %s", action, b)
 	return string(b)
 }
+
+// TestMultiChainDemo runs `aartha demo` on a MultiChain stream in batch
+// mode: the anchors become final, the receipts verify against the node,
+// and the written receipt names the chain.
+func TestMultiChainDemo(t *testing.T) {
+	t.Parallel()
+	vars, _ := multichainVars(t, "batch")
+	path := filepath.Join(t.TempDir(), "receipt.json")
+	out, err := run(t, context.Background(), vars, "demo", "--loans", "3", "--timeout", "90s", "--receipt", path)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "Anchoring on MultiChain multichain:testchain, stream aartha-loans")
+	require.Contains(t, out, "repaid record, batch mode")
+	raw, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var receipt map[string]any
+	require.NoError(t, json.Unmarshal(raw, &receipt))
+	require.Equal(t, "multichain:testchain", receipt["chain"])
+	require.Equal(t, "batch", receipt["mode"])
+	require.NotEmpty(t, receipt["root"])
+}
