@@ -14,6 +14,12 @@
 // of making a second; and the registry itself refuses a second storeLoan of a
 // loan or a second anchorBatch of a root.
 //
+// On a MultiChain stream (StreamSender) there is no transaction to journal:
+// the sender publishes through multichain.Adapter, which reads the record's
+// key (or the batch root's) back before publishing and takes the item it
+// finds, so a retry completes the first item instead of publishing a second;
+// the adapter also refuses what the registry would revert.
+//
 // Limits: jobs of one process run one at a time (one signer, one nonce
 // sequence); several processes must not send for the same signer at once —
 // the caller holds the signer's lock (see cmd/aartha).
