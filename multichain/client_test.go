@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/stretchr/testify/require"
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/multichain"
+	"github.com/aartha/ledger/multichain/multichaintest"
 )
 
 // TestPublisherHash decodes the address of the transcript's node: its
@@ -174,4 +176,31 @@ func TestOptionsValidate(t *testing.T) {
 	require.Equal(t, "multichain:artha-chain", a.Chain())
 	require.Equal(t, common.HexToAddress("d69e66adb05894c86240031a60c832027cb1d84e"), a.Publisher())
 	require.Equal(t, uint64(2), a.Confirmations())
+}
+
+// TestClientOnCall: every call, answered or failed, is reported once with
+// its method, its error and a duration — what the metrics count.
+func TestClientOnCall(t *testing.T) {
+	t.Parallel()
+	type call struct {
+		method string
+		err    error
+	}
+	var calls []call
+	n := multichaintest.Start(t, multichaintest.Options{})
+	c, err := multichain.NewClient(multichain.ClientConfig{URL: n.URL, User: n.User, Password: n.Password,
+		OnCall: func(method string, err error, d time.Duration) {
+			require.GreaterOrEqual(t, d, time.Duration(0))
+			calls = append(calls, call{method, err})
+		}})
+	require.NoError(t, err)
+	_, err = c.BlockchainInfo(context.Background())
+	require.NoError(t, err)
+	_, err = c.Stream(context.Background(), "nope")
+	require.ErrorIs(t, err, multichain.ErrStreamNotFound)
+	require.Len(t, calls, 2)
+	require.Equal(t, "getblockchaininfo", calls[0].method)
+	require.NoError(t, calls[0].err)
+	require.Equal(t, "liststreams", calls[1].method)
+	require.Error(t, calls[1].err)
 }
