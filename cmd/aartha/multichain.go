@@ -76,10 +76,14 @@ func startMultiChain(ctx context.Context, cfg *config.Config, db *store.DB, log 
 	if err := a.notifier.Start(ctx); err != nil {
 		return nil, err
 	}
-	a.worker, err = worker.New(db, worker.StreamSender{Adapter: a.mc}, nil, worker.Config{
+	a.worker, err = worker.New(db, traceSends(ctx, worker.StreamSender{Adapter: a.mc}), nil, worker.Config{
 		Mode: cfg.AnchorMode, Contract: a.mc.Stream(), BatchMax: cfg.BatchMax, BatchWindow: cfg.BatchWindow,
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, Log: log.With("component", "worker"),
-		Network: a.mc.Chain(), Metrics: workerMetrics, OnFailed: a.notifyFailure,
+		Network: a.mc.Chain(), Metrics: workerMetrics,
+		OnFailed: func(f worker.Failure) {
+			reportAnchorFailure(ctx, f) // telemetry.go
+			a.notifyFailure(f)
+		},
 	})
 	if err != nil {
 		return nil, err
