@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -164,7 +165,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	case ScenarioReads:
 		err = r.reads(ctx, rep)
 	case ScenarioApprovals:
-		_, err = r.approvals(ctx, rep)
+		_, err = r.approvals(ctx, rep, nil)
 	case ScenarioAnchoring:
 		err = r.anchoring(ctx, rep)
 	}
@@ -259,8 +260,9 @@ func (r *runner) reads(ctx context.Context, rep *Report) error {
 }
 
 // approvals creates loans for the duration, then approves each one. It
-// returns when each loan was approved (its approve answer's end), by id.
-func (r *runner) approvals(ctx context.Context, rep *Report) (map[string]time.Time, error) {
+// returns when each loan was approved (its approve answer's end), by id;
+// approvedNow, if not nil, is also told of each approval as it is answered.
+func (r *runner) approvals(ctx context.Context, rep *Report, approvedNow func(id string, at time.Time)) (map[string]time.Time, error) {
 	var created atomic.Uint64
 	create := func(t *vegeta.Target) error {
 		n := created.Add(1)
@@ -292,14 +294,76 @@ func (r *runner) approvals(ctx context.Context, rep *Report) (map[string]time.Ti
 			_, path, _ := strings.Cut(res.URL, "/api/admin/loans/")
 			id := strings.TrimSuffix(path, "/approve")
 			approved[id] = res.End()
+			if approvedNow != nil {
+				approvedNow(id, res.End())
+			}
 		}
 	}))
 	return approved, ctx.Err()
 }
 
-// anchoring approves loans and waits until each approval is final.
+// anchoring approves loans and waits until each approval is final. The
+// statuses are polled from the start of the approvals, so that an anchor
+// that becomes final while others are still being approved is timed then.
 func (r *runner) anchoring(ctx context.Context, rep *Report) error {
-	approved, err := r.approvals(ctx, rep)
+	var (
+		mu      sync.Mutex
+		pending = map[string]time.Time{} // approved, not yet final or failed
+		final   = map[string]time.Duration{}
+		failed  = map[string]bool{}
+		last    time.Time
+	)
+	pollOnce := func() error {
+		statuses, err := r.c.chainStatuses(ctx, r.cfg.Prefix+"-")
+		if err != nil {
+			return err
+		}
+		now := r.cfg.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		for id, at := range pending {
+			switch statuses[id] {
+			case "confirmed":
+				final[id] = max(now.Sub(at), 0)
+				last = now
+				delete(pending, id)
+			case "failed":
+				failed[id] = true
+				delete(pending, id)
+			}
+		}
+		return nil
+	}
+	approving := make(chan struct{})
+	polled := make(chan error, 1)
+	go func() {
+		tick := time.NewTicker(r.cfg.PollInterval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-approving:
+				polled <- nil
+				return
+			case <-ctx.Done():
+				polled <- ctx.Err()
+				return
+			case <-tick.C:
+			}
+			if err := pollOnce(); err != nil {
+				polled <- err
+				return
+			}
+		}
+	}()
+	approved, err := r.approvals(ctx, rep, func(id string, at time.Time) {
+		mu.Lock()
+		pending[id] = at
+		mu.Unlock()
+	})
+	close(approving)
+	if perr := <-polled; err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}
@@ -315,32 +379,14 @@ func (r *runner) anchoring(ctx context.Context, rep *Report) error {
 		}
 	}
 	deadline := r.cfg.Now().Add(r.cfg.AnchorTimeout)
-	final := make(map[string]time.Duration, len(approved))
-	failed := map[string]bool{}
-	var last time.Time
-	for len(final)+len(failed) < len(approved) && r.cfg.Now().Before(deadline) {
-		statuses, err := r.c.chainStatuses(ctx, r.cfg.Prefix+"-")
-		if err != nil {
+	for {
+		if err := pollOnce(); err != nil {
 			return err
 		}
-		now := r.cfg.Now()
-		for id, st := range statuses {
-			at, ok := approved[id]
-			if !ok {
-				continue
-			}
-			if _, done := final[id]; done {
-				continue
-			}
-			switch st {
-			case "confirmed":
-				final[id] = now.Sub(at)
-				last = now
-			case "failed":
-				failed[id] = true
-			}
-		}
-		if len(final)+len(failed) == len(approved) {
+		mu.Lock()
+		left := len(pending)
+		mu.Unlock()
+		if left == 0 || !r.cfg.Now().Before(deadline) {
 			break
 		}
 		select {
