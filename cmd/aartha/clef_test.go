@@ -70,9 +70,13 @@ func TestAnchoringWithClefOnGeth(t *testing.T) {
 		require.Contains(t, out, "verified: loan DEMO-")
 	}
 
+	// doctor knows the signer's account without asking Clef.
+	out, _ := run(t, ctx, vars(t.TempDir(), d.Address.Hex(), ledger.ModeDirect), "doctor")
+	require.Contains(t, out, "grants our signer ANCHORER_ROLE")
+
 	// The rules refuse the other registry: the demo stops at the first
 	// failed anchor, which names Clef's reason; no retry loop delays it.
-	out, err := run(t, ctx, vars(t.TempDir(), other.Address.Hex(), ledger.ModeDirect), "demo", "--loans", "1", "--timeout", "60s")
+	out, err = run(t, ctx, vars(t.TempDir(), other.Address.Hex(), ledger.ModeDirect), "demo", "--loans", "1", "--timeout", "60s")
 	require.Error(t, err, out)
 	require.ErrorContains(t, err, "failed")
 	require.ErrorContains(t, err, "refused to sign: request denied")

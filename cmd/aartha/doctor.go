@@ -142,8 +142,11 @@ func doctorDeps(ctx context.Context, cfg *config.Config) (doctor.Deps, func(), e
 }
 
 // signerAddress is the anchoring account's address, read without the
-// keystore's passphrase where possible.
+// keystore's passphrase (or asking the external signer) where possible.
 func signerAddress(cfg *config.Config) (common.Address, error) {
+	if cfg.SignerURL != "" {
+		return common.HexToAddress(cfg.SignerAddress), nil
+	}
 	if cfg.KeystorePath != "" {
 		return evm.KeystoreAddress(cfg.KeystorePath)
 	}
