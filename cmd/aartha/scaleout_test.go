@@ -146,14 +146,40 @@ func TestScaleOut(t *testing.T) {
 				}
 				code, _, err = clients[r].call(http.MethodPost, "/api/admin/loans/"+id+"/approve", nil)
 				record(r, "approve "+id, code, err)
+				// Spread the approvals over several batch windows.
+				time.Sleep(150 * time.Millisecond)
 			}
 		})
 	}
-	eventually(t, 2*time.Minute, "a third of the approvals", func() (bool, any) {
+	// Kill the sender once a third of the approvals are in and, if it
+	// happens before the approvals end, while a batch it sent is still
+	// unconfirmed: its job is then left marked running.
+	pg, err := pgx.Connect(ctx, dbURL)
+	require.NoError(t, err)
+	defer pg.Close(ctx)
+	clientsDone := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(clientsDone)
+	}()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
 		mu.Lock()
-		defer mu.Unlock()
-		return len(approved) >= 2*perClient, len(approved)
-	})
+		n := len(approved)
+		mu.Unlock()
+		var inFlight int
+		require.NoError(t, pg.QueryRow(ctx, "SELECT count(*) FROM batches WHERE status IN ('submitted', 'included')").Scan(&inFlight))
+		select {
+		case <-clientsDone:
+			inFlight = 1 // no more approvals to wait for: kill now
+		default:
+		}
+		if n >= 2*perClient && inFlight > 0 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "approvals: %d after 2 minutes", n)
+		time.Sleep(20 * time.Millisecond)
+	}
 	replicas[sender].signal(syscall.SIGKILL)
 	close(killed)
 	wg.Wait()
@@ -256,9 +282,6 @@ func TestScaleOut(t *testing.T) {
 	// The database: one final anchor per loan and kind, each in one final
 	// batch; one nonce per transaction, without gaps, and as many as the
 	// signer used on the chain.
-	pg, err := pgx.Connect(ctx, dbURL)
-	require.NoError(t, err)
-	defer pg.Close(ctx)
 	var approvals, repayments, notFinal, doubled, unbatched int
 	require.NoError(t, pg.QueryRow(ctx, `SELECT count(CASE WHEN kind = 1 THEN 1 END), count(CASE WHEN kind = 2 THEN 1 END),
 		count(CASE WHEN status <> 'final' THEN 1 END), count(CASE WHEN batch_id IS NULL THEN 1 END) FROM anchors`).Scan(&approvals, &repayments, &notFinal, &unbatched))
@@ -304,7 +327,12 @@ func TestScaleOut(t *testing.T) {
 		require.Contains(t, batches, root)
 	}
 	require.Equal(t, approvals+repayments, leaves, "every anchor in exactly one batch on the chain")
-	t.Logf("%d loans approved, %d repaid, %d batches, %d transactions; replica %d was killed", approvals, repayments, len(batches), sends, sender)
+	requeued := false
+	for _, i := range survivors {
+		requeued = requeued || strings.Contains(replicas[i].out.String(), "requeued jobs a stopped sender left running")
+	}
+	t.Logf("%d loans approved, %d repaid, %d batches, %d transactions; replica %d was killed (in the middle of a job: %v)",
+		approvals, repayments, len(batches), sends, sender, requeued)
 }
 
 // withDataDir gives a replica a data directory of its own.
