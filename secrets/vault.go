@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,7 +96,7 @@ func (v *vaultProvider) login(ctx context.Context, force bool) error {
 		"role_id": v.cfg.RoleID, "secret_id": v.cfg.SecretID,
 	})
 	if err != nil {
-		return fmt.Errorf("approle login: %w", err)
+		return fmt.Errorf("approle login: %w", vaultShort(err))
 	}
 	if secret == nil || secret.Auth == nil || secret.Auth.ClientToken == "" {
 		return errors.New("approle login: the answer has no token")
@@ -123,7 +124,7 @@ func (v *vaultProvider) fetch(ctx context.Context, r Ref) (string, error) {
 		s, err = v.client.KVv2(r.Mount).Get(ctx, r.Path)
 	}
 	if err != nil {
-		return "", &Error{Ref: r.String(), Kind: vaultKind(err), Err: err}
+		return "", &Error{Ref: r.String(), Kind: vaultKind(err), Err: vaultShort(err)}
 	}
 	if s == nil || s.Data == nil {
 		// The latest version is deleted or destroyed.
@@ -139,6 +140,29 @@ func (v *vaultProvider) fetch(ctx context.Context, r Ref) (string, error) {
 	}
 	return value, nil
 }
+
+// vaultShort replaces the client's multi-line error (method, URL, status,
+// Vault's messages) with one line: the status and Vault's messages, keeping
+// the original for errors.As.
+func vaultShort(err error) error {
+	var re *vault.ResponseError
+	if !errors.As(err, &re) {
+		return err
+	}
+	msg := strings.Join(re.Errors, "; ")
+	if msg == "" {
+		msg = http.StatusText(re.StatusCode)
+	}
+	return &shortError{msg: fmt.Sprintf("%d %s", re.StatusCode, msg), err: err}
+}
+
+type shortError struct {
+	msg string
+	err error
+}
+
+func (e *shortError) Error() string { return e.msg }
+func (e *shortError) Unwrap() error { return e.err }
 
 func vaultStatus(err error) int {
 	var re *vault.ResponseError

@@ -143,6 +143,8 @@ func TestVaultWrongTokenIsDenied(t *testing.T) {
 	require.ErrorIs(t, err, secrets.ErrDenied)
 	require.ErrorContains(t, err, "vault://secret/aartha#jwt")
 	require.NotContains(t, err.Error(), "hvs.wrong", "the token is not in the error")
+	require.ErrorContains(t, err, "403 permission denied")
+	require.NotContains(t, err.Error(), "\n", "one line, not the client's multi-line dump")
 }
 
 func TestVaultAppRole(t *testing.T) {
