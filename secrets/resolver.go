@@ -70,6 +70,8 @@ type Resolver struct {
 	providers map[string]provider
 }
 
+var _ Fetcher = (*Resolver)(nil)
+
 // NewResolver returns a Resolver. It contacts nothing until Resolve.
 func NewResolver(cfg Config) *Resolver {
 	if cfg.Log == nil {

@@ -48,6 +48,8 @@ type fetchedRefs struct {
 	values map[string]string
 }
 
+var _ config.Refs = (*fetchedRefs)(nil)
+
 func (f *fetchedRefs) Resolve(ctx context.Context, ref string) (string, error) {
 	v, err := f.Resolver.Resolve(ctx, ref)
 	if err == nil {
