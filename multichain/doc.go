@@ -51,7 +51,8 @@
 //     the chain, so "no batch is missing" holds only if one publisher
 //     writes the stream at a time (the worker's single-signer rule); a
 //     reorg that reorders two pending batch items can put them out of
-//     order on chain. Reconcile must read gaps and duplicates as alerts.
+//     order on chain. Reconcile reports a number on chain twice as a
+//     mismatch and a skipped one (not pending) as missing.
 //   - Verify trusts the node it asks (there is no light-client proof); it
 //     reads the transaction with getrawtransaction, which needs the node's
 //     transaction index (on by default in MultiChain).

@@ -51,6 +51,10 @@ type ChainIndex struct {
 	// reports that must be stable.
 	DirectOrder []ledger.RecordKey
 	BatchOrder  []common.Hash
+	// PendingBatchSeqs are the sequence numbers of batch writes sent but
+	// not yet in a block (MultiChain mempool items); a gap they fill is not
+	// a problem yet.
+	PendingBatchSeqs map[uint64]bool
 }
 
 // ScanChain reads the registry's events from block from to the chain head

@@ -31,7 +31,8 @@ var _ StreamReader = (*multichain.Adapter)(nil)
 // (another schema, a loan key that is not the hash of a key) are skipped:
 // anyone with <stream>.write could publish them, and they anchor nothing.
 // The first item of a record or root wins, as the EVM registry refuses a
-// second; a later duplicate is ignored here.
+// second; a later duplicate is ignored here. Batch sequence numbers are the
+// publisher's, not the chain's: Run reports a gap or a number used twice.
 func ScanMultiChain(ctx context.Context, s StreamReader, from uint64) (*ChainIndex, error) {
 	head, err := s.Head(ctx)
 	if err != nil {
@@ -40,9 +41,16 @@ func ScanMultiChain(ctx context.Context, s StreamReader, from uint64) (*ChainInd
 	idx := &ChainIndex{
 		FromBlock: from, Head: head,
 		Direct: map[ledger.RecordKey]DirectWrite{}, Batches: map[common.Hash]BatchWrite{},
+		PendingBatchSeqs: map[uint64]bool{},
 	}
 	err = s.Items(ctx, func(it *multichain.Item) error {
-		if !it.InBlock() || it.BlockHeight < from || it.BlockHeight > head {
+		if !it.InBlock() || it.BlockHeight > head {
+			if it.Batch != nil {
+				idx.PendingBatchSeqs[it.Batch.Seq] = true
+			}
+			return nil
+		}
+		if it.BlockHeight < from {
 			return nil
 		}
 		w := Write{TxHash: it.TxID, BlockNumber: it.BlockHeight, BlockHash: it.BlockHash, LogIndex: uint(it.Vout)}

@@ -44,6 +44,8 @@ func TestScanMultiChain(t *testing.T) {
 	pending, _, err := ad.PublishRecord(ctx, multichain.RecordRequest{LoanID: "L-3", Kind: ledger.KindApproved, Commitment: common.Hash{5}})
 	require.NoError(t, err)
 	require.False(t, pending.InBlock())
+	_, _, err = ad.PublishBatch(ctx, multichain.BatchRequest{Root: common.Hash{6}, LeafCount: 2})
+	require.NoError(t, err)
 
 	idx, err := reconcile.ScanMultiChain(ctx, ad, from)
 	require.NoError(t, err)
@@ -51,6 +53,7 @@ func TestScanMultiChain(t *testing.T) {
 	require.Equal(t, from, idx.FromBlock)
 	require.Len(t, idx.Direct, 2, "L-0 is below the start, L-2 is not ours, L-3 is pending")
 	require.Len(t, idx.Batches, 1)
+	require.Equal(t, map[uint64]bool{2: true}, idx.PendingBatchSeqs, "the pending batch is numbered, not indexed")
 
 	for _, want := range []struct {
 		loan string
@@ -79,4 +82,6 @@ func TestScanMultiChain(t *testing.T) {
 	idx, err = reconcile.ScanMultiChain(ctx, ad, 0)
 	require.NoError(t, err)
 	require.Len(t, idx.Direct, 4)
+	require.Len(t, idx.Batches, 2)
+	require.Empty(t, idx.PendingBatchSeqs)
 }

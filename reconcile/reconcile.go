@@ -3,6 +3,9 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -116,6 +119,7 @@ func Run(ctx context.Context, st Store, idx *ChainIndex, opts Options) (*ledger.
 	if err := unknownWrites(ctx, st, idx, batches, run); err != nil {
 		return nil, err
 	}
+	sequenceFindings(idx, run)
 	run.FinishedAt = opts.Now().UTC()
 	return run, nil
 }
@@ -153,6 +157,53 @@ func unknownWrites(ctx context.Context, st Store, idx *ChainIndex, batches []*le
 		})
 	}
 	return nil
+}
+
+// sequenceFindings reports batch sequence numbers on chain that are not
+// gap-free: a number written twice (a mismatch) and numbers skipped between
+// two that are there (missing), unless a pending write fills them. The
+// LoanRegistry assigns the numbers itself, so on an EVM chain this finds
+// nothing; on a MultiChain stream the publisher assigns them, and a second
+// publisher or an item lost to a reorg shows here.
+func sequenceFindings(idx *ChainIndex, run *ledger.ReconcileRun) {
+	bySeq := map[uint64][]BatchWrite{}
+	seqs := make([]uint64, 0, len(idx.BatchOrder))
+	for _, root := range idx.BatchOrder {
+		w := idx.Batches[root]
+		if len(bySeq[w.Seq]) == 0 {
+			seqs = append(seqs, w.Seq)
+		}
+		bySeq[w.Seq] = append(bySeq[w.Seq], w)
+	}
+	slices.Sort(seqs)
+	for i, seq := range seqs {
+		if ws := bySeq[seq]; len(ws) > 1 {
+			roots := make([]string, len(ws))
+			for j, w := range ws {
+				roots[j] = w.Root.Hex()
+			}
+			run.AddFinding(ledger.ReconcileFinding{
+				Outcome: ledger.OutcomeMismatch, Mode: ledger.ModeBatch, Root: ws[1].Root.Hex(), TxHash: ws[1].TxHash.Hex(), BlockNumber: ws[1].BlockNumber,
+				Detail: fmt.Sprintf("batch #%d is on chain %d times (roots %s): two publishers, or one publishing concurrently", seq, len(ws), strings.Join(roots, ", ")),
+			})
+		}
+		if i == 0 {
+			continue
+		}
+		var absent []string
+		for s := seqs[i-1] + 1; s < seq; s++ {
+			if !idx.PendingBatchSeqs[s] {
+				absent = append(absent, "#"+strconv.FormatUint(s, 10))
+			}
+		}
+		if len(absent) > 0 {
+			w := bySeq[seq][0]
+			run.AddFinding(ledger.ReconcileFinding{
+				Outcome: ledger.OutcomeMissing, Mode: ledger.ModeBatch, Root: w.Root.Hex(), TxHash: w.TxHash.Hex(), BlockNumber: w.BlockNumber,
+				Detail: fmt.Sprintf("batch sequence numbers on chain jump from #%d to #%d: %s not on chain", seqs[i-1], seq, strings.Join(absent, ", ")),
+			})
+		}
+	}
 }
 
 // checker classifies one anchor.
