@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/felixge/httpsnoop"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -183,38 +184,15 @@ func (m *Metrics) SecretRefresh(variable string, err error) {
 // in paths do not multiply series; unmatched requests are "unmatched".
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		next.ServeHTTP(rec, r)
+		got := httpsnoop.CaptureMetrics(next, w, r)
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"
 		}
-		m.httpRequests.WithLabelValues(r.Method, route, strconv.Itoa(rec.code)).Inc()
-		m.httpDuration.WithLabelValues(r.Method, route).Observe(time.Since(start).Seconds())
+		m.httpRequests.WithLabelValues(r.Method, route, strconv.Itoa(got.Code)).Inc()
+		m.httpDuration.WithLabelValues(r.Method, route).Observe(got.Duration.Seconds())
 	})
 }
-
-type statusRecorder struct {
-	http.ResponseWriter
-	code    int
-	written bool
-}
-
-func (s *statusRecorder) WriteHeader(code int) {
-	if !s.written {
-		s.code, s.written = code, true
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	s.written = true
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 // Handler serves the metrics gathered by g in the Prometheus text format,
 // for /metrics.

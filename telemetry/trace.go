@@ -4,6 +4,7 @@ import (
 	nethttp "net/http"
 	"strings"
 
+	"github.com/felixge/httpsnoop"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -46,16 +47,15 @@ func (t *Telemetry) Middleware(next nethttp.Handler) nethttp.Handler {
 			attribute.String("network.protocol.version", strings.TrimPrefix(r.Proto, "HTTP/")),
 		))
 		defer span.End()
-		rec := &statusWriter{ResponseWriter: w, code: nethttp.StatusOK}
 		r = r.WithContext(ctx)
-		next.ServeHTTP(rec, r)
+		got := httpsnoop.CaptureMetrics(next, w, r)
 		if route := routeOf(r.Pattern); route != "" {
 			span.SetName(r.Method + " " + route)
 			span.SetAttributes(attribute.String("http.route", route))
 		}
-		span.SetAttributes(attribute.Int("http.response.status_code", rec.code))
-		if rec.code >= 500 {
-			span.SetStatus(codes.Error, nethttp.StatusText(rec.code))
+		span.SetAttributes(attribute.Int("http.response.status_code", got.Code))
+		if got.Code >= 500 {
+			span.SetStatus(codes.Error, nethttp.StatusText(got.Code))
 		}
 	})
 }
@@ -71,25 +71,3 @@ func routeOf(pattern string) string {
 	}
 	return pattern
 }
-
-// statusWriter remembers the status of the answer.
-type statusWriter struct {
-	nethttp.ResponseWriter
-	code    int
-	written bool
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if !s.written {
-		s.code, s.written = code, true
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	s.written = true
-	return s.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (s *statusWriter) Unwrap() nethttp.ResponseWriter { return s.ResponseWriter }

@@ -1,7 +1,6 @@
 package worker_test
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"math/big"
@@ -44,7 +43,6 @@ func (s *registryOnlySigner) SignTx(tx *types.Transaction, chainID *big.Int) (*t
 func TestSignerRefusalFailsTheAnchorWithItsReason(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, ledger.ModeDirect)
-	ctx := context.Background()
 	inner, err := evm.NewKeySigner(r.chain.SignerKey())
 	require.NoError(t, err)
 	signer := &registryOnlySigner{inner: inner, registry: r.chain.Registry()}
@@ -66,22 +64,11 @@ func TestSignerRefusalFailsTheAnchorWithItsReason(t *testing.T) {
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(t, err)
-	r.db.SetJobHook(w)
-	require.NoError(t, w.Start(ctx))
-	t.Cleanup(func() { _ = w.Stop(context.Background()) })
+	r.run(t, w)
 
 	r.approve(t, "S", 1)
-	var a *ledger.Anchor
-	require.Eventually(t, func() bool {
-		as, err := r.db.Anchors(ctx, ledger.AnchorFilter{LoanID: "S-0"})
-		require.NoError(t, err)
-		a = as[0]
-		return a.Status == ledger.AnchorFailed
-	}, 30*time.Second, 50*time.Millisecond)
+	a := r.awaitFailed(t, "S-0")
 	require.Contains(t, a.LastError, "refused to sign: request denied")
-	loan, err := r.db.Loan(ctx, "S-0")
-	require.NoError(t, err)
-	require.Equal(t, ledger.ChainFailed, loan.BlockchainStatus)
 	time.Sleep(500 * time.Millisecond) // a retry, if there were one, would have come by now
 	require.EqualValues(t, 1, failures.Load(), "reported once, not retried")
 	require.Contains(t, reported.Load(), "request denied")

@@ -79,13 +79,7 @@ func (r *rig) start(t *testing.T, sender worker.Sender) *worker.Worker {
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(t, err)
-	r.db.SetJobHook(w)
-	require.NoError(t, w.Start(context.Background()))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = w.Stop(ctx)
-	})
+	r.run(t, w)
 	return w
 }
 
@@ -277,22 +271,41 @@ func TestRevertFailsTheAnchorWithItsReason(t *testing.T) {
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	require.NoError(t, werr)
-	r.db.SetJobHook(w)
-	require.NoError(t, w.Start(ctx))
-	t.Cleanup(func() { _ = w.Stop(context.Background()) })
+	r.run(t, w)
 
 	r.approve(t, "R", 1)
+	a := r.awaitFailed(t, "R-0")
+	require.Contains(t, a.LastError, "LoanAlreadyStored")
+	time.Sleep(300 * time.Millisecond) // a retry, if there were one, would have come by now
+	require.EqualValues(t, 1, failures.Load(), "reported once, not retried")
+}
+
+// run makes w the store's job hook and runs it until the test ends.
+func (r *rig) run(t *testing.T, w *worker.Worker) {
+	t.Helper()
+	r.db.SetJobHook(w)
+	require.NoError(t, w.Start(context.Background()))
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = w.Stop(ctx)
+	})
+}
+
+// awaitFailed waits until the loan's first anchor has failed and checks
+// that the loan shows it; it returns the anchor.
+func (r *rig) awaitFailed(t *testing.T, loanID string) *ledger.Anchor {
+	t.Helper()
+	ctx := context.Background()
 	var a *ledger.Anchor
 	require.Eventually(t, func() bool {
-		as, err := r.db.Anchors(ctx, ledger.AnchorFilter{LoanID: "R-0"})
+		as, err := r.db.Anchors(ctx, ledger.AnchorFilter{LoanID: loanID})
 		require.NoError(t, err)
 		a = as[0]
 		return a.Status == ledger.AnchorFailed
 	}, 30*time.Second, 50*time.Millisecond)
-	require.Contains(t, a.LastError, "LoanAlreadyStored")
-	loan, err := r.db.Loan(ctx, "R-0")
+	loan, err := r.db.Loan(ctx, loanID)
 	require.NoError(t, err)
 	require.Equal(t, ledger.ChainFailed, loan.BlockchainStatus)
-	time.Sleep(300 * time.Millisecond) // a retry, if there were one, would have come by now
-	require.EqualValues(t, 1, failures.Load(), "reported once, not retried")
+	return a
 }

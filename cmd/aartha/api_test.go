@@ -98,17 +98,8 @@ func startServe(t *testing.T, vars map[string]string) *apiClient {
 		require.NoError(t, err)
 	})
 	c := &apiClient{t: t, base: "http://" + addr}
-	require.Eventually(t, func() bool {
-		r, err := http.Get(c.base + "/ready")
-		if err != nil {
-			return false
-		}
-		r.Body.Close()
-		return r.StatusCode == http.StatusOK
-	}, 60*time.Second, 100*time.Millisecond)
-	code, body := c.do("POST", "/api/auth/login", map[string]string{"email": testAdminEmail, "password": testAdminPassword})
-	require.Equal(t, http.StatusOK, code, body)
-	c.token = body["access_token"].(string)
+	waitReady(t, c.base)
+	c.login(testAdminEmail, testAdminPassword)
 	return c
 }
 
@@ -209,4 +200,26 @@ func TestAPILifecycle(t *testing.T) {
 			require.Contains(t, out, "audit trail holds")
 		})
 	}
+}
+
+// waitReady waits until the server at base answers /ready with 200; a
+// loaded machine may take a while to start one.
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		r, err := http.Get(base + "/ready")
+		if err != nil {
+			return false
+		}
+		r.Body.Close()
+		return r.StatusCode == http.StatusOK
+	}, 60*time.Second, 100*time.Millisecond)
+}
+
+// login signs the client in and keeps its access token.
+func (c *apiClient) login(email, password string) {
+	c.t.Helper()
+	code, body := c.do("POST", "/api/auth/login", map[string]string{"email": email, "password": password})
+	require.Equal(c.t, http.StatusOK, code, body)
+	c.token = body["access_token"].(string)
 }

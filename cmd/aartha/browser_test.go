@@ -84,14 +84,7 @@ func serveUI(t *testing.T, addr string, vars map[string]string) *uiServer {
 	}
 	t.Cleanup(stop)
 	s := &uiServer{base: "http://" + addr, stop: stop}
-	require.Eventually(t, func() bool {
-		r, err := http.Get(s.base + "/ready")
-		if err != nil {
-			return false
-		}
-		r.Body.Close()
-		return r.StatusCode == http.StatusOK
-	}, 60*time.Second, 100*time.Millisecond)
+	waitReady(t, s.base)
 	return s
 }
 

@@ -138,14 +138,7 @@ func TestNoSecretLeaks(t *testing.T) {
 		served <- err
 	}()
 	c := &apiClient{t: t, base: "http://" + vars["AARTHA_LISTEN_ADDR"]}
-	require.Eventually(t, func() bool {
-		r, err := http.Get(c.base + "/ready")
-		if err != nil {
-			return false
-		}
-		r.Body.Close()
-		return r.StatusCode == http.StatusOK
-	}, time.Minute, 100*time.Millisecond)
+	waitReady(t, c.base)
 	var answers []string // every HTTP answer, re-encoded
 	call := func(method, path string, body any) (int, map[string]any) {
 		t.Helper()

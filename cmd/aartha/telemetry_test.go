@@ -43,20 +43,11 @@ func TestServeSendsTracesWithoutSecrets(t *testing.T) {
 		done <- err
 	}()
 	c := &apiClient{t: t, base: "http://" + addr}
-	require.Eventually(t, func() bool {
-		r, err := http.Get(c.base + "/ready")
-		if err != nil {
-			return false
-		}
-		r.Body.Close()
-		return r.StatusCode == http.StatusOK
-	}, 60*time.Second, 100*time.Millisecond)
-	code, body := c.do("POST", "/api/auth/login", map[string]string{"email": testAdminEmail, "password": testAdminPassword})
-	require.Equal(t, http.StatusOK, code, body)
-	c.token = body["access_token"].(string)
+	waitReady(t, c.base)
+	c.login(testAdminEmail, testAdminPassword)
 
 	id := "TRACE-1"
-	code, body = c.do("POST", "/api/admin/loans", map[string]any{
+	code, body := c.do("POST", "/api/admin/loans", map[string]any{
 		"loan_id": id, "borrower": "cust-42", "lender": "bank-1",
 		"principal": "150000", "currency": "INR", "interest_rate_bps": 1250, "term_months": 12,
 	})
