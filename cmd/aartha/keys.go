@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/spf13/cobra"
 
-	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/evm"
 )
 
@@ -20,7 +18,8 @@ import (
 // variables (BLOCKCHAIN_KEYSTORE, BLOCKCHAIN_KEYSTORE_PASSPHRASE or its
 // _FILE), with --keystore overriding the path.
 func keystoreTarget(a *app, pathFlag string, needPass bool) (path, pass string, err error) {
-	cfg, _, err := config.Load(withoutAnchoring(a.lookup), os.ReadFile)
+	loader := app{lookup: withoutAnchoring(a.lookup)}
+	cfg, err := loader.loadConfig() // the passphrase may be a secret reference
 	if err != nil {
 		return "", "", err
 	}

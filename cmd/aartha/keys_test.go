@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,4 +60,27 @@ func TestKeysNewImportAddress(t *testing.T) {
 	require.ErrorContains(t, err, "BLOCKCHAIN_KEYSTORE_PASSPHRASE_FILE")
 	_, err = evm.LoadKeystore(importPath, "wrong")
 	require.ErrorContains(t, err, "wrong passphrase")
+}
+
+// TestKeysTakeThePassphraseFromAReference: the keystore passphrase may be a
+// vault:// reference, fetched once by the command like any other.
+func TestKeysTakeThePassphraseFromAReference(t *testing.T) {
+	t.Parallel()
+	const token, pass = "hvs.keys-test-token", "passphrase from vault"
+	vault := httptest.NewServer(&leakVault{token: token, data: map[string]any{"keystore_pass": pass}})
+	t.Cleanup(vault.Close)
+	path := filepath.Join(t.TempDir(), "k.json")
+	vars := map[string]string{
+		"VAULT_ADDR": vault.URL, "VAULT_TOKEN": token,
+		"BLOCKCHAIN_KEYSTORE_PASSPHRASE": "vault://secret/aartha#keystore_pass",
+	}
+	out, err := run(t, context.Background(), vars, "keys", "new", "--light", "--keystore", path)
+	require.NoError(t, err, out)
+	require.NotContains(t, out, pass)
+	_, err = evm.LoadKeystore(path, pass)
+	require.NoError(t, err, "the keystore is locked with the passphrase Vault holds")
+
+	vars["BLOCKCHAIN_KEYSTORE_PASSPHRASE"] = "vault://secret/aartha#missing"
+	_, err = run(t, context.Background(), vars, "keys", "new", "--light", "--keystore", path+".2")
+	require.ErrorContains(t, err, "vault://secret/aartha#missing")
 }
