@@ -91,6 +91,12 @@ type Journal interface {
 	Unfinished(ctx context.Context, from common.Address) ([]txmgr.Record, error)
 }
 
+// ExternalSigner is a signer in another process (Clef or an
+// eth_signTransaction signer); *evm.ExternalSigner satisfies it.
+type ExternalSigner interface {
+	Ping(ctx context.Context) error
+}
+
 // Endpoint is one named RPC endpoint ("primary", "backup").
 type Endpoint struct {
 	Name  string
@@ -108,7 +114,10 @@ type Deps struct {
 	ChainID  uint64
 	Registry common.Address
 	Signer   common.Address
-	Journal  Journal
+	// ExternalSigner, when the key is held by another process, is asked
+	// whether it answers (and, where it can say, holds our account).
+	ExternalSigner ExternalSigner
+	Journal        Journal
 	// FeeCapWei is BLOCKCHAIN_MAX_GAS_PRICE in wei; nil or 0 means no cap.
 	FeeCapWei *big.Int
 	// GasPerAnchor is the gas one anchoring transaction costs (a direct
@@ -165,6 +174,9 @@ func Run(ctx context.Context, d Deps, timeout time.Duration) Report {
 		bounded(func(ctx context.Context) { checkStream(ctx, &r, d.Stream) })
 		return r
 	}
+	if d.ExternalSigner != nil {
+		bounded(func(ctx context.Context) { checkExternalSigner(ctx, &r, d.ExternalSigner) })
+	}
 	var live Chain // the first endpoint that answers
 	for _, ep := range d.Endpoints {
 		bounded(func(ctx context.Context) {
@@ -188,6 +200,17 @@ func Run(ctx context.Context, d Deps, timeout time.Duration) Report {
 		bounded(func(ctx context.Context) { checkTransactions(ctx, &r, live, d) })
 	}
 	return r
+}
+
+// checkExternalSigner fails when the signer holding the key does not
+// answer: every anchor would wait on it.
+func checkExternalSigner(ctx context.Context, r *Report, s ExternalSigner) {
+	if err := s.Ping(ctx); err != nil {
+		r.add("external signer", Fail, err.Error(),
+			"start the signer (Clef: --http on the address in BLOCKCHAIN_SIGNER_URL) or fix BLOCKCHAIN_SIGNER_URL / BLOCKCHAIN_SIGNER_ADDRESS")
+		return
+	}
+	r.add("external signer", Pass, "answers", "")
 }
 
 // checkDatabase reports whether the database answered.

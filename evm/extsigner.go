@@ -126,6 +126,31 @@ func (s *ExternalSigner) String() string {
 	return "ExternalSigner(" + s.api + " at " + s.where + ", " + s.addr.Hex() + ")"
 }
 
+// Ping asks the signer something that needs no approval, to learn that it
+// answers: Clef's account_version; for the eth dialect eth_accounts, which
+// must list our account. It signs nothing.
+func (s *ExternalSigner) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if s.api == SignerAPIClef {
+		var version string
+		if err := s.client.CallContext(ctx, &version, "account_version"); err != nil {
+			return fmt.Errorf("external signer %s: account_version: %w", s.where, err)
+		}
+		return nil
+	}
+	var accounts []common.Address
+	if err := s.client.CallContext(ctx, &accounts, "eth_accounts"); err != nil {
+		return fmt.Errorf("external signer %s: eth_accounts: %w", s.where, err)
+	}
+	for _, a := range accounts {
+		if a == s.addr {
+			return nil
+		}
+	}
+	return fmt.Errorf("external signer %s does not list account %s", s.where, s.addr.Hex())
+}
+
 // Close closes the connection to the signer.
 func (s *ExternalSigner) Close() { s.client.Close() }
 

@@ -107,6 +107,8 @@ type fakeTxArgs struct {
 	ChainID              *hexutil.Big    `json:"chainId"`
 }
 
+func (f *fakeEthSigner) Accounts() []common.Address { return []common.Address{f.signer.Address()} }
+
 func (f *fakeEthSigner) SignTransaction(args fakeTxArgs) (map[string]any, error) {
 	if f.refuse {
 		return nil, errors.New("authentication needed: password or unlock")
@@ -164,6 +166,7 @@ func TestEthSignTransactionSigner(t *testing.T) {
 	signer, err := evm.DialExternalSigner(ctx, url, ks.Address(), evm.ExternalSignerOptions{API: evm.SignerAPIEth})
 	require.NoError(t, err)
 	defer signer.Close()
+	require.NoError(t, signer.Ping(ctx), "the signer lists our account")
 	tx := unsignedTx(chainID, 4, registry, evm.AnchorBatchData(common.Hash{9}, 3))
 	signed, err := signer.SignTx(tx, chainID)
 	require.NoError(t, err)
@@ -186,6 +189,7 @@ func TestEthSignTransactionSigner(t *testing.T) {
 	wrong, err := evm.DialExternalSigner(ctx, url, crypto.PubkeyToAddress(other.PublicKey), evm.ExternalSignerOptions{API: evm.SignerAPIEth})
 	require.NoError(t, err)
 	defer wrong.Close()
+	require.ErrorContains(t, wrong.Ping(ctx), "does not list account")
 	_, err = wrong.SignTx(tx, chainID)
 	require.True(t, evm.IsRefusal(err), "%v", err)
 	require.ErrorContains(t, err, "unknown account")
@@ -193,6 +197,7 @@ func TestEthSignTransactionSigner(t *testing.T) {
 	down, err := evm.DialExternalSigner(ctx, "http://127.0.0.1:1", ks.Address(), evm.ExternalSignerOptions{API: evm.SignerAPIEth})
 	require.NoError(t, err)
 	defer down.Close()
+	require.Error(t, down.Ping(ctx))
 	_, err = down.SignTx(tx, chainID)
 	require.Error(t, err)
 	require.False(t, evm.IsRefusal(err), "an unreachable signer may come back: %v", err)

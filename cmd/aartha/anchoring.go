@@ -14,6 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/doctor"
 	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/metrics"
 	"github.com/aartha/ledger/multichain"
@@ -32,6 +33,8 @@ type anchoring struct {
 	chainID  *big.Int
 	registry common.Address
 	signer   common.Address // the anchoring account
+	// external is the signer holding the key in another process, if any.
+	external doctor.ExternalSigner
 	embedded *simchain.Chain
 	mc       *multichain.Adapter // BLOCKCHAIN_BACKEND=multichain (multichain.go); client is nil then
 	worker   *worker.Worker
@@ -113,6 +116,13 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 		}
 	}
 	a.signer = signer.Address()
+	if ext, ok := signer.(doctor.ExternalSigner); ok {
+		a.external = ext
+		// Not fatal: anchors wait (and retry) until the signer answers.
+		if err := ext.Ping(ctx); err != nil {
+			log.Warn("the external signer does not answer; anchoring waits for it", "err", err)
+		}
+	}
 	if a.chainID, err = a.client.ChainID(ctx); err != nil {
 		return nil, fmt.Errorf("ask the chain its id: %w", err)
 	}

@@ -73,6 +73,7 @@ func TestAnchoringWithClefOnGeth(t *testing.T) {
 	// doctor knows the signer's account without asking Clef.
 	out, _ := run(t, ctx, vars(t.TempDir(), d.Address.Hex(), ledger.ModeDirect), "doctor")
 	require.Contains(t, out, "grants our signer ANCHORER_ROLE")
+	require.Regexp(t, `PASS +external signer +answers`, out, "Clef answers account_version without asking its operator")
 
 	// The rules refuse the other registry: the demo stops at the first
 	// failed anchor, which names Clef's reason; no retry loop delays it.

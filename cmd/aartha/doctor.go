@@ -124,6 +124,15 @@ func doctorDeps(ctx context.Context, cfg *config.Config) (doctor.Deps, func(), e
 			return deps, nil, err
 		}
 		deps.Signer = addr
+		if cfg.SignerURL != "" {
+			ext, err := evm.DialExternalSigner(ctx, cfg.SignerURL, addr, evm.ExternalSignerOptions{API: cfg.SignerAPI})
+			if err != nil {
+				closeAll()
+				return deps, nil, fmt.Errorf("BLOCKCHAIN_SIGNER_URL: %w", err)
+			}
+			closers = append(closers, ext.Close)
+			deps.ExternalSigner = ext
+		}
 	}
 	for _, name := range []string{"primary", "backup", "embedded"} {
 		url := urls[name]
@@ -182,6 +191,7 @@ func runningDoctorDeps(cfg *config.Config, db *store.DB, a *anchoring) doctor.De
 	case a != nil:
 		deps.Endpoints = []doctor.Endpoint{{Name: "chain", Chain: a.client}}
 		deps.ChainID, deps.Registry, deps.Signer = a.chainID.Uint64(), a.registry, a.signer
+		deps.ExternalSigner = a.external
 	}
 	return deps
 }
