@@ -21,11 +21,8 @@ import (
 // the anchor fails at once with Clef's reason.
 func TestAnchoringWithClefOnGeth(t *testing.T) {
 	t.Parallel()
-	node := gethtest.Start(t)
+	node, client := startGeth(t)
 	ctx := context.Background()
-	client, err := evm.Dial(ctx, node.URL, "", evm.ClientOptions{})
-	require.NoError(t, err)
-	defer client.Close()
 
 	key, err := crypto.GenerateKey()
 	require.NoError(t, err)

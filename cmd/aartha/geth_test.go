@@ -21,11 +21,8 @@ import (
 // receipt is then checked with `aartha verify` against the same node.
 func TestLifecycleOnGeth(t *testing.T) {
 	t.Parallel()
-	node := gethtest.Start(t)
+	node, client := startGeth(t)
 	ctx := context.Background()
-	client, err := evm.Dial(ctx, node.URL, "", evm.ClientOptions{})
-	require.NoError(t, err)
-	defer client.Close()
 	d, err := evm.Deploy(ctx, client, node.Key, node.Address, node.Address)
 	require.NoError(t, err)
 
@@ -56,4 +53,15 @@ func TestLifecycleOnGeth(t *testing.T) {
 			require.NoError(t, err)
 		})
 	}
+}
+
+// startGeth starts a `geth --dev` node for the test and a client of it,
+// both closed when the test ends.
+func startGeth(t *testing.T) (*gethtest.Node, *evm.Client) {
+	t.Helper()
+	node := gethtest.Start(t)
+	client, err := evm.Dial(context.Background(), node.URL, "", evm.ClientOptions{})
+	require.NoError(t, err)
+	t.Cleanup(client.Close)
+	return node, client
 }

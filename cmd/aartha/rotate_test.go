@@ -32,12 +32,9 @@ import (
 // audit trail has one row per step.
 func TestKeyRotationKeepsAnchoring(t *testing.T) {
 	t.Parallel()
-	node := gethtest.Start(t)
+	node, client := startGeth(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	client, err := evm.Dial(ctx, node.URL, "", evm.ClientOptions{})
-	require.NoError(t, err)
-	defer client.Close()
 
 	dir := t.TempDir()
 	pass := "rotation test passphrase"
@@ -55,7 +52,7 @@ func TestKeyRotationKeepsAnchoring(t *testing.T) {
 	oldPath, oldAddr := writeKey("old")
 	newPath, newAddr := writeKey("new")
 	adminPath := filepath.Join(dir, "admin.json")
-	_, err = evm.WriteKeystore(adminPath, node.Key, pass, evm.LightScrypt)
+	_, err := evm.WriteKeystore(adminPath, node.Key, pass, evm.LightScrypt)
 	require.NoError(t, err)
 	d, err := evm.Deploy(ctx, client, node.Key, node.Address, oldAddr)
 	require.NoError(t, err)

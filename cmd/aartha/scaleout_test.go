@@ -21,7 +21,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aartha/ledger/evm"
-	"github.com/aartha/ledger/evm/gethtest"
 )
 
 // redisTestURL returns the URL of a Redis database of its own for the
@@ -59,11 +58,8 @@ func TestScaleOut(t *testing.T) {
 	t.Parallel()
 	redisURL := redisTestURL(t)
 	dbURL := postgresURL(t)
-	node := gethtest.Start(t)
+	node, client := startGeth(t)
 	ctx := context.Background()
-	client, err := evm.Dial(ctx, node.URL, "", evm.ClientOptions{})
-	require.NoError(t, err)
-	defer client.Close()
 	d, err := evm.Deploy(ctx, client, node.Key, node.Address, node.Address)
 	require.NoError(t, err)
 
