@@ -66,7 +66,8 @@ func (e *opsEnv) exec(t *testing.T, q string, args ...any) {
 		db, err = sql.Open("pgx", url)
 		q = rebindDollar(q)
 	} else {
-		db, err = sql.Open("sqlite", filepath.Join(e.dir, "aartha.db"))
+		// A running server may hold the write lock for a moment: wait.
+		db, err = sql.Open("sqlite", "file:"+filepath.Join(e.dir, "aartha.db")+"?_pragma=busy_timeout(30000)")
 	}
 	require.NoError(t, err)
 	defer db.Close()
