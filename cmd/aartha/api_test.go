@@ -109,16 +109,7 @@ func startServe(t *testing.T, vars map[string]string) *apiClient {
 // mode.
 func TestAPILifecycle(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name, mode string
-		postgres   bool
-	}{
-		{"sqlite direct", "direct", false},
-		{"sqlite batch", "batch", false},
-		{"postgres direct", "direct", true},
-		{"postgres batch", "batch", true},
-	}
-	for _, tc := range cases {
+	for _, tc := range storesAndModes {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			vars := map[string]string{
@@ -222,4 +213,16 @@ func (c *apiClient) login(email, password string) {
 	code, body := c.do("POST", "/api/auth/login", map[string]string{"email": email, "password": password})
 	require.Equal(c.t, http.StatusOK, code, body)
 	c.token = body["access_token"].(string)
+}
+
+// storesAndModes are the four setups the lifecycle tests run in: each
+// database in each anchoring mode.
+var storesAndModes = []struct {
+	name, mode string
+	postgres   bool
+}{
+	{"sqlite direct", "direct", false},
+	{"sqlite batch", "batch", false},
+	{"postgres direct", "direct", true},
+	{"postgres batch", "batch", true},
 }

@@ -20,16 +20,7 @@ import (
 // anchor, verify, in each mode and on each database.
 func TestDemoAnchorsAndVerifies(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name, mode string
-		postgres   bool
-	}{
-		{"sqlite batch", "batch", false},
-		{"sqlite direct", "direct", false},
-		{"postgres batch", "batch", true},
-		{"postgres direct", "direct", true},
-	}
-	for _, c := range cases {
+	for _, c := range storesAndModes {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()

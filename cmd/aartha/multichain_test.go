@@ -95,16 +95,7 @@ func TestMultiChainInitIsIdempotentAndServeRefusesAnUnreadyStream(t *testing.T) 
 // stream. On SQLite and PostgreSQL, in direct and batch mode.
 func TestMultiChainLifecycle(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name, mode string
-		postgres   bool
-	}{
-		{"sqlite direct", "direct", false},
-		{"sqlite batch", "batch", false},
-		{"postgres direct", "direct", true},
-		{"postgres batch", "batch", true},
-	}
-	for _, tc := range cases {
+	for _, tc := range storesAndModes {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			vars, node := multichainVars(t, tc.mode)
