@@ -82,29 +82,17 @@ func (m *manifests) add(doc []byte) error {
 	}
 	switch tm.APIVersion + " " + tm.Kind {
 	case "apps/v1 Deployment":
-		v := &appsv1.Deployment{}
-		m.deployments = append(m.deployments, v)
-		return strict(v)
+		return decodeInto(&m.deployments, strict)
 	case "batch/v1 Job":
-		v := &batchv1.Job{}
-		m.jobs = append(m.jobs, v)
-		return strict(v)
+		return decodeInto(&m.jobs, strict)
 	case "v1 Service":
-		v := &corev1.Service{}
-		m.services = append(m.services, v)
-		return strict(v)
+		return decodeInto(&m.services, strict)
 	case "v1 ConfigMap":
-		v := &corev1.ConfigMap{}
-		m.configMaps = append(m.configMaps, v)
-		return strict(v)
+		return decodeInto(&m.configMaps, strict)
 	case "v1 ServiceAccount":
-		v := &corev1.ServiceAccount{}
-		m.accounts = append(m.accounts, v)
-		return strict(v)
+		return decodeInto(&m.accounts, strict)
 	case "policy/v1 PodDisruptionBudget":
-		v := &policyv1.PodDisruptionBudget{}
-		m.budgets = append(m.budgets, v)
-		return strict(v)
+		return decodeInto(&m.budgets, strict)
 	}
 	return fmt.Errorf("unexpected kind %q %q: add it to the validator", tm.APIVersion, tm.Kind)
 }
@@ -431,4 +419,11 @@ func TestConfigurationPassesConfigCheck(t *testing.T) {
 			}
 		}
 	}
+}
+
+// decodeInto decodes the document into a new T, kept in list.
+func decodeInto[T any](list *[]*T, decode func(any) error) error {
+	v := new(T)
+	*list = append(*list, v)
+	return decode(v)
 }
