@@ -90,15 +90,7 @@ func (a *awsProvider) fetch(ctx context.Context, r Ref) (string, error) {
 		// The decoder's message may quote the value: leave it out.
 		return "", &Error{Ref: r.String(), Err: errors.New("the secret is not a JSON object, so it has no keys")}
 	}
-	raw, ok := fields[r.Key]
-	if !ok {
-		return "", &Error{Ref: r.String(), Kind: ErrNoKey}
-	}
-	value, ok := raw.(string)
-	if !ok {
-		return "", &Error{Ref: r.String(), Err: fmt.Errorf("key %q holds a %T, not a string", r.Key, raw)}
-	}
-	return value, nil
+	return stringField(r, fields)
 }
 
 // arnRegion returns the region of a Secrets Manager ARN, or "".

@@ -90,3 +90,18 @@ func Parse(s string) (Ref, error) {
 	}
 	return r, nil
 }
+
+// stringField is the string under r's key in a secret's JSON fields (a
+// Vault KV entry, an AWS secret string): missing is ErrNoKey, another type
+// an error naming the type, never the value.
+func stringField(r Ref, fields map[string]any) (string, error) {
+	raw, ok := fields[r.Key]
+	if !ok {
+		return "", &Error{Ref: r.String(), Kind: ErrNoKey}
+	}
+	value, ok := raw.(string)
+	if !ok {
+		return "", &Error{Ref: r.String(), Err: fmt.Errorf("key %q holds a %T, not a string", r.Key, raw)}
+	}
+	return value, nil
+}

@@ -130,15 +130,7 @@ func (v *vaultProvider) fetch(ctx context.Context, r Ref) (string, error) {
 		// The latest version is deleted or destroyed.
 		return "", &Error{Ref: r.String(), Kind: ErrNotFound}
 	}
-	raw, ok := s.Data[r.Key]
-	if !ok {
-		return "", &Error{Ref: r.String(), Kind: ErrNoKey}
-	}
-	value, ok := raw.(string)
-	if !ok {
-		return "", &Error{Ref: r.String(), Err: fmt.Errorf("key %q holds a %T, not a string", r.Key, raw)}
-	}
-	return value, nil
+	return stringField(r, s.Data)
 }
 
 // vaultShort replaces the client's multi-line error (method, URL, status,
