@@ -1,30 +1,11 @@
 package ledger
 
 import (
-	"bytes"
-	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
-
-// slowCanonicalJSON is the reference path of canonicalJSON.
-func slowCanonicalJSON(doc []byte) (string, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return "", err
-	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", err
-	}
-	return string(bytes.TrimSuffix(out.Bytes(), []byte("\n"))), nil
-}
 
 var canonSeeds = []string{
 	`{"b":1,"a":{"d":[1,2,{"z":null,"y":true}],"c":"x"}}`,

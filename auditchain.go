@@ -104,6 +104,13 @@ func canonicalJSON(doc []byte) (string, error) {
 	if s, ok := fastCanonicalJSON(doc); ok {
 		return s, nil
 	}
+	return slowCanonicalJSON(doc)
+}
+
+// slowCanonicalJSON is canonicalJSON by decoding and re-encoding: the path
+// for documents the fast scanner declines, and the reference it is tested
+// against.
+func slowCanonicalJSON(doc []byte) (string, error) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
 	var v any

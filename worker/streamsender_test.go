@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -14,7 +13,6 @@ import (
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/multichain"
 	"github.com/aartha/ledger/multichain/multichaintest"
-	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/worker"
 )
 
@@ -29,13 +27,7 @@ type streamRig struct {
 func newStreamRig(t *testing.T, mode string) *streamRig {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	_, err = db.Migrate(ctx)
-	require.NoError(t, err)
-	_, err = worker.Migrate(ctx, db)
-	require.NoError(t, err)
+	db := openStore(t)
 
 	node := multichaintest.Start(t, multichaintest.Options{})
 	node.MineEvery(t, 50*time.Millisecond)

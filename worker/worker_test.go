@@ -36,13 +36,7 @@ type rig struct {
 func newRig(t *testing.T, mode string) *rig {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	_, err = db.Migrate(ctx)
-	require.NoError(t, err)
-	_, err = worker.Migrate(ctx, db)
-	require.NoError(t, err)
+	db := openStore(t)
 	require.NoError(t, worker.CheckSchema(ctx, db))
 
 	chain, err := simchain.Start(ctx, simchain.Options{BlockPeriod: 200 * time.Millisecond})
@@ -308,4 +302,19 @@ func (r *rig) awaitFailed(t *testing.T, loanID string) *ledger.Anchor {
 	require.NoError(t, err)
 	require.Equal(t, ledger.ChainFailed, loan.BlockchainStatus)
 	return a
+}
+
+// openStore opens a fresh SQLite store with the store's and the job queue's
+// migrations applied, closed when the test ends.
+func openStore(t *testing.T) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	_, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	_, err = worker.Migrate(ctx, db)
+	require.NoError(t, err)
+	return db
 }
