@@ -101,12 +101,15 @@ type Batch struct {
 
 // AnchorFilter selects anchors. Zero fields do not filter.
 type AnchorFilter struct {
+	ID      int64 // one anchor, if not 0
 	LoanID  string
 	Status  AnchorStatus
 	Mode    string
 	BatchID int64
 	// Unbatched selects batch-mode anchors that belong to no batch yet.
 	Unbatched bool
+	// FromBlock, if not 0, selects anchors in that block or later.
+	FromBlock uint64
 	Limit     int // 0 means 100; at most 10,000
 }
 

@@ -63,6 +63,13 @@ const (
 	ActionLoanDefaulted = "loan.mark_defaulted"
 )
 
+// Audit actions of the chain watch: a write reported final left the chain
+// and was queued to be sent again (see docs/finality.md).
+const (
+	ActionAnchorLost = "anchor.lost_after_final"
+	ActionBatchLost  = "batch.lost_after_final"
+)
+
 // snapshot is the audit view of a loan: every field but the salts.
 func snapshot(l *Loan) json.RawMessage {
 	if l == nil {

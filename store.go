@@ -51,6 +51,12 @@ type Tx interface {
 	// returns ECONFLICT unless the anchor is failed, ENOTFOUND if it does
 	// not exist.
 	RequeueAnchor(ctx context.Context, a *Anchor) error
+	// ReopenAnchor puts a final direct-mode anchor whose write left the
+	// chain back in the queue: status queued, chain fields and final time
+	// cleared, LastError set to reason. The store's job hook (if set)
+	// enqueues a new anchoring job in the same transaction. It returns
+	// ECONFLICT unless the anchor is final, ENOTFOUND if it does not exist.
+	ReopenAnchor(ctx context.Context, a *Anchor, reason string) error
 	// AnchorsForUpdate returns anchors matching the filter, oldest first,
 	// locked until the transaction ends.
 	AnchorsForUpdate(ctx context.Context, f AnchorFilter) ([]*Anchor, error)

@@ -77,6 +77,7 @@ type Config struct {
 	MaxRetries      int
 	RetryDelay      time.Duration
 	Confirmations   uint64
+	Finality        string        // "confirmations" or "tag" (txmgr.Finality)
 	AnchorMode      string        // "batch" or "direct"
 	BatchMax        int           // leaves per batch
 	BatchWindow     time.Duration // how long anchors collect before a batch goes
@@ -313,6 +314,14 @@ func options() []option {
 			apply: func(c *Config, v string) (err error) { c.RetryDelay, err = parseDuration(v); return err }},
 		{name: "BLOCKCHAIN_CONFIRMATIONS", def: "2", help: "blocks deep before an anchor is final",
 			apply: func(c *Config, v string) (err error) { c.Confirmations, err = parseUint(v); return err }},
+		{name: "BLOCKCHAIN_FINALITY", def: "confirmations", help: "what makes an anchor final: confirmations (BLOCKCHAIN_CONFIRMATIONS blocks deep by our own count; every chain) or tag (the node's finalized block as well; Ethereum, Polygon PoS)",
+			apply: func(c *Config, v string) error {
+				if v != "confirmations" && v != "tag" {
+					return errors.New(`must be "confirmations" or "tag"`)
+				}
+				c.Finality = v
+				return nil
+			}},
 		{name: "BLOCKCHAIN_ANCHOR_MODE", def: "batch", help: "batch (one Merkle root per many records) or direct (one transaction per record)",
 			apply: func(c *Config, v string) error {
 				if v != "batch" && v != "direct" {

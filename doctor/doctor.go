@@ -129,6 +129,10 @@ type Deps struct {
 	// StuckAfter is how long a transaction may stay unmined before it counts
 	// as stuck; default 10 minutes.
 	StuckAfter time.Duration
+	// Finality and Confirmations are BLOCKCHAIN_FINALITY and
+	// BLOCKCHAIN_CONFIRMATIONS.
+	Finality      txmgr.Finality
+	Confirmations uint64
 	// MaxHeadAge is how old the newest block may be before the endpoint
 	// warns (a node that stopped following the chain); default 2 minutes.
 	MaxHeadAge time.Duration
@@ -193,6 +197,7 @@ func Run(ctx context.Context, d Deps, timeout time.Duration) Report {
 		return r
 	}
 	bounded(func(ctx context.Context) { checkRegistry(ctx, &r, live, d) })
+	bounded(func(ctx context.Context) { checkFinality(ctx, &r, live, d) })
 	var price *big.Int
 	bounded(func(ctx context.Context) { price = checkFees(ctx, &r, live, d) })
 	bounded(func(ctx context.Context) { checkBalance(ctx, &r, live, d, price) })
@@ -391,7 +396,7 @@ func checkTransactions(ctx context.Context, r *Report, c Chain, d Deps) {
 	switch {
 	case haveNonce && lowest > mined:
 		r.add("transactions", Fail, detail+fmt.Sprintf(", lowest pending nonce %d: nonces %d..%d are missing", lowest, mined, lowest-1),
-			"another sender used this key, or transactions were dropped: stop other senders for this key; the manager refills gaps on restart")
+			"transactions were dropped or reorged out, or another sender used this key: the running sender heals this by itself within one watch round (it sends a lost final transaction again with its own nonce, and fills a nonce no live send holds with a 0-value transfer to self; see docs/finality.md); if it persists, make sure no other process sends with this key")
 	case stuck > 0:
 		r.add("transactions", Warn, detail, "they are being replaced with higher fees; if fees are above BLOCKCHAIN_MAX_GAS_PRICE they wait by design")
 	default:

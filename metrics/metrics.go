@@ -33,8 +33,9 @@ import (
 type Metrics struct {
 	calls        *prometheus.CounterVec
 	callDuration *prometheus.HistogramVec
-	gasUsed      prometheus.Counter
-	feesPaid     prometheus.Counter
+	spend        *txSpend // aartha_gas_used_total, aartha_fees_paid_wei_total
+	nonceFills   prometheus.Counter
+	lostFinal    *prometheus.CounterVec
 	pending      prometheus.Gauge
 	stuck        prometheus.Gauge
 	confirmation prometheus.Histogram
@@ -65,12 +66,13 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "blockchain_call_duration_seconds", Help: "Duration of calls to the chain.",
 			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
 		}, []string{"operation"}),
-		gasUsed: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "aartha_gas_used_total", Help: "Gas used by mined anchoring transactions.",
+		spend: newTxSpend(),
+		nonceFills: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aartha_nonce_gaps_filled_total", Help: "Nonces of the signer filled with a 0-value transfer to self because no live transaction held them.",
 		}),
-		feesPaid: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "aartha_fees_paid_wei_total", Help: "Fees paid for mined anchoring transactions, in wei (gas used × effective gas price).",
-		}),
+		lostFinal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aartha_final_writes_lost_total", Help: "Chain writes (an anchor's transaction, a batch's, a stream item) reported final that later left the chain; each was queued and sent again.",
+		}, []string{"write"}),
 		pending: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "aartha_pending_transactions", Help: "Anchoring transactions sent and not yet final.",
 		}),
@@ -114,7 +116,9 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "aartha_secret_refresh_failing", Help: "1 while the latest fetch of a variable's secret reference failed, 0 once one succeeds.",
 		}, []string{"variable"}),
 	}
-	reg.MustRegister(m.calls, m.callDuration, m.gasUsed, m.feesPaid, m.pending, m.stuck, m.confirmation,
+	m.lostFinal.WithLabelValues("anchor")
+	m.lostFinal.WithLabelValues("batch")
+	reg.MustRegister(m.calls, m.callDuration, m.spend, m.nonceFills, m.lostFinal, m.pending, m.stuck, m.confirmation,
 		m.batchSize, m.mismatches, m.phases, m.replaced, m.feeWaits, m.retries, m.httpRequests, m.httpDuration,
 		m.secretFails, m.secretStale)
 	return m
@@ -131,15 +135,24 @@ func (m *Metrics) ObserveCall(operation string, err error, d time.Duration) {
 	m.callDuration.WithLabelValues(operation).Observe(d.Seconds())
 }
 
-// TxMined records a mined transaction's gas and fee (effectiveGasPrice may
-// be nil when unknown).
+// TxMined counts a transaction that became final: its gas and fee
+// (effectiveGasPrice may be nil when unknown). The worker calls it once per
+// transaction, when the transaction is recorded final.
 func (m *Metrics) TxMined(gasUsed uint64, effectiveGasPrice *big.Int) {
-	m.gasUsed.Add(float64(gasUsed))
-	if effectiveGasPrice != nil {
-		fee, _ := new(big.Float).SetInt(new(big.Int).Mul(new(big.Int).SetUint64(gasUsed), effectiveGasPrice)).Float64()
-		m.feesPaid.Add(fee)
-	}
+	m.spend.add(gasUsed, effectiveGasPrice, 1)
 }
+
+// TxLost takes back the count of a final transaction that left the chain.
+func (m *Metrics) TxLost(gasUsed uint64, effectiveGasPrice *big.Int) {
+	m.spend.add(gasUsed, effectiveGasPrice, -1)
+}
+
+// FinalLost counts a chain write ("anchor" or "batch") reported final that
+// later left the chain.
+func (m *Metrics) FinalLost(write string) { m.lostFinal.WithLabelValues(write).Inc() }
+
+// NonceFilled counts a nonce gap filled with a 0-value transfer.
+func (m *Metrics) NonceFilled() { m.nonceFills.Inc() }
 
 // SetPending sets the number of transactions sent and not yet final.
 func (m *Metrics) SetPending(n int) { m.pending.Set(float64(n)) }

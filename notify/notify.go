@@ -31,6 +31,7 @@ import (
 // Event kinds.
 const (
 	KindAnchorFailed         = "anchor.failed"
+	KindFinalLost            = "anchor.lost_after_final"
 	KindVerificationMismatch = "verification.mismatch"
 	KindReconcileProblems    = "reconcile.problems"
 )

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	ledger "github.com/aartha/ledger"
@@ -236,6 +237,12 @@ func (d *dialect) anchorQuery(f ledger.AnchorFilter, suffix string) (string, []a
 	add := func(cond string, arg any) {
 		where, args = append(where, cond), append(args, arg)
 	}
+	switch {
+	case f.ID < 0:
+		return "", nil, ledger.Errorf(ledger.EINVALID, "anchor id %d is negative", f.ID)
+	case f.ID > 0:
+		add("id = ?", f.ID)
+	}
 	if f.LoanID != "" {
 		if err := ledger.ValidateLoanID(f.LoanID); err != nil {
 			return "", nil, err
@@ -253,6 +260,12 @@ func (d *dialect) anchorQuery(f ledger.AnchorFilter, suffix string) (string, []a
 			return "", nil, ledger.Errorf(ledger.EINVALID, "mode %q is unknown: use direct or batch", truncate(f.Mode, 40))
 		}
 		add("mode = ?", f.Mode)
+	}
+	if f.FromBlock > 0 {
+		if f.FromBlock > math.MaxInt64 {
+			return "", nil, ledger.Errorf(ledger.EINVALID, "block %d is out of range", f.FromBlock)
+		}
+		add("block_number >= ?", int64(f.FromBlock))
 	}
 	switch {
 	case f.BatchID < 0:

@@ -350,6 +350,71 @@ func (j *TxJournal) Unfinished(ctx context.Context, from common.Address) ([]txmg
 		"s.from_addr = ? AND s.phase IN ('queued', 'submitted', 'included')", "s.nonce IS NULL, s.nonce, ", from.Bytes())
 }
 
+// Reopen implements txmgr.Journal: a final send whose transaction left the
+// chain goes back to submitted, with its inclusion cleared and reason set;
+// nonce and attempts stay. An unfinished send is left as it is; a failed
+// send is ECONFLICT (it is never reopened).
+func (j *TxJournal) Reopen(ctx context.Context, key, reason string) error {
+	op := fmt.Sprintf("reopen send %q", key)
+	return j.db.inTx(ctx, func(t *tx) error {
+		if err := t.flush(ctx); err != nil {
+			return err
+		}
+		d := t.db.d
+		var phase string
+		err := t.tx.QueryRowContext(ctx, d.rebind("SELECT phase FROM tx_sends WHERE key = ?"+d.forUpdate), key).Scan(&phase)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return notFound("reopen send", key)
+		case err != nil:
+			return t.db.wrap(op, err)
+		case phase == string(txmgr.PhaseFailed):
+			return ledger.Errorf(ledger.ECONFLICT, "%s: it failed, and a failed send is never reopened", op)
+		case phase != string(txmgr.PhaseFinal):
+			return nil
+		}
+		_, err = t.tx.ExecContext(ctx, d.rebind(`UPDATE tx_sends SET phase = 'submitted',
+			inc_tx_hash = NULL, inc_block_number = NULL, inc_block_hash = NULL, inc_gas_used = NULL, inc_gas_price = NULL,
+			reason = ?, updated_at = ? WHERE key = ?`), reason, d.timeArg(j.now()), key)
+		if err != nil {
+			return t.db.wrap(op, err)
+		}
+		return nil
+	})
+}
+
+// ByNonce implements txmgr.Journal: from's send holding nonce, with its
+// attempts, or an error wrapping txmgr.ErrNotFound.
+func (j *TxJournal) ByNonce(ctx context.Context, from common.Address, nonce uint64) (txmgr.Record, error) {
+	op := fmt.Sprintf("find the send with nonce %d of %s", nonce, from.Hex())
+	n, err := int64Arg(op, "nonce", nonce)
+	if err != nil {
+		return txmgr.Record{}, err
+	}
+	recs, err := j.db.readSends(ctx, j.db.r, op, "s.from_addr = ? AND s.nonce = ?", "", from.Bytes(), n)
+	if err != nil {
+		return txmgr.Record{}, err
+	}
+	if len(recs) == 0 {
+		return txmgr.Record{}, sendNotFound{ledger.Errorf(ledger.ENOTFOUND, "%s: none", op)}
+	}
+	return recs[0], nil
+}
+
+// NextNonce implements txmgr.Journal: from's next nonce, 0 for a signer
+// that never had one.
+func (j *TxJournal) NextNonce(ctx context.Context, from common.Address) (uint64, error) {
+	var next int64
+	err := j.db.r.QueryRowContext(ctx, j.db.d.rebind("SELECT next_nonce FROM tx_nonces WHERE signer = ?"), from.Bytes()).Scan(&next)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, nil
+	case err != nil:
+		return 0, j.db.wrap("read the next nonce of "+from.Hex(), err)
+	}
+	return uint64(next), nil
+}
+
 // readSends reads the sends matching where with their attempts: sends in
 // order (a prefix of the ORDER BY list, ending in ", ") and then of
 // creation, each one's attempts oldest first.

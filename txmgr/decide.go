@@ -20,6 +20,15 @@ type Policy struct {
 	// Confirmations is how many blocks, counting the including block, make
 	// a transaction final (BLOCKCHAIN_CONFIRMATIONS). Default 2.
 	Confirmations uint64
+	// Finality is the rule for final (BLOCKCHAIN_FINALITY): by our own
+	// count of Confirmations (the default), or by the node's finalized tag
+	// as well. See docs/finality.md.
+	Finality Finality
+	// WatchBlocks is how many blocks below the top (the head; under
+	// FinalityTag the finalized block) final transactions stay watched for
+	// a reorg, at least: the window is never shorter than 3·Confirmations
+	// (2· under FinalityTag). Default 128.
+	WatchBlocks uint64
 	// ResubmitBlocks and ResubmitAfter: an attempt not mined after this
 	// many new blocks, or this long, is replaced with higher fees. Defaults
 	// 3 blocks and 2 minutes.
@@ -42,8 +51,71 @@ type Policy struct {
 	RebroadcastAfter time.Duration
 }
 
+// Finality is the rule that makes an included transaction final.
+type Finality string
+
+// The finality rules.
+const (
+	// FinalityConfirmations: final once Policy.Confirmations blocks deep by
+	// our own count, whatever the node's block tags say. It suits every
+	// chain, and is the only safe rule on nodes whose finalized tag simply
+	// follows the head (development nodes, many L2 RPCs).
+	FinalityConfirmations Finality = "confirmations"
+	// FinalityTag: final once the node's finalized block has reached the
+	// transaction's block, and never before Policy.Confirmations blocks
+	// deep. For chains whose finality is real (Ethereum, Polygon PoS);
+	// refuse it on a node that reports finalized == latest (see CheckTag).
+	FinalityTag Finality = "tag"
+)
+
+// ParseFinality reads a BLOCKCHAIN_FINALITY value ("" is the default).
+func ParseFinality(s string) (Finality, error) {
+	switch f := Finality(s); f {
+	case "":
+		return FinalityConfirmations, nil
+	case FinalityConfirmations, FinalityTag:
+		return f, nil
+	}
+	return "", fmt.Errorf("finality %q is unknown: use confirmations or tag", s)
+}
+
+// CheckTag says why a node's finalized tag cannot be trusted, or "" if it
+// can: on a chain past its first block the finalized block must lag the
+// latest one. A node whose finalized (or safe) tag equals latest calls
+// every block final as soon as it is mined, so a reorg would undo what we
+// called final.
+func CheckTag(latest, finalized uint64) string {
+	if latest > 0 && finalized >= latest {
+		return fmt.Sprintf("the node reports its finalized block (%d) equal to the latest (%d): its finalized tag follows the head and proves nothing; use BLOCKCHAIN_FINALITY=confirmations on this chain", finalized, latest)
+	}
+	return ""
+}
+
+// WatchFrom is the lowest block whose final transactions are still watched
+// for a reorg: WatchBlocks below the head, and at least twice the
+// confirmation depth past where a block becomes final (3·Confirmations);
+// under the finalized tag, WatchBlocks and at least 2·Confirmations below
+// the finalized block.
+func WatchFrom(p Policy, head, finalized uint64) uint64 {
+	p = p.WithDefaults()
+	top, depth := head, max(3*p.Confirmations, p.WatchBlocks)
+	if p.Finality == FinalityTag {
+		top, depth = min(head, finalized), max(2*p.Confirmations, p.WatchBlocks)
+	}
+	if top < depth {
+		return 0
+	}
+	return top - depth + 1
+}
+
 // WithDefaults returns p with every zero field set to its default.
 func (p Policy) WithDefaults() Policy {
+	if p.Finality == "" {
+		p.Finality = FinalityConfirmations
+	}
+	if p.WatchBlocks == 0 {
+		p.WatchBlocks = 128
+	}
 	if p.GasHeadroomPercent == 0 {
 		p.GasHeadroomPercent = 10
 	}
@@ -180,7 +252,7 @@ type View struct {
 	Head      uint64   // latest block number
 	BaseFee   *big.Int // latest block's base fee
 	Tip       *big.Int // node's suggested priority fee
-	Finalized uint64   // the chain's finalized block number; 0 if unknown
+	Finalized uint64   // the node's finalized block number (read under FinalityTag only); 0 if unknown
 	// Mined is a canonical receipt of one of the send's attempts, or nil if
 	// none of them is in the canonical chain.
 	Mined *Inclusion
@@ -229,8 +301,9 @@ type Decision struct {
 // is pure: no I/O, time comes from v.Now.
 //
 //   - mined and reverted → fail (never retried);
-//   - mined at confirmations ≥ p.Confirmations (head − block + 1), or at or
-//     below the finalized block → final; otherwise included;
+//   - mined at confirmations ≥ p.Confirmations (head − block + 1) → final
+//     (under FinalityTag the block must also be at or below the finalized
+//     block); otherwise included. The node's tags never shorten the count;
 //   - not mined although the record says included → reorged (send again);
 //   - not mined and never broadcast by this process (a restart) →
 //     rebroadcast the recorded transaction before anything else;
@@ -249,7 +322,11 @@ func Decide(p Policy, rec Record, v View) Decision {
 		if v.Head >= v.Mined.BlockNumber {
 			conf = v.Head - v.Mined.BlockNumber + 1
 		}
-		if conf >= p.Confirmations || (v.Finalized > 0 && v.Finalized >= v.Mined.BlockNumber) {
+		deep := conf >= p.Confirmations
+		if p.Finality == FinalityTag {
+			deep = deep && v.Finalized >= v.Mined.BlockNumber
+		}
+		if deep {
 			return Decision{Action: ActFinal}
 		}
 		return Decision{Action: ActIncluded}

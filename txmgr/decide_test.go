@@ -95,7 +95,10 @@ func TestDecide(t *testing.T) {
 		"mined, 1 deep: included":         {rec: submitted, view: view(func(v *txmgr.View) { v.Mined = mined }), want: txmgr.ActIncluded},
 		"mined, 3 deep: final":            {rec: included, view: view(func(v *txmgr.View) { v.Mined = mined; v.Head = 103 }), want: txmgr.ActFinal},
 		"mined, 2 deep: not yet final":    {rec: included, view: view(func(v *txmgr.View) { v.Mined = mined; v.Head = 102 }), want: txmgr.ActIncluded},
-		"finalized tag: final":            {rec: included, view: view(func(v *txmgr.View) { v.Mined = mined; v.Finalized = 101 }), want: txmgr.ActFinal},
+		"lying tag ignored by default":    {rec: included, view: view(func(v *txmgr.View) { v.Mined = mined; v.Head = 102; v.Finalized = 102 }), want: txmgr.ActIncluded},
+		"tag mode: finalized and deep":    {policy: txmgr.Policy{Finality: txmgr.FinalityTag}, rec: included, view: view(func(v *txmgr.View) { v.Mined = mined; v.Head = 103; v.Finalized = 101 }), want: txmgr.ActFinal},
+		"tag mode: deep, not finalized":   {policy: txmgr.Policy{Finality: txmgr.FinalityTag}, rec: included, view: view(func(v *txmgr.View) { v.Mined = mined; v.Head = 110; v.Finalized = 100 }), want: txmgr.ActIncluded},
+		"tag mode: finalized, too young":  {policy: txmgr.Policy{Finality: txmgr.FinalityTag}, rec: included, view: view(func(v *txmgr.View) { v.Mined = mined; v.Head = 102; v.Finalized = 102 }), want: txmgr.ActIncluded},
 		"reverted: fail":                  {rec: submitted, view: view(func(v *txmgr.View) { v.Mined = mined; v.Reverted = true; v.Head = 500 }), want: txmgr.ActFail},
 		"included then gone: reorged":     {rec: included, view: view(func(v *txmgr.View) {}), want: txmgr.ActReorged},
 		"5 blocks unmined: replace":       {rec: submitted, view: view(func(v *txmgr.View) { v.Head = 105 }), want: txmgr.ActReplace},
@@ -110,6 +113,9 @@ func TestDecide(t *testing.T) {
 			if tc.policy.FeeCap != nil {
 				p.FeeCap = tc.policy.FeeCap
 			}
+			if tc.policy.Finality != "" {
+				p.Finality = tc.policy.Finality
+			}
 			d := txmgr.Decide(p, tc.rec, tc.view)
 			require.Equal(t, tc.want, d.Action, "got %s (%s)", d.Action, d.Reason)
 			if d.Action == txmgr.ActReplace {
@@ -118,4 +124,28 @@ func TestDecide(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestFinalityRule(t *testing.T) {
+	t.Parallel()
+	f, err := txmgr.ParseFinality("")
+	require.NoError(t, err)
+	require.Equal(t, txmgr.FinalityConfirmations, f, "confirmations is the default")
+	f, err = txmgr.ParseFinality("tag")
+	require.NoError(t, err)
+	require.Equal(t, txmgr.FinalityTag, f)
+	_, err = txmgr.ParseFinality("finalized")
+	require.ErrorContains(t, err, "use confirmations or tag")
+
+	require.Contains(t, txmgr.CheckTag(120, 120), "equal to the latest", "a tag that follows the head is refused")
+	require.Contains(t, txmgr.CheckTag(120, 121), "equal to the latest")
+	require.Empty(t, txmgr.CheckTag(120, 56), "a lagging finalized block is what real finality looks like")
+	require.Empty(t, txmgr.CheckTag(0, 0), "a chain with no blocks yet proves nothing either way")
+
+	conf := txmgr.Policy{Confirmations: 5, WatchBlocks: 10}
+	require.EqualValues(t, 86, txmgr.WatchFrom(conf, 100, 100), "three confirmation depths below the head")
+	require.Zero(t, txmgr.WatchFrom(conf, 10, 0), "a young chain is watched from genesis")
+	require.EqualValues(t, 873, txmgr.WatchFrom(txmgr.Policy{Confirmations: 5}, 1000, 0), "128 blocks by default")
+	tag := txmgr.Policy{Confirmations: 5, Finality: txmgr.FinalityTag, WatchBlocks: 4}
+	require.EqualValues(t, 51, txmgr.WatchFrom(tag, 100, 60), "two confirmation depths below the finalized block")
 }

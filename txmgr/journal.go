@@ -128,6 +128,13 @@ var ErrNotFound = errors.New("no send with this key")
 //   - Get and Unfinished return records with their attempts. Unfinished
 //     returns the signer's records in queued, submitted or included phase,
 //     ordered by nonce (records without a nonce last, by creation).
+//   - Reopen is the one way back from a terminal phase, for a final send
+//     whose transaction left the chain: it sets phase submitted, clears the
+//     inclusion and sets Reason, keeping nonce and attempts. Reopening an
+//     unfinished send changes nothing; a failed send cannot be reopened
+//     (an error).
+//   - ByNonce returns the signer's send holding a nonce; NextNonce is the
+//     signer's next nonce (what AssignNonce would start from; 0 if new).
 //   - Methods for an unknown key return an error wrapping ErrNotFound.
 //   - Raw transactions are signed data, not secrets; the key never reaches
 //     the journal.
@@ -143,4 +150,7 @@ type Journal interface {
 	AddAttempt(ctx context.Context, key string, a Attempt) error
 	Update(ctx context.Context, key string, st Status) error
 	Unfinished(ctx context.Context, from common.Address) ([]Record, error)
+	Reopen(ctx context.Context, key, reason string) error
+	ByNonce(ctx context.Context, from common.Address, nonce uint64) (Record, error)
+	NextNonce(ctx context.Context, from common.Address) (uint64, error)
 }

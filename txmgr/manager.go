@@ -60,6 +60,8 @@ type Metrics interface {
 	FeeWait()
 	// Retry counts transient errors that were retried.
 	Retry()
+	// NonceFilled counts nonce gaps filled with a 0-value transfer.
+	NonceFilled()
 }
 
 // NopMetrics is a Metrics that does nothing.
@@ -78,6 +80,9 @@ func (NopMetrics) FeeWait() {}
 
 // Retry implements Metrics.
 func (NopMetrics) Retry() {}
+
+// NonceFilled implements Metrics.
+func (NopMetrics) NonceFilled() {}
 
 // Config configures a Manager.
 type Config struct {
@@ -675,7 +680,11 @@ func (m *Manager) track(ctx context.Context, s *sendState) error {
 			return fmt.Errorf("suggest tip: %w", err)
 		}
 		v.Tip = tip
-	} else if f, err := m.cfg.Chain.HeaderByNumber(ctx, big.NewInt(int64(rpc.FinalizedBlockNumber))); err == nil && f != nil {
+	} else if m.policy.Finality == FinalityTag {
+		f, err := m.cfg.Chain.HeaderByNumber(ctx, big.NewInt(int64(rpc.FinalizedBlockNumber)))
+		if err != nil {
+			return fmt.Errorf("read the finalized block: %w", err)
+		}
 		v.Finalized = f.Number.Uint64()
 	}
 
@@ -750,4 +759,246 @@ func (m *Manager) minedRevertReason(ctx context.Context, s *sendState, inc *Incl
 		}
 	}
 	return prefix + " (reason unavailable)"
+}
+
+// Placement is where a caller recorded a send's transaction as final.
+type Placement struct {
+	TxHash      common.Hash
+	BlockNumber uint64
+	BlockHash   common.Hash
+}
+
+// Recheck looks again at a send that was reported final at p. It reports
+// lost = true when the transaction is no longer in that block of the
+// canonical chain (a reorg after final, or a node that called a block final
+// too early). The send is then reopened in the journal (phase submitted)
+// and its transaction broadcast again at once (with higher fees if the old
+// ones no longer pass), so that a later Send or Resume of key follows it
+// back to final; the same nonce is reused, so the record can never land
+// twice. A node whose head has not reached p's block yet proves nothing and
+// reports lost = false.
+//
+// Lost.Inclusion is the journal's record of the lost inclusion (its gas and
+// price), when the journal still had it.
+func (m *Manager) Recheck(ctx context.Context, key string, p Placement) (Lost, error) {
+	head, err := m.head(ctx)
+	if err != nil {
+		return Lost{}, err
+	}
+	if head.Number.Uint64() < p.BlockNumber {
+		return Lost{}, nil
+	}
+	there, err := m.canonical(ctx, p)
+	if err != nil || there {
+		return Lost{}, err
+	}
+	l := Lost{Lost: true, Reason: fmt.Sprintf("transaction %s left block %d (%s) after it was final; sending it again", p.TxHash.Hex(), p.BlockNumber, p.BlockHash.Hex())}
+	if rec, err := m.cfg.Journal.Get(ctx, key); err == nil && rec.Phase == PhaseFinal && rec.Inclusion != nil && rec.Inclusion.TxHash == p.TxHash {
+		l.Inclusion = rec.Inclusion
+	}
+	return l, m.reopen(ctx, key, l.Reason)
+}
+
+// Lost is Recheck's answer.
+type Lost struct {
+	Lost      bool
+	Reason    string
+	Inclusion *Inclusion // what was lost, if known
+}
+
+// WatchFrom is the lowest block whose final transactions Recheck should
+// still be asked about (see the package function WatchFrom).
+func (m *Manager) WatchFrom(ctx context.Context) (uint64, error) {
+	head, err := m.head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var finalized uint64
+	if m.policy.Finality == FinalityTag {
+		f, err := m.cfg.Chain.HeaderByNumber(ctx, big.NewInt(int64(rpc.FinalizedBlockNumber)))
+		if err != nil {
+			return 0, fmt.Errorf("read the finalized block: %w", err)
+		}
+		finalized = f.Number.Uint64()
+	}
+	return WatchFrom(m.policy, head.Number.Uint64(), finalized), nil
+}
+
+// canonical reports whether p's block is still the canonical block at its
+// height. A block's contents are fixed by its hash, so the transaction the
+// caller found in it is still there exactly when the block is.
+func (m *Manager) canonical(ctx context.Context, p Placement) (bool, error) {
+	h, err := m.cfg.Chain.HeaderByNumber(ctx, new(big.Int).SetUint64(p.BlockNumber))
+	switch {
+	case errors.Is(err, ethereum.NotFound):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("read block %d: %w", p.BlockNumber, err)
+	}
+	return h.Hash() == p.BlockHash, nil
+}
+
+// reopen reopens a lost send in the journal and puts its transaction back
+// on the network.
+func (m *Manager) reopen(ctx context.Context, key, reason string) error {
+	if err := m.cfg.Journal.Reopen(ctx, key, reason); err != nil {
+		return fmt.Errorf("reopen send %s: %w", key, err)
+	}
+	m.cfg.Metrics.Phase(PhaseSubmitted)
+	m.cfg.Log.Warn("send left the chain after it was final; reopened", "send", key, "reason", reason)
+	return m.resend(ctx, key)
+}
+
+// resend broadcasts the latest attempt of an unfinished send again, and
+// replaces it with bumped fees if the node refuses it. It is best effort:
+// a send busy in another goroutine is left to it, and whatever fails here
+// is retried by the send's own loop when it is resumed.
+func (m *Manager) resend(ctx context.Context, key string) error {
+	m.mu.Lock()
+	_, busy := m.inflight[key]
+	m.mu.Unlock()
+	if busy {
+		return nil
+	}
+	unlock, err := m.lock(ctx, key)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	rec, err := m.cfg.Journal.Get(ctx, key)
+	if err != nil || rec.Phase.Done() || len(rec.Attempts) == 0 || rec.From != m.cfg.Signer.Address() {
+		return err
+	}
+	if err := m.loadChainID(ctx); err != nil {
+		return err
+	}
+	s := &sendState{rec: rec}
+	err = m.broadcast(ctx, s)
+	if err == nil || isAbort(err) {
+		return err
+	}
+	head, herr := m.head(ctx)
+	if herr != nil {
+		return errors.Join(err, herr)
+	}
+	tip, terr := m.cfg.Chain.SuggestGasTipCap(ctx)
+	if terr != nil {
+		return errors.Join(err, fmt.Errorf("suggest tip: %w", terr))
+	}
+	last := rec.Attempts[len(rec.Attempts)-1]
+	plan := PlanFees(m.policy, head.BaseFee, tip, &Fees{TipCap: last.TipCap, FeeCap: last.FeeCap})
+	if plan.Wait {
+		return errors.Join(err, errors.New(plan.Reason))
+	}
+	return m.signAndBroadcast(ctx, s, plan.Fees, last.GasLimit, head.Number.Uint64(), last.Cancel)
+}
+
+// HealReport is what one Heal round found and did.
+type HealReport struct {
+	// Lost are the final sends whose transactions had left the chain, by
+	// key: reopened and broadcast again (see Recheck). Their callers must
+	// take back what they recorded as final and send the keys again.
+	Lost map[string]Lost
+	// Filled are the nonces filled with a 0-value transfer to self: no
+	// send holds them, or the send that did had failed.
+	Filled []uint64
+}
+
+// maxHealPerRound bounds the nonces one Heal round repairs.
+const maxHealPerRound = 32
+
+// Heal repairs nonce gaps while running. When the chain's pending nonce of
+// the signer is below the lowest nonce this manager still needs the chain to
+// reach (its oldest unfinished send's, or the next it would hand out), the
+// nonces between were used by sends that are no longer on chain, and every
+// later transaction waits behind them. For each such nonce: a final send
+// whose transaction left the chain is reopened and sent again (its own
+// signed transaction, same nonce); a failed send or a nonce no send holds
+// is filled with a 0-value transfer to self. A node whose head has not
+// reached a send's recorded block is behind, not reorged: Heal then stops
+// for this round. Heal is safe to call at any time from one goroutine
+// beside running Sends.
+func (m *Manager) Heal(ctx context.Context) (HealReport, error) {
+	var rep HealReport
+	from := m.cfg.Signer.Address()
+	open, err := m.cfg.Journal.Unfinished(ctx, from)
+	if err != nil {
+		return rep, fmt.Errorf("heal nonces: %w", err)
+	}
+	upper, err := m.cfg.Journal.NextNonce(ctx, from)
+	if err != nil {
+		return rep, fmt.Errorf("heal nonces: %w", err)
+	}
+	if len(open) > 0 && open[0].HasNonce {
+		upper = min(upper, open[0].Nonce)
+	}
+	pending, err := m.cfg.Chain.PendingNonceAt(ctx, from)
+	if err != nil {
+		return rep, fmt.Errorf("heal nonces: read pending nonce: %w", err)
+	}
+	for n := pending; n < upper && n < pending+maxHealPerRound; n++ {
+		rec, err := m.cfg.Journal.ByNonce(ctx, from, n)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return rep, fmt.Errorf("heal nonce %d: %w", n, err)
+		case rec.Phase == PhaseFinal && rec.Inclusion != nil:
+			inc := rec.Inclusion
+			l, err := m.Recheck(ctx, rec.Key, Placement{TxHash: inc.TxHash, BlockNumber: inc.BlockNumber, BlockHash: inc.BlockHash})
+			if err != nil {
+				return rep, fmt.Errorf("heal nonce %d: %w", n, err)
+			}
+			if !l.Lost {
+				return rep, nil // the node is behind: nothing is proven lost
+			}
+			m.cfg.Log.Warn("nonce gap: a final send left the chain", "nonce", n, "send", rec.Key, "reason", l.Reason)
+			if rep.Lost == nil {
+				rep.Lost = map[string]Lost{}
+			}
+			rep.Lost[rec.Key] = l
+			continue
+		case !rec.Phase.Done():
+			continue // being sent
+		}
+		if err := m.fill(ctx, n); err != nil {
+			return rep, fmt.Errorf("heal nonce %d: %w", n, err)
+		}
+		rep.Filled = append(rep.Filled, n)
+	}
+	return rep, nil
+}
+
+// fill broadcasts a 0-value transfer to self with nonce n, so that the
+// transactions after n can be mined. Nothing is journaled: if it is lost
+// too, the next Heal fills n again, and only one transaction can ever take
+// a nonce.
+func (m *Manager) fill(ctx context.Context, n uint64) error {
+	if err := m.loadChainID(ctx); err != nil {
+		return err
+	}
+	head, err := m.head(ctx)
+	if err != nil {
+		return err
+	}
+	tip, err := m.cfg.Chain.SuggestGasTipCap(ctx)
+	if err != nil {
+		return fmt.Errorf("suggest tip: %w", err)
+	}
+	plan := PlanFees(m.policy, head.BaseFee, tip, nil)
+	if plan.Wait {
+		return errors.New(plan.Reason)
+	}
+	self := m.cfg.Signer.Address()
+	tx, err := m.cfg.Signer.SignTx(types.NewTx(&types.DynamicFeeTx{
+		ChainID: m.chainID, Nonce: n, GasTipCap: plan.TipCap, GasFeeCap: plan.FeeCap, Gas: params.TxGas, To: &self,
+	}), m.chainID)
+	if err != nil {
+		return fmt.Errorf("sign a 0-value transfer for nonce %d: %w", n, err)
+	}
+	if err := m.cfg.Chain.SendTransaction(ctx, tx); err != nil && !isKnown(err) && !isNonceTooLow(err) {
+		return fmt.Errorf("broadcast a 0-value transfer for nonce %d: %w", n, err)
+	}
+	m.cfg.Metrics.NonceFilled()
+	m.cfg.Log.Warn("nonce gap filled with a 0-value transfer to self", "nonce", n, "tx", tx.Hash().Hex())
+	return nil
 }

@@ -169,3 +169,40 @@ func (j *MemJournal) Unfinished(_ context.Context, from common.Address) ([]Recor
 	})
 	return out, nil
 }
+
+// Reopen implements Journal.
+func (j *MemJournal) Reopen(_ context.Context, key, reason string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	r, ok := j.records[key]
+	switch {
+	case !ok:
+		return fmt.Errorf("reopen send %q: %w", key, ErrNotFound)
+	case r.Phase == PhaseFailed:
+		return fmt.Errorf("reopen send %q: it failed, and a failed send is never reopened", key)
+	case r.Phase != PhaseFinal:
+		return nil
+	}
+	r.Phase, r.Inclusion, r.Reason = PhaseSubmitted, nil, reason
+	r.UpdatedAt = j.now()
+	return nil
+}
+
+// ByNonce implements Journal.
+func (j *MemJournal) ByNonce(_ context.Context, from common.Address, nonce uint64) (Record, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, key := range j.order {
+		if r := j.records[key]; r.From == from && r.HasNonce && r.Nonce == nonce {
+			return clone(r), nil
+		}
+	}
+	return Record{}, fmt.Errorf("send with nonce %d of %s: %w", nonce, from.Hex(), ErrNotFound)
+}
+
+// NextNonce implements Journal.
+func (j *MemJournal) NextNonce(_ context.Context, from common.Address) (uint64, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.next[from], nil
+}

@@ -78,3 +78,32 @@ func (s TxSender) Send(ctx context.Context, req SendRequest, update func(SendUpd
 	}
 	return updateErr
 }
+
+var _ Watcher = TxSender{}
+
+// WatchFrom implements Watcher.
+func (s TxSender) WatchFrom(ctx context.Context) (uint64, error) { return s.Manager.WatchFrom(ctx) }
+
+// Recheck implements Watcher through the transaction manager, which reopens
+// a lost send and broadcasts its transaction again (same nonce).
+func (s TxSender) Recheck(ctx context.Context, key string, p Placement) (bool, string, *Gas, error) {
+	l, err := s.Manager.Recheck(ctx, key, txmgr.Placement(p))
+	return l.Lost, l.Reason, inclusionGas(l.Inclusion), err
+}
+
+// Heal implements Watcher: the manager's nonce-gap repair.
+func (s TxSender) Heal(ctx context.Context) ([]LostSend, error) {
+	rep, err := s.Manager.Heal(ctx)
+	var lost []LostSend
+	for key, l := range rep.Lost {
+		lost = append(lost, LostSend{Key: key, Reason: l.Reason, Gas: inclusionGas(l.Inclusion)})
+	}
+	return lost, err
+}
+
+func inclusionGas(inc *txmgr.Inclusion) *Gas {
+	if inc == nil {
+		return nil
+	}
+	return &Gas{Used: inc.GasUsed, Price: inc.EffectiveGasPrice}
+}

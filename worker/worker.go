@@ -130,13 +130,28 @@ type Config struct {
 	// OnFailed, if set, is told when anchoring gives up on a record or a
 	// batch (for alerts). It must not block.
 	OnFailed func(Failure)
+	// Watcher, if set, keeps final writes final (see watch.go): usually the
+	// Sender itself, unwrapped.
+	Watcher Watcher
+	// WatchInterval is how often final writes are looked at again and the
+	// sender's sequence healed; default 15s.
+	WatchInterval time.Duration
+	// OnLost, if set, is told when a write reported final left the chain
+	// and was queued again (an incident, for alerts). It must not block.
+	OnLost func(Loss)
 }
 
 // Observer receives the worker's measurements. metrics.Metrics implements
 // it. Implementations must be safe for concurrent use and must not block.
 type Observer interface {
 	ObserveBatch(leaves int)
+	// TxMined counts a transaction's cost once, when it is recorded final;
+	// TxLost takes it back when that transaction leaves the chain.
 	TxMined(gasUsed uint64, effectiveGasPrice *big.Int)
+	TxLost(gasUsed uint64, effectiveGasPrice *big.Int)
+	// FinalLost counts a write ("anchor" or "batch") that left the chain
+	// after it was final.
+	FinalLost(write string)
 	ObserveConfirmation(d time.Duration)
 }
 
@@ -145,6 +160,8 @@ type nopObserver struct{}
 
 func (nopObserver) ObserveBatch(int)                  {}
 func (nopObserver) TxMined(uint64, *big.Int)          {}
+func (nopObserver) TxLost(uint64, *big.Int)           {}
+func (nopObserver) FinalLost(string)                  {}
 func (nopObserver) ObserveConfirmation(time.Duration) {}
 
 // Failure is an anchoring the worker gave up on.
@@ -183,6 +200,9 @@ func (c *Config) defaults() {
 	if c.Contract == "" {
 		c.Contract = c.Registry.Hex()
 	}
+	if c.WatchInterval == 0 {
+		c.WatchInterval = 15 * time.Second
+	}
 }
 
 // Worker runs the anchoring jobs. Create it with New, set it as the store's
@@ -197,6 +217,12 @@ type Worker struct {
 	// batchScheduled is set when this process has inserted a batch job
 	// that has not started yet.
 	batchScheduled atomic.Bool
+
+	// stopWatch ends the watch loop Start started; watchDone closes when it
+	// has returned.
+	watchMu   sync.Mutex
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
 }
 
 // driverFor picks River's driver for the store's database.
@@ -298,6 +324,7 @@ func (w *Worker) Start(ctx context.Context) error {
 	if err := w.river.Start(ctx); err != nil {
 		return fmt.Errorf("start anchoring worker: %w", err)
 	}
+	w.startWatch(ctx)
 	return nil
 }
 
@@ -305,6 +332,7 @@ func (w *Worker) Start(ctx context.Context) error {
 // ctx ends first, cancels it; a cancelled job is retried later and its
 // idempotency key keeps it from sending twice. Calling Stop twice is safe.
 func (w *Worker) Stop(ctx context.Context) error {
+	w.endWatch()
 	err := w.river.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return w.river.StopAndCancel(context.Background())
@@ -354,7 +382,13 @@ type anchorArgs struct {
 func (anchorArgs) Kind() string { return "aartha_anchor" }
 
 func (anchorArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	// A completed job does not count: an anchor queued again (a failed one
+	// retried, a final one whose transaction left the chain) needs a new job.
+	return river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{
+		ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable},
+	}}
 }
 
 // batchArgs is the batch-mode job: anchor every unbatched queued anchor.
@@ -401,7 +435,7 @@ func (w *Worker) workAnchor(ctx context.Context, job *river.Job[anchorArgs]) err
 		data = evm.StoreLoanData(a.LoanKey, a.Commitment,
 			common.HexToAddress(loan.BorrowerAddress), common.HexToAddress(loan.LenderAddress))
 	}
-	req := SendRequest{Key: "anchor:" + strconv.FormatInt(a.ID, 10), To: w.cfg.Registry, Data: data,
+	req := SendRequest{Key: anchorKey(a.ID), To: w.cfg.Registry, Data: data,
 		Record: &RecordWrite{LoanID: a.LoanID, Kind: a.Kind, LoanKey: a.LoanKey, Commitment: a.Commitment}}
 	err = w.sender.Send(ctx, req, func(u SendUpdate) error {
 		if err := w.fromReceipt(&u, func(ev evm.Event) bool { return recordEvent(a, ev) }); err != nil {
@@ -538,7 +572,7 @@ func (w *Worker) sendBatch(ctx context.Context, job *rivertype.JobRow, b *ledger
 		w.cfg.Metrics.ObserveBatch(b.LeafCount)
 	}
 	req := SendRequest{
-		Key:   "batch:" + strconv.FormatInt(b.ID, 10),
+		Key:   batchKey(b.ID),
 		To:    w.cfg.Registry,
 		Data:  evm.AnchorBatchData(b.Root, uint32(b.LeafCount)),
 		Batch: &BatchWrite{Root: b.Root, LeafCount: b.LeafCount},
@@ -624,19 +658,24 @@ func recordEvent(a *ledger.Anchor, ev evm.Event) bool {
 // batch step; a direct anchor's step gets an audit row on its loan.
 func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, u SendUpdate) error {
 	now := w.cfg.Now().UTC()
-	if u.Status == ledger.AnchorIncluded && u.Gas != nil {
-		w.cfg.Metrics.TxMined(u.Gas.Used, u.Gas.Price)
-	}
 	write := w.chainWrite(u)
-	return w.store.InTx(ctx, func(tx ledger.Tx) error {
+	// The transaction's cost is counted once: when this update is the one
+	// that records it final (a retry that finds it final already does not).
+	becameFinal := false
+	err := w.store.InTx(ctx, func(tx ledger.Tx) error {
+		becameFinal = false
 		if batchID != 0 {
-			b, err := recordBatchProgress(ctx, tx, batchID, u, write, now)
-			if err == nil && u.Status == ledger.AnchorFinal {
+			b, before, err := recordBatchProgress(ctx, tx, batchID, u, write, now)
+			if err == nil && u.Status == ledger.AnchorFinal && before != ledger.AnchorFinal {
+				becameFinal = true
 				w.cfg.Metrics.ObserveConfirmation(now.Sub(b.CreatedAt))
 			}
 			return err
 		}
 		return applyToAnchors(ctx, tx, f, kind, write, now, func(a *ledger.Anchor) {
+			if u.Status == ledger.AnchorFinal && a.Status != ledger.AnchorFinal {
+				becameFinal = true
+			}
 			a.Status, a.TxHash = u.Status, u.TxHash
 			// Back to submitted after a reorg: the old block is no more.
 			a.BlockNumber, a.BlockHash, a.LogIndex = 0, common.Hash{}, 0
@@ -649,6 +688,10 @@ func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind
 			}
 		})
 	})
+	if err == nil && becameFinal && u.Gas != nil {
+		w.cfg.Metrics.TxMined(u.Gas.Used, u.Gas.Price)
+	}
+	return err
 }
 
 // applyToAnchors applies change to the selected anchors of a kind (0: any),
@@ -668,7 +711,7 @@ func applyToAnchors(ctx context.Context, tx ledger.Tx, f ledger.AnchorFilter, ki
 		if err := tx.UpdateAnchor(ctx, a); err != nil {
 			return err
 		}
-		if err := mirrorOnLoan(ctx, tx, a, before, write, now); err != nil {
+		if err := mirrorOnLoan(ctx, tx, a, before, write, now, ""); err != nil {
 			return err
 		}
 	}
@@ -693,12 +736,12 @@ func (w *Worker) chainWrite(u SendUpdate) *ledger.ChainWrite {
 
 // recordBatchProgress writes a step of a batch's transaction onto the batch,
 // all its anchors and their loans, with one audit row for the batch.
-func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u SendUpdate, write *ledger.ChainWrite, now time.Time) (*ledger.Batch, error) {
+func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u SendUpdate, write *ledger.ChainWrite, now time.Time) (_ *ledger.Batch, before ledger.AnchorStatus, _ error) {
 	b, err := tx.BatchForUpdate(ctx, batchID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	before := b.Status
+	before = b.Status
 	b.Status, b.TxHash, b.UpdatedAt = u.Status, u.TxHash, now
 	// Back to submitted after a reorg: the old block is no more.
 	b.BlockNumber, b.BlockHash, b.LogIndex, b.Seq = 0, common.Hash{}, 0, 0
@@ -716,25 +759,25 @@ func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u Sen
 		b.FinalAt = &now
 	}
 	if err := tx.UpdateBatch(ctx, b); err != nil {
-		return nil, err
+		return nil, before, err
 	}
 	// "included" is a moment on the way to final (the seed's per-loan
 	// status calls both "submitted"): the batch row records it, and its
 	// anchors and loans are written once more only when it is final, which
 	// spares a write of every row of a large batch.
 	if b.Status == ledger.AnchorIncluded {
-		return b, nil
+		return b, before, nil
 	}
 	if _, err := tx.SetBatchAnchors(ctx, batchID, ledger.AnchorProgress{
 		Status: b.Status, TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash,
 		LogIndex: b.LogIndex, UpdatedAt: now, FinalAt: b.FinalAt,
 	}); err != nil {
-		return nil, err
+		return nil, before, err
 	}
 	if before == b.Status {
-		return b, nil
+		return b, before, nil
 	}
-	return b, tx.AppendAudit(ctx, &ledger.AuditEntry{
+	return b, before, tx.AppendAudit(ctx, &ledger.AuditEntry{
 		At: now, Actor: ledger.SystemActor(), Action: "batch." + string(b.Status), Entity: "batch",
 		EntityID: strconv.FormatInt(b.ID, 10), Before: batchAudit(before, nil), After: batchAudit(b.Status, b),
 		Chain: write,
@@ -789,9 +832,10 @@ func (w *Worker) recordFailure(ctx context.Context, f ledger.AnchorFilter, kind 
 	})
 }
 
-// mirrorOnLoan copies an anchor's state onto the seed's per-loan chain
-// fields and, when the state changed, writes an audit row.
-func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before ledger.AnchorStatus, write *ledger.ChainWrite, now time.Time) error {
+// mirrorOnLoan copies an anchor's state onto the loan's per-loan chain
+// fields and, when the state changed, writes an audit row: action, or
+// "anchor.<status>" when action is "".
+func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before ledger.AnchorStatus, write *ledger.ChainWrite, now time.Time, action string) error {
 	if before == a.Status {
 		return nil
 	}
@@ -807,14 +851,20 @@ func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before le
 	if a.TxHash != (common.Hash{}) {
 		*txHash = a.TxHash.Hex()
 	}
-	if a.Status == ledger.AnchorFinal {
+	switch a.Status {
+	case ledger.AnchorFinal:
 		*storedAt = &now
+	case ledger.AnchorQueued:
+		*storedAt = nil // taken back: what was stored is no longer on chain
 	}
 	if err := tx.UpdateLoan(ctx, loan); err != nil {
 		return err
 	}
+	if action == "" {
+		action = "anchor." + string(a.Status)
+	}
 	return tx.AppendAudit(ctx, &ledger.AuditEntry{
-		At: now, Actor: ledger.SystemActor(), Action: "anchor." + string(a.Status), Entity: "loan", EntityID: a.LoanID,
+		At: now, Actor: ledger.SystemActor(), Action: action, Entity: "loan", EntityID: a.LoanID,
 		Before: anchorAudit(a.Kind, before, nil), After: anchorAudit(a.Kind, a.Status, a), Chain: write,
 	})
 }

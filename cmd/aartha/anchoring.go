@@ -12,6 +12,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/doctor"
@@ -137,18 +138,16 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 		txMetrics, workerMetrics = obs, obs
 	}
 
-	var feeCap *big.Int
-	if cfg.MaxGasPriceWei > 0 {
-		feeCap = new(big.Int).SetUint64(cfg.MaxGasPriceWei)
+	if txmgr.Finality(cfg.Finality) == txmgr.FinalityTag {
+		if err := trustFinalizedTag(ctx, a.client); err != nil {
+			return nil, err
+		}
 	}
 	manager, err := txmgr.New(txmgr.Config{
-		Chain:   a.client,
-		Signer:  signer,
-		Journal: db.TxJournal(),
-		Policy: txmgr.Policy{
-			FeeCap: feeCap, GasLimit: cfg.GasLimit, Confirmations: cfg.Confirmations,
-			MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay,
-		},
+		Chain:        a.client,
+		Signer:       signer,
+		Journal:      db.TxJournal(),
+		Policy:       txPolicy(cfg),
 		PollInterval: pollInterval(a.embedded != nil),
 		Log:          log.With("component", "txmgr"),
 		Metrics:      txMetrics,
@@ -156,10 +155,13 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 	if err != nil {
 		return nil, err
 	}
-	a.worker, err = worker.New(db, traceSends(ctx, worker.TxSender{Manager: manager, Receipts: a.client}), a.client, worker.Config{
+	txSender := worker.TxSender{Manager: manager, Receipts: a.client}
+	a.worker, err = worker.New(db, traceSends(ctx, txSender), a.client, worker.Config{
 		Mode: cfg.AnchorMode, Registry: a.registry, BatchMax: cfg.BatchMax, BatchWindow: cfg.BatchWindow,
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, Log: log.With("component", "worker"),
 		Network: a.CAIP2(), Metrics: workerMetrics,
+		Watcher: txSender, WatchInterval: 10 * pollInterval(a.embedded != nil),
+		OnLost: a.reportLoss,
 		OnFailed: func(f worker.Failure) {
 			reportAnchorFailure(ctx, f) // telemetry.go
 			what := fmt.Sprintf("the %s record of loan %s", f.Kind, f.LoanID)
@@ -185,6 +187,46 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 	a.release = sender.Release
 	log.Info("anchoring", "mode", cfg.AnchorMode, "chain", a.CAIP2(), "registry", a.registry.Hex(), "signer", signer.Address().Hex())
 	return a, nil
+}
+
+// txPolicy is the transaction manager's policy from the configuration.
+func txPolicy(cfg *config.Config) txmgr.Policy {
+	var feeCap *big.Int
+	if cfg.MaxGasPriceWei > 0 {
+		feeCap = new(big.Int).SetUint64(cfg.MaxGasPriceWei)
+	}
+	return txmgr.Policy{FeeCap: feeCap, GasLimit: cfg.GasLimit, Confirmations: cfg.Confirmations,
+		Finality: txmgr.Finality(cfg.Finality), MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay}
+}
+
+// trustFinalizedTag refuses BLOCKCHAIN_FINALITY=tag on a node whose
+// finalized tag follows its head: every block would be final when mined.
+func trustFinalizedTag(ctx context.Context, c *evm.Client) error {
+	head, err := c.HeaderByNumber(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("BLOCKCHAIN_FINALITY=tag: read the latest block: %w", err)
+	}
+	finalized, err := c.HeaderByNumber(ctx, big.NewInt(int64(rpc.FinalizedBlockNumber)))
+	if err != nil {
+		return fmt.Errorf("BLOCKCHAIN_FINALITY=tag: the node does not answer for its finalized block (%w); use BLOCKCHAIN_FINALITY=confirmations", err)
+	}
+	if why := txmgr.CheckTag(head.Number.Uint64(), finalized.Number.Uint64()); why != "" {
+		return errors.New("BLOCKCHAIN_FINALITY=tag refused: " + why)
+	}
+	return nil
+}
+
+// reportLoss raises the incident of a write that left the chain after it
+// was final: the webhook and mail alert (the metric and the audit row come
+// from the worker).
+func (a *anchoring) reportLoss(l worker.Loss) {
+	what := fmt.Sprintf("the %s record of loan %s", l.Kind, l.LoanID)
+	if l.BatchID != 0 {
+		what = fmt.Sprintf("batch %d", l.BatchID)
+	}
+	a.notifier.Notify(notify.Event{Kind: notify.KindFinalLost,
+		Summary: fmt.Sprintf("%s was final in block %d and has left the chain (transaction %s); it is queued and being sent again", what, l.Block, l.TxHash.Hex()),
+		Details: l})
 }
 
 // pollInterval is how often unfinished transactions are looked at: the

@@ -18,6 +18,7 @@ import (
 	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/simchain"
 	"github.com/aartha/ledger/store"
+	"github.com/aartha/ledger/txmgr"
 )
 
 func newDoctorCmd(a *app) *cobra.Command {
@@ -84,7 +85,7 @@ func doctorDeps(ctx context.Context, cfg *config.Config) (doctor.Deps, func(), e
 			c()
 		}
 	}
-	deps := doctor.Deps{}
+	deps := doctor.Deps{Finality: txmgr.Finality(cfg.Finality), Confirmations: cfg.Confirmations}
 	if cfg.MaxGasPriceWei > 0 {
 		deps.FeeCapWei = new(big.Int).SetUint64(cfg.MaxGasPriceWei)
 	}
@@ -181,7 +182,7 @@ func (b brokenDB) AnchorCountsByStatus(context.Context) (map[string]int, error) 
 // runningDoctorDeps is what a running service diagnoses about itself: its
 // store and its chain client (with failover, so one endpoint entry).
 func runningDoctorDeps(cfg *config.Config, db *store.DB, a *anchoring) doctor.Deps {
-	deps := doctor.Deps{DB: db, Journal: db.TxJournal()}
+	deps := doctor.Deps{DB: db, Journal: db.TxJournal(), Finality: txmgr.Finality(cfg.Finality), Confirmations: cfg.Confirmations}
 	if cfg.MaxGasPriceWei > 0 {
 		deps.FeeCapWei = new(big.Int).SetUint64(cfg.MaxGasPriceWei)
 	}

@@ -218,14 +218,7 @@ func rotateAdminSigner(ctx context.Context, f rotateFlags) (txmgr.Signer, error)
 
 // policy is the service's sending policy, for the admin's and the old
 // key's transactions alike.
-func (r *rotation) policy() txmgr.Policy {
-	var feeCap *big.Int
-	if r.cfg.MaxGasPriceWei > 0 {
-		feeCap = new(big.Int).SetUint64(r.cfg.MaxGasPriceWei)
-	}
-	return txmgr.Policy{FeeCap: feeCap, GasLimit: r.cfg.GasLimit, Confirmations: r.cfg.Confirmations,
-		MaxRetries: r.cfg.MaxRetries, RetryDelay: r.cfg.RetryDelay}
-}
+func (r *rotation) policy() txmgr.Policy { return txPolicy(r.cfg) }
 
 // grant is step 1: ANCHORER_ROLE for the new account.
 func (r *rotation) grant(ctx context.Context) error {

@@ -225,4 +225,65 @@ func Run(t *testing.T, newJournal func(t *testing.T) txmgr.Journal) {
 		}
 		require.Equal(t, []string{"early", "late", "nonceless"}, keys)
 	})
+
+	t.Run("ReopenOnlyAFinalSend", func(t *testing.T) {
+		t.Parallel()
+		j := newJournal(t)
+		for _, k := range []string{"final", "open", "failed"} {
+			_, _, err := j.Create(ctx, rec(k, signer))
+			require.NoError(t, err)
+			_, err = j.AssignNonce(ctx, k, 0)
+			require.NoError(t, err)
+		}
+		require.NoError(t, j.AddAttempt(ctx, "final", attempt(1)))
+		inc := &txmgr.Inclusion{TxHash: common.Hash{1}, BlockNumber: 9, BlockHash: common.Hash{9}, GasUsed: 1, EffectiveGasPrice: big.NewInt(1)}
+		require.NoError(t, j.Update(ctx, "final", txmgr.Status{Phase: txmgr.PhaseFinal, Inclusion: inc}))
+		require.NoError(t, j.Reopen(ctx, "final", "left the chain"))
+		got, err := j.Get(ctx, "final")
+		require.NoError(t, err)
+		require.Equal(t, txmgr.PhaseSubmitted, got.Phase)
+		require.Nil(t, got.Inclusion, "the lost inclusion is cleared")
+		require.Equal(t, "left the chain", got.Reason)
+		require.Len(t, got.Attempts, 1, "attempts are kept")
+		require.True(t, got.HasNonce)
+		require.Equal(t, uint64(0), got.Nonce, "the nonce is kept")
+
+		require.NoError(t, j.Reopen(ctx, "open", "x"), "an unfinished send is left as it is")
+		got, err = j.Get(ctx, "open")
+		require.NoError(t, err)
+		require.Equal(t, txmgr.PhaseQueued, got.Phase)
+		require.Empty(t, got.Reason)
+
+		require.NoError(t, j.Update(ctx, "failed", txmgr.Status{Phase: txmgr.PhaseFailed, Reason: "reverted"}))
+		require.Error(t, j.Reopen(ctx, "failed", "x"), "a failed send stays failed")
+		require.ErrorIs(t, j.Reopen(ctx, "nobody", "x"), txmgr.ErrNotFound)
+	})
+
+	t.Run("ByNonceAndNextNonce", func(t *testing.T) {
+		t.Parallel()
+		j := newJournal(t)
+		next, err := j.NextNonce(ctx, signer)
+		require.NoError(t, err)
+		require.Zero(t, next, "a new signer starts at 0")
+		for _, k := range []string{"a", "b"} {
+			_, _, err := j.Create(ctx, rec(k, signer))
+			require.NoError(t, err)
+		}
+		_, _, err = j.Create(ctx, rec("c", other))
+		require.NoError(t, err)
+		_, err = j.AssignNonce(ctx, "a", 4)
+		require.NoError(t, err)
+		_, err = j.AssignNonce(ctx, "b", 0)
+		require.NoError(t, err)
+		_, err = j.AssignNonce(ctx, "c", 4)
+		require.NoError(t, err)
+		got, err := j.ByNonce(ctx, signer, 5)
+		require.NoError(t, err)
+		require.Equal(t, "b", got.Key)
+		_, err = j.ByNonce(ctx, signer, 3)
+		require.ErrorIs(t, err, txmgr.ErrNotFound)
+		next, err = j.NextNonce(ctx, signer)
+		require.NoError(t, err)
+		require.Equal(t, uint64(6), next)
+	})
 }
