@@ -47,7 +47,7 @@ func TestDoctorAgainstARunningService(t *testing.T) {
 	for _, c := range report.Checks {
 		names[c.Name] = c.Status
 	}
-	for _, want := range []string{"database", "anchor failure rate", "rpc embedded", "registry", "fees", "signer balance", "transactions"} {
+	for _, want := range []string{"database", "anchor failure rate", "rpc embedded", "registry", "finality", "fees", "signer balance", "transactions"} {
 		require.Equal(t, doctor.Pass, names[want], "check %q in %s", want, out)
 	}
 
