@@ -311,7 +311,7 @@ func New(s Store, sender Sender, reader evm.RegistryBackend, cfg Config) (*Worke
 		MaxAttempts:       cfg.MaxRetries,
 		RetryPolicy:       &retryPolicy{first: cfg.RetryDelay},
 		FetchPollInterval: 200 * time.Millisecond,
-		Logger:            cfg.Log.With("component", "river"),
+		Logger:            slog.New(riverLog{cfg.Log.Handler()}).With("component", "river"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create job queue client: %w", err)
