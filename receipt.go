@@ -9,7 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
-// SchemaReceipt is the schema of proof receipts (DESIGN §5).
+// SchemaReceipt is the schema of proof receipts (docs/receipt.md).
 const SchemaReceipt = "aartha.receipt/v1"
 
 // Anchoring modes.
@@ -27,7 +27,7 @@ type Receipt struct {
 	Mode        string          `json:"mode"`     // direct or batch
 	Kind        Kind            `json:"kind"`     // 1 approved, 2 repaid
 	LoanID      string          `json:"loan_id"`
-	Record      json.RawMessage `json:"record"` // the object of DESIGN §3
+	Record      json.RawMessage `json:"record"` // a record of docs/fingerprint.md
 	Salt        hexutil.Bytes   `json:"salt"`
 	Commitment  common.Hash     `json:"commitment"`
 	LoanKey     common.Hash     `json:"loan_key"`

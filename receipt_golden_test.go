@@ -65,7 +65,9 @@ func mustHex(s string) []byte {
 }
 
 // fakeHash is a made-up chain value (transaction or block hash).
-func fakeHash(label string) common.Hash { return crypto.Keccak256Hash([]byte("golden receipt " + label)) }
+func fakeHash(label string) common.Hash {
+	return crypto.Keccak256Hash([]byte("golden receipt " + label))
+}
 
 // finalAnchor is the anchor of loan's record of kind once final.
 func finalAnchor(t *testing.T, loan *ledger.Loan, kind ledger.Kind, mode string) *ledger.Anchor {

@@ -20,7 +20,7 @@ import (
 	"github.com/aartha/ledger/contracts"
 )
 
-// record is one batch leaf's values, DESIGN §3.
+// record is one batch leaf's values, docs/fingerprint.md.
 type record struct {
 	key        [32]byte
 	kind       uint8

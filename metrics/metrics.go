@@ -1,5 +1,5 @@
-// Package metrics is the service's Prometheus instrumentation: the seed's
-// blockchain_calls_total and blockchain_call_duration_seconds, transaction
+// Package metrics is the service's Prometheus instrumentation: chain calls
+// (blockchain_calls_total and blockchain_call_duration_seconds), transaction
 // costs and health (gas, fees, signer balance and nonce, pending and stuck
 // transactions, confirmation lag), batches, verification mismatches, queue
 // depth, reconciliation results and HTTP requests. Everything is registered
