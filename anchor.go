@@ -6,7 +6,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 )
 
-// AnchorStatus is how far one record's anchor has got (DESIGN §6):
+// AnchorStatus is how far one record's anchor has got (docs/finality.md):
 // queued → submitted → included → final, or failed.
 type AnchorStatus string
 
@@ -19,8 +19,8 @@ const (
 	AnchorFailed    AnchorStatus = "failed"    // given up; LastError says why
 )
 
-// ChainStatus maps an anchor status onto the seed's per-loan
-// blockchain_status values.
+// ChainStatus maps an anchor status onto the per-loan
+// blockchain_status values (docs/api.md, per-loan chain fields).
 func (s AnchorStatus) ChainStatus() ChainStatus {
 	switch s {
 	case AnchorQueued:

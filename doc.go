@@ -5,6 +5,6 @@
 //
 // The package has no I/O of its own. Storage lives in package store, chain
 // access in evm and its siblings, HTTP in package http, and cmd/aartha wires
-// them together. Fingerprint formats (DESIGN §3) are stable: third parties
+// them together. Fingerprint formats (docs/fingerprint.md) are stable: third parties
 // reimplement them from the golden vectors in testdata/fingerprints.json.
 package ledger

@@ -15,7 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 )
 
-// Record schemas (DESIGN §3). A new field means a new schema version.
+// Record schemas (docs/fingerprint.md). A new field means a new schema version.
 const (
 	SchemaLoan      = "aartha.loan/v1"
 	SchemaRepayment = "aartha.repayment/v1"

@@ -82,7 +82,7 @@ func computeVector(t *testing.T, name string, rec ledger.Record, saltHex string)
 }
 
 // TestGoldenVectors pins the fingerprint format: any change to the output is
-// a break of DESIGN §3 that would orphan every anchor already on chain.
+// a break of docs/fingerprint.md that would orphan every anchor already on chain.
 func TestGoldenVectors(t *testing.T) {
 	var got []goldenVector
 	for _, g := range goldenRecords() {

@@ -34,7 +34,8 @@ func (s LoanStatus) Valid() bool {
 // ChainStatus is how far a record's anchor has got on the chain.
 type ChainStatus string
 
-// The chain statuses of an anchor (the seed's blockchain_status values).
+// The chain statuses of an anchor: the per-loan blockchain_status values
+// (docs/api.md, per-loan chain fields).
 const (
 	ChainNotStored ChainStatus = "not_stored"
 	ChainQueued    ChainStatus = "queued"
@@ -82,12 +83,12 @@ type Loan struct {
 	RepaidAt     *time.Time `json:"repaid_at,omitempty"`
 	AmountRepaid int64      `json:"amount_repaid,omitempty"`
 
-	// Salts of the approval and repayment records (DESIGN §3). They are never
+	// Salts of the approval and repayment records (docs/fingerprint.md). They are never
 	// serialised: deleting them is how an erasure request is honoured.
 	Salt          []byte `json:"-"`
 	RepaymentSalt []byte `json:"-"`
 
-	// The seed's per-loan chain fields, for the approval record and the
+	// The per-loan chain fields (docs/api.md), for the approval record and the
 	// repayment record.
 	BlockchainStatus            ChainStatus `json:"blockchain_status"`
 	BlockchainTxHash            string      `json:"blockchain_tx_hash,omitempty"`

@@ -2,7 +2,7 @@ package ledger
 
 import "time"
 
-// Maintenance is the service-wide maintenance switch (seed §9). While it is
+// Maintenance is the service-wide maintenance switch (docs/commands.md, aartha maintenance). While it is
 // on, the API refuses writes with 503 and Retry-After; reads, verification
 // and the anchoring of work already queued continue.
 type Maintenance struct {

@@ -9,7 +9,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 )
 
-// SchemaReceipt is the schema of proof receipts (DESIGN §5).
+// SchemaReceipt is the schema of proof receipts (docs/receipt.md).
 const SchemaReceipt = "aartha.receipt/v1"
 
 // Anchoring modes.
@@ -27,7 +27,7 @@ type Receipt struct {
 	Mode        string          `json:"mode"`     // direct or batch
 	Kind        Kind            `json:"kind"`     // 1 approved, 2 repaid
 	LoanID      string          `json:"loan_id"`
-	Record      json.RawMessage `json:"record"` // the object of DESIGN §3
+	Record      json.RawMessage `json:"record"` // a record of docs/fingerprint.md
 	Salt        hexutil.Bytes   `json:"salt"`
 	Commitment  common.Hash     `json:"commitment"`
 	LoanKey     common.Hash     `json:"loan_key"`
@@ -36,11 +36,33 @@ type Receipt struct {
 	BlockHash   common.Hash     `json:"block_hash"`
 	LogIndex    uint            `json:"log_index"`
 
-	// Batch mode only.
+	// Batch mode only. In JSON a batch receipt always has "proof", an
+	// empty array for a batch of one leaf (see MarshalJSON).
 	Leaf     *common.Hash  `json:"leaf,omitempty"`
 	Root     *common.Hash  `json:"root,omitempty"`
 	Proof    []common.Hash `json:"proof,omitempty"`
 	BatchSeq *uint64       `json:"batch_seq,omitempty"`
+}
+
+// MarshalJSON writes the receipt's stable JSON form (docs/receipt.md): a
+// batch receipt carries "proof" even when it is empty (a batch of one
+// leaf, whose leaf is its root), as "proof": []; a direct receipt has no
+// batch fields at all.
+func (r Receipt) MarshalJSON() ([]byte, error) {
+	type fields Receipt // the same fields without this method
+	out := struct {
+		fields
+		Proof    *[]common.Hash `json:"proof,omitempty"`     // shadows fields.Proof
+		BatchSeq *uint64        `json:"batch_seq,omitempty"` // shadows fields.BatchSeq, to keep it last
+	}{fields: fields(r), BatchSeq: r.BatchSeq}
+	if r.Mode == ModeBatch {
+		proof := r.Proof
+		if proof == nil {
+			proof = []common.Hash{}
+		}
+		out.Proof = &proof
+	}
+	return json.Marshal(out)
 }
 
 // CheckOffline verifies everything in the receipt that needs no chain: the

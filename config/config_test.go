@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -133,14 +134,24 @@ func TestParseGwei(t *testing.T) {
 	}
 }
 
-// TestREADMEDocumentsEveryVariable keeps the README's configuration table
-// in step with the options the code accepts.
-func TestREADMEDocumentsEveryVariable(t *testing.T) {
+// TestDocsDocumentEveryVariable keeps the configuration table of
+// docs/configuration.md in step with the options the code accepts: a row
+// for every variable, and no row for a variable the code does not know.
+func TestDocsDocumentEveryVariable(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile("../README.md")
+	doc, err := os.ReadFile("../docs/configuration.md")
 	require.NoError(t, err)
+	rows := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z0-9_]+)` \\|").FindAllStringSubmatch(string(doc), -1) {
+		rows[m[1]] = true
+	}
+	known := map[string]bool{}
 	for _, v := range config.Variables() {
-		require.Contains(t, string(readme), "`"+v.Name+"`", "README.md must document "+v.Name)
+		known[v.Name] = true
+		require.True(t, rows[v.Name], "docs/configuration.md must have a table row for %s", v.Name)
+	}
+	for name := range rows {
+		require.True(t, known[name], "docs/configuration.md documents %s, which the code does not accept", name)
 	}
 }
 

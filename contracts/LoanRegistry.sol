@@ -23,13 +23,13 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 /// Storage layout and gas (see contracts/GAS.md for measured numbers):
 ///  * A loan takes at most three slots: the commitment (32 bytes), the
 ///    borrower packed with both timestamps (20 + 6 + 6 bytes), and the lender
-///    (20 bytes, written only when non-zero, as DESIGN allows empty
-///    addresses). markRepaid touches only the packed slot, an update of an
+///    (20 bytes, written only when non-zero, as docs/fingerprint.md allows
+///    empty addresses). markRepaid touches only the packed slot, an update of an
 ///    existing slot, which is why it costs a few thousand gas over the
 ///    transaction base.
 ///  * The repayment commitment lives only in the LoanRepaid event. Storing it
-///    would cost a fresh slot (~22,100 gas) per repayment and nothing in the
-///    DESIGN needs it from a view: a repayment receipt names the transaction
+///    would cost a fresh slot (~22,100 gas) per repayment and nothing in
+///    docs/contract.md needs it from a view: a repayment receipt names the transaction
 ///    and log that carry it, and logs are committed to by the block's
 ///    receipts root just as storage is by the state root.
 ///  * Timestamps are uint48 seconds: enough for millions of years, and small

@@ -197,7 +197,7 @@ func (h *harness) blockTime(r *types.Receipt) uint64 {
 	return header.Time
 }
 
-// loanKey is keccak256(utf8(loan_id)), DESIGN §3.
+// loanKey is keccak256(utf8(loan_id)), docs/fingerprint.md.
 func loanKey(id string) [32]byte {
 	return crypto.Keccak256Hash([]byte(id))
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/aartha/ledger/contracts"
 )
 
-// record is one batch leaf's values, DESIGN §3.
+// record is one batch leaf's values, docs/fingerprint.md.
 type record struct {
 	key        [32]byte
 	kind       uint8
@@ -219,4 +219,56 @@ func TestMerkleMatchesOpenZeppelin(t *testing.T) {
 		}
 	}
 	require.Equal(t, uint64(5), mustCall(h, reg.PackBatchCount(), reg.UnpackBatchCount))
+}
+
+// TestGoldenReceiptsMatchOpenZeppelin checks the golden batch receipts of
+// docs/receipt.md with the library a third-party verifier would use: the
+// tree @openzeppelin/merkle-tree builds from the batch's members has the
+// receipt's root, and the library's proof of the receipt's leaf is the
+// receipt's proof — "proof": [] for the batch of one leaf.
+func TestGoldenReceiptsMatchOpenZeppelin(t *testing.T) {
+	node := requireNode(t)
+	type receipt struct {
+		Kind       uint8         `json:"kind"`
+		LoanKey    common.Hash   `json:"loan_key"`
+		Commitment common.Hash   `json:"commitment"`
+		Leaf       common.Hash   `json:"leaf"`
+		Root       common.Hash   `json:"root"`
+		Proof      []common.Hash `json:"proof"`
+	}
+	read := func(name string, v any) {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "receipts", name))
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(b, v), name)
+	}
+	asRecord := func(key common.Hash, kind uint8, commitment common.Hash) record {
+		return record{key: key, kind: kind, commitment: commitment}
+	}
+
+	var one receipt
+	read("evm-batch-one.json", &one)
+	js := runMerkleJS(t, node, []record{asRecord(one.LoanKey, one.Kind, one.Commitment)})
+	require.Equal(t, one.Root, js.Root)
+	require.Equal(t, one.Leaf, js.Leaves[0])
+	require.NotNil(t, one.Proof, `a one-leaf batch receipt carries "proof": []`)
+	require.Empty(t, js.Proofs[0])
+
+	var many receipt
+	read("evm-batch-many.json", &many)
+	var members [][3]any
+	read("evm-batch-many.members.json", &members)
+	var rs []record
+	at := -1
+	for i, m := range members {
+		key, commitment := common.HexToHash(m[0].(string)), common.HexToHash(m[2].(string))
+		rs = append(rs, asRecord(key, uint8(m[1].(float64)), commitment))
+		if key == many.LoanKey && commitment == many.Commitment {
+			at = i
+		}
+	}
+	require.NotEqual(t, -1, at, "the receipt's record is a member of its batch")
+	js = runMerkleJS(t, node, rs)
+	require.Equal(t, many.Root, js.Root)
+	require.Equal(t, many.Leaf, js.Leaves[at])
+	require.Equal(t, many.Proof, js.Proofs[at])
 }

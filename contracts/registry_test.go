@@ -118,7 +118,7 @@ func TestStoreLoan(t *testing.T) {
 	}
 	h.sendRevert(h.anchorer, reg.PackStoreLoan(loanKey("LN-zero"), [32]byte{}, borrower, lender), "ZeroCommitment")
 
-	// DESIGN §3 allows empty addresses: they are stored and reported as zero.
+	// docs/fingerprint.md allows empty addresses: they are stored and reported as zero.
 	key2, c2 := loanKey("LN-2026-0002"), commitmentOf("approved 2")
 	r2 := h.mustSend(h.anchorer, reg.PackStoreLoan(key2, c2, common.Address{}, common.Address{}))
 	require.Equal(t, contracts.GetLoanOutput{Commitment: c2, StoredAt: h.blockTime(r2)},

@@ -1,5 +1,5 @@
-// Package doctor diagnoses a deployment the way the seed's troubleshooting
-// guide does: database, each RPC endpoint, the registry and our role in it,
+// Package doctor diagnoses a deployment the way an operator's troubleshooting
+// checklist does (docs/commands.md, aartha doctor): database, each RPC endpoint, the registry and our role in it,
 // the signer's balance and runway, fees against the cap, unfinished
 // transactions and nonce gaps, the recent failure rate and clock skew — or,
 // on a MultiChain stream, the node, the stream, the node's subscription and

@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -41,6 +42,20 @@ type ClientOptions struct {
 	// from one endpoint to the other, with the endpoint names ("primary",
 	// "backup") and the connection error. It must not block.
 	OnFailover func(from, to string, err error)
+	// OnCall, if set, is told about every call once it is over (failover
+	// included): its operation (one of Operations), its error and how long
+	// it took. "Not found" answers (a receipt not yet mined) are reported
+	// with a nil error. It is called synchronously and must not block.
+	OnCall func(operation string, err error, d time.Duration)
+}
+
+// Operations are the operation names Client reports to
+// ClientOptions.OnCall: each kind of call, named after what it does.
+var Operations = []string{
+	"read_chain_id", "read_block_number", "read_header", "read_nonce", "read_pending_nonce",
+	"read_balance", "read_code", "read_pending_code", "suggest_gas_price", "suggest_gas_tip",
+	"estimate_gas", "send_transaction", "read_receipt", "read_transaction", "call_contract",
+	"filter_logs",
 }
 
 func (o *ClientOptions) defaults() {
@@ -181,8 +196,24 @@ func (c *Client) markUp(ep *endpoint) {
 	c.mu.Unlock()
 }
 
-// do runs call against the endpoints in order until one answers.
+// do runs call against the endpoints in order until one answers and
+// reports it to ClientOptions.OnCall.
 func (c *Client) do(ctx context.Context, what string, call func(ctx context.Context, ec *ethclient.Client) error) error {
+	if c.opts.OnCall == nil {
+		return c.try(ctx, what, call)
+	}
+	start := c.opts.Now()
+	err := c.try(ctx, what, call)
+	reported := err
+	if errors.Is(err, ethereum.NotFound) {
+		reported = nil
+	}
+	c.opts.OnCall(strings.ReplaceAll(what, " ", "_"), reported, c.opts.Now().Sub(start))
+	return err
+}
+
+// try runs call against the endpoints in order until one answers.
+func (c *Client) try(ctx context.Context, what string, call func(ctx context.Context, ec *ethclient.Client) error) error {
 	var errs []error
 	eps := c.order()
 	for i, ep := range eps {

@@ -9,7 +9,7 @@ import (
 	ledger "github.com/aartha/ledger"
 )
 
-// loanRequest is the body of POST /api/admin/loans (DESIGN §3 names).
+// loanRequest is the body of POST /api/admin/loans (the record names of docs/fingerprint.md).
 type loanRequest struct {
 	LoanID          string `json:"loan_id"`
 	Borrower        string `json:"borrower"`

@@ -1,5 +1,5 @@
-// Package metrics is the service's Prometheus instrumentation: the seed's
-// blockchain_calls_total and blockchain_call_duration_seconds, transaction
+// Package metrics is the service's Prometheus instrumentation: chain calls
+// (blockchain_calls_total and blockchain_call_duration_seconds), transaction
 // costs and health (gas, fees, signer balance and nonce, pending and stuck
 // transactions, confirmation lag), batches, verification mismatches, queue
 // depth, reconciliation results and HTTP requests. Everything is registered
@@ -118,10 +118,26 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	m.lostFinal.WithLabelValues("anchor")
 	m.lostFinal.WithLabelValues("batch")
+	for _, p := range []txmgr.Phase{txmgr.PhaseQueued, txmgr.PhaseSubmitted, txmgr.PhaseIncluded, txmgr.PhaseFinal, txmgr.PhaseFailed} {
+		m.phases.WithLabelValues(string(p))
+	}
 	reg.MustRegister(m.calls, m.callDuration, m.spend, m.nonceFills, m.lostFinal, m.pending, m.stuck, m.confirmation,
 		m.batchSize, m.mismatches, m.phases, m.replaced, m.feeWaits, m.retries, m.httpRequests, m.httpDuration,
 		m.secretFails, m.secretStale)
 	return m
+}
+
+// KnownCalls exports the call series of each of operations at zero (both
+// outcomes, and the duration histogram), so that a scrape right after start
+// already has them: rate() over a series that does not exist yet is empty,
+// not zero, and alert rules would see nothing. The transaction phases are
+// exported at zero by New.
+func (m *Metrics) KnownCalls(operations ...string) {
+	for _, op := range operations {
+		m.calls.WithLabelValues(op, "success")
+		m.calls.WithLabelValues(op, "error")
+		m.callDuration.WithLabelValues(op)
+	}
 }
 
 // ObserveCall records one chain call: its operation (e.g. send_transaction,

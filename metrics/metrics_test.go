@@ -91,3 +91,30 @@ func TestMetricsEndpoint(t *testing.T) {
 		require.Contains(t, text, want)
 	}
 }
+
+// TestKnownSeriesAtZero: right after start, before any chain call, the call
+// and phase series exist at zero, so rate() and increase() alerts have a
+// series to work on.
+func TestKnownSeriesAtZero(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	m.KnownCalls("send_transaction", "read_receipt")
+	srv := httptest.NewServer(metrics.Handler(reg))
+	t.Cleanup(srv.Close)
+	resp, err := http.Get(srv.URL)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	for _, want := range []string{
+		`blockchain_calls_total{operation="send_transaction",status="success"} 0`,
+		`blockchain_calls_total{operation="send_transaction",status="error"} 0`,
+		`blockchain_calls_total{operation="read_receipt",status="error"} 0`,
+		`blockchain_call_duration_seconds_count{operation="read_receipt"} 0`,
+		`aartha_tx_phase_total{phase="queued"} 0`,
+		`aartha_tx_phase_total{phase="failed"} 0`,
+	} {
+		require.Contains(t, string(b), want)
+	}
+}

@@ -1,6 +1,6 @@
 // Package multichain anchors loan records in a MultiChain stream: the
-// backend for permissioned chains without EVM contracts (DESIGN §1, issue
-// 10), chosen with BLOCKCHAIN_BACKEND=multichain.
+// backend for permissioned chains without EVM contracts (docs/multichain.md),
+// chosen with BLOCKCHAIN_BACKEND=multichain.
 //
 // Client speaks JSON-RPC 1.0 as a MultiChain 2.3.3 node does (see
 // testdata/real-node-transcript.txt): HTTP POST with Basic auth, params

@@ -55,6 +55,9 @@ type Options struct {
 	// BlockPeriod while automatic mining is on, so that transactions gain
 	// confirmations without further traffic. 0 seals only on arrival.
 	BlockPeriod time.Duration
+	// OnCall, if set, is told about every call the chain's Client makes
+	// (evm.ClientOptions.OnCall).
+	OnCall func(operation string, err error, d time.Duration)
 }
 
 // Chain is a running embedded chain. Its exported methods are safe for
@@ -146,7 +149,7 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 	if err != nil {
 		return fail(err)
 	}
-	c.client = evm.NewClient(stack.Attach(), nil, evm.ClientOptions{})
+	c.client = evm.NewClient(stack.Attach(), nil, evm.ClientOptions{OnCall: opts.OnCall})
 	if nodeConf.HTTPHost != "" {
 		c.rpcURL = stack.HTTPEndpoint()
 	}

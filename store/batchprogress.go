@@ -15,8 +15,8 @@ import (
 const setBatchAnchorsSQL = `UPDATE anchors SET status = ?, tx_hash = ?, block_number = ?, block_hash = ?,
 	log_index = ?, last_error = ?, updated_at = ?, final_at = ? WHERE batch_id = ?`
 
-// mirrorApprovalSQL and mirrorRepaymentSQL copy it onto the seed's per-loan
-// chain fields of the loans whose records the batch carries.
+// mirrorApprovalSQL and mirrorRepaymentSQL copy it onto the per-loan
+// chain fields (docs/api.md) of the loans whose records the batch carries.
 const (
 	mirrorApprovalSQL = `UPDATE loans SET blockchain_status = ?,
 	blockchain_tx_hash = CASE WHEN ? = '' THEN blockchain_tx_hash ELSE ? END,

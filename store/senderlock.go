@@ -12,7 +12,7 @@ import (
 )
 
 // LockSender makes this process the only one sending transactions for the
-// signer (nonces are one sequence per key, DESIGN §1). On PostgreSQL it takes
+// signer (nonces are one sequence per key; docs/deployment.md). On PostgreSQL it takes
 // a session advisory lock on a connection it keeps until release; on SQLite
 // an exclusive lock on a file next to the database. If another process holds
 // the lock it returns EUNAVAILABLE at once, without waiting. A crashed

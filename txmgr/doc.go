@@ -1,6 +1,6 @@
 // Package txmgr sends transactions for one signer so that each logical
 // send (an idempotency key such as "anchor:42") ends with exactly one
-// transaction nonce used, final on chain or failed with a reason (DESIGN §6).
+// transaction nonce used, final on chain or failed with a reason (docs/finality.md).
 //
 // The parts:
 //   - Decide, PlanFees, Backoff and GiveUp are the decision logic: a pure

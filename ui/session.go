@@ -18,7 +18,7 @@ import (
 // A session is the API's own access token (a JWT from the same
 // Authenticator, with the same expiry and role claim) in an HttpOnly
 // cookie. We chose that over a server-side session table because it keeps
-// replicas stateless, as the API is (DESIGN §1), needs no new table or
+// replicas stateless, as the API is (docs/deployment.md), needs no new table or
 // clean-up job, and gives the UI exactly the API's authentication rules.
 // Its cost: logging out deletes the cookie but cannot revoke a copied token
 // before it expires.

@@ -311,7 +311,7 @@ func New(s Store, sender Sender, reader evm.RegistryBackend, cfg Config) (*Worke
 		MaxAttempts:       cfg.MaxRetries,
 		RetryPolicy:       &retryPolicy{first: cfg.RetryDelay},
 		FetchPollInterval: 200 * time.Millisecond,
-		Logger:            cfg.Log.With("component", "river"),
+		Logger:            slog.New(riverLog{cfg.Log.Handler()}).With("component", "river"),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create job queue client: %w", err)
@@ -761,8 +761,8 @@ func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u Sen
 	if err := tx.UpdateBatch(ctx, b); err != nil {
 		return nil, before, err
 	}
-	// "included" is a moment on the way to final (the seed's per-loan
-	// status calls both "submitted"): the batch row records it, and its
+	// "included" is a moment on the way to final (the per-loan
+	// status of docs/api.md calls both "submitted"): the batch row records it, and its
 	// anchors and loans are written once more only when it is final, which
 	// spares a write of every row of a large batch.
 	if b.Status == ledger.AnchorIncluded {
@@ -833,7 +833,7 @@ func (w *Worker) recordFailure(ctx context.Context, f ledger.AnchorFilter, kind 
 }
 
 // mirrorOnLoan copies an anchor's state onto the loan's per-loan chain
-// fields and, when the state changed, writes an audit row: action, or
+// fields (docs/api.md) and, when the state changed, writes an audit row: action, or
 // "anchor.<status>" when action is "".
 func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before ledger.AnchorStatus, write *ledger.ChainWrite, now time.Time, action string) error {
 	if before == a.Status {

@@ -76,6 +76,11 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 			a.Stop(context.Background())
 		}
 	}()
+	// Every chain call is counted and timed (blockchain_calls_total).
+	var onCall func(operation string, err error, d time.Duration)
+	if calls, ok := obs.(callObserver); ok {
+		onCall = calls.ObserveCall
+	}
 	var signer txmgr.Signer
 	if cfg.RPCURL == "" {
 		a.embedded, err = simchain.Start(ctx, simchain.Options{
@@ -85,6 +90,7 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 			// Blocks also come once a second, empty or not, so anchors get
 			// their confirmations as on a real chain.
 			BlockPeriod: time.Second,
+			OnCall:      onCall,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start the embedded chain: %w", err)
@@ -107,6 +113,7 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 			OnFailover: func(from, to string, err error) {
 				log.Warn("chain RPC failover", "from", from, "to", to, "err", err)
 			},
+			OnCall: onCall,
 		})
 		if err != nil {
 			return nil, err

@@ -103,7 +103,7 @@ func startServe(t *testing.T, vars map[string]string) *apiClient {
 	return c
 }
 
-// TestAPILifecycle is the seed's integration test against the real server
+// TestAPILifecycle is the lifecycle integration test against the real server
 // over HTTP: create, approve, store on chain (transaction hash), verify,
 // mark repaid, verify again, on SQLite and PostgreSQL in direct and batch
 // mode.

@@ -36,13 +36,13 @@ func chromiumPath(t *testing.T) string {
 }
 
 // screenshotDir is where the browser test saves a screenshot of every
-// page: AARTHA_SCREENSHOT_DIR, or a new folder under the system's
-// temporary directory. Either way outside the repository, and kept after
-// the test so a person can look at them.
+// page: AARTHA_SCREENSHOT_DIR, kept after the test so a person can look at
+// them, or else the test's temporary folder, removed with it (the pages are
+// still rendered and checked).
 func screenshotDir(t *testing.T) string {
 	dir := os.Getenv("AARTHA_SCREENSHOT_DIR")
 	if dir == "" {
-		dir = filepath.Join(os.TempDir(), "aartha-ui-screenshots", time.Now().Format("20060102-150405"))
+		return t.TempDir()
 	}
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	t.Logf("screenshots of the admin UI: %s", dir)

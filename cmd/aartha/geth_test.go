@@ -15,7 +15,7 @@ import (
 	"github.com/aartha/ledger/evm/gethtest"
 )
 
-// TestLifecycleOnGeth runs the seed's lifecycle (approve → anchor → verify
+// TestLifecycleOnGeth runs the loan lifecycle (approve → anchor → verify
 // → repay → anchor → verify) against a real `geth --dev` node, configured
 // as production would be: a deployed registry, an RPC URL and a key. A
 // receipt is then checked with `aartha verify` against the same node.

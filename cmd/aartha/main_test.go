@@ -19,10 +19,19 @@ import (
 )
 
 // run executes the CLI with the given environment and arguments and returns
-// its output and error, as a user at a terminal would see them.
+// its output and error, as a user at a terminal would see them. Without an
+// AARTHA_DATA_DIR in vars the embedded store and chain go to a temporary
+// folder, never to ./data in the source tree.
 func run(t *testing.T, ctx context.Context, vars map[string]string, args ...string) (string, error) {
 	t.Helper()
+	dataDir := ""
+	if _, ok := vars["AARTHA_DATA_DIR"]; !ok {
+		dataDir = t.TempDir()
+	}
 	cmd := newRootCmd(func(name string) (string, bool) {
+		if name == "AARTHA_DATA_DIR" && dataDir != "" {
+			return dataDir, true
+		}
 		v, ok := vars[name]
 		return v, ok
 	})
@@ -110,6 +119,10 @@ func TestServeWithNoConfigurationStartsOnEmbeddedStore(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(body), "aartha_signer_balance_wei{signer=")
 	require.Contains(t, string(body), `aartha_http_requests_total{code="200",method="GET",route="GET /ready"}`)
+	// The chain call series exist from the start, at zero until a call.
+	require.Contains(t, string(body), `blockchain_calls_total{operation="read_chain_id",status="success"}`)
+	require.Contains(t, string(body), `blockchain_calls_total{operation="send_transaction",status="error"} 0`)
+	require.Contains(t, string(body), `aartha_tx_phase_total{phase="failed"} 0`)
 
 	cancel()
 	require.NoError(t, <-done, "serve stops cleanly when its context ends")

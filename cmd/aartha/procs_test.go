@@ -19,6 +19,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// binDir is the temporary folder builtBinary builds into; TestMain
+// removes it when the tests end.
+var binDir string
+
 // builtBinary builds `aartha` once per test binary for the tests that run
 // it as separate processes (graceful shutdown, scale-out, load test).
 var builtBinary = sync.OnceValues(func() (string, error) {
@@ -26,15 +30,35 @@ var builtBinary = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	binDir = dir
 	bin := filepath.Join(dir, "aartha")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
+	return bin, buildAartha(bin)
+})
+
+// buildAartha builds this package into bin with the compile settings of
+// the test binary itself (the race detector when the tests run with -race),
+// so that every package comes from the build cache `go test` just filled
+// and only the link is new. Extra arguments go before the package, e.g.
+// -ldflags.
+func buildAartha(bin string, extra ...string) error {
+	args := append([]string{"build"}, buildFlags...)
+	args = append(append(args, extra...), "-o", bin, ".")
+	cmd := exec.Command("go", args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return "", errors.New("go build: " + err.Error() + "\n" + out.String())
+		return errors.New("go build: " + err.Error() + "\n" + out.String())
 	}
-	return bin, nil
-})
+	return nil
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 // aarthaBinary returns the path of the built binary.
 func aarthaBinary(t *testing.T) string {
@@ -68,6 +92,9 @@ func startServeProc(t *testing.T, name string, vars map[string]string) *servePro
 		if _, ok := vars[k]; !ok {
 			env = append(env, k+"="+v)
 		}
+	}
+	if _, ok := vars["AARTHA_DATA_DIR"]; !ok { // never ./data in the source tree
+		env = append(env, "AARTHA_DATA_DIR="+t.TempDir())
 	}
 	addr := vars["AARTHA_LISTEN_ADDR"]
 	if addr == "" {

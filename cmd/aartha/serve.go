@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/evm"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/metrics"
 	"github.com/aartha/ledger/store"
@@ -69,6 +70,9 @@ func newServeCmd(a *app) *cobra.Command {
 
 			reg := prometheus.NewRegistry()
 			meters := metrics.New(reg)
+			if cfg.EnableBlockchain && cfg.Backend != backendMultiChain {
+				meters.KnownCalls(evm.Operations...) // at zero until the first call
+			}
 			secretRefresh.Start(ctx, meters)
 			defer secretRefresh.Stop()
 			drain := &drainState{}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -10,25 +9,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestVersionStampsArrive builds the binary the way deploy/build-release.sh
-// does, with the linker stamps, and runs `aartha version`.
+// TestVersionStampsArrive links the binary with the linker stamps that
+// deploy/build-release.sh sets and runs `aartha version`. The stamps are
+// linker flags, so the build reuses the test binary's compile settings and
+// cache (see buildAartha) instead of the release script's static, trimmed
+// build, which would compile every package again; .ci/run checks the
+// release script's own binary.
 func TestVersionStampsArrive(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds the whole binary")
+		t.Skip("links the whole binary")
 	}
 	t.Parallel()
 	bin := filepath.Join(t.TempDir(), "aartha")
 	const commitID = "0123456789abcdef0123456789abcdef01234567"
-	build := exec.Command("go", "build", "-trimpath",
-		"-ldflags", "-X main.version=v9.8.7 -X main.commit="+commitID+" -X main.buildDate=2026-11-26T03:00:00Z",
-		"-o", bin, ".")
-	// The same settings as the release script, so that CI (which runs the
-	// script first) finds every package in the build cache and only links.
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	require.NoError(t, buildAartha(bin,
+		"-ldflags", "-X main.version=v9.8.7 -X main.commit="+commitID+" -X main.buildDate=2026-11-26T03:00:00Z"))
 
-	out, err = exec.Command(bin, "version").CombinedOutput()
+	out, err := exec.Command(bin, "version").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	line := strings.TrimSpace(string(out))
 	require.True(t, strings.HasPrefix(line, "aartha v9.8.7 (commit 0123456789ab, built 2026-11-26T03:00:00Z, go1."), line)

@@ -42,8 +42,8 @@ func ClefBinaryPath() (string, error) {
 }
 
 // ClefBinary returns the path of a clef binary: $AARTHA_CLEF if set, else
-// the cached one, building it if needed (as Binary does for geth). It
-// skips the test (fails it under CI=true) if that is impossible.
+// the cached one (see the package comment). It skips the test (fails it
+// under CI=true) if there is none.
 func ClefBinary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("AARTHA_CLEF"); p != "" {
@@ -53,13 +53,7 @@ func ClefBinary(t testing.TB) string {
 	if err != nil {
 		unavailable(t, "%v", err)
 	}
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := build("clef", ClefVersion, path); err != nil {
-		unavailable(t, "build clef %s: %v", ClefVersion, err)
-	}
-	return path
+	return cached(t, "clef "+ClefVersion, path)
 }
 
 // ClefOptions says what a test Clef holds and allows.

@@ -1,20 +1,20 @@
-// Package gethtest runs a real `geth --dev` node for tests. It builds geth
-// from the go-ethereum version this module depends on (once per machine,
-// cached), starts it on loopback with a temporary data directory, funds a
-// test account from the node's developer account and stops it when the test
-// ends.
+// Package gethtest runs a real `geth --dev` node (and Clef, see StartClef)
+// for tests. It starts geth on loopback with a temporary data directory,
+// funds a test account from the node's developer account and stops it when
+// the test ends.
 //
 // Finding geth: $AARTHA_GETH, if set, names a geth binary to use as is.
-// Otherwise the binary lives at <user cache dir>/aartha/geth-<version>/geth
-// (the user cache dir is $XDG_CACHE_HOME or ~/.cache on Linux); if it is
-// missing, Binary builds it there in a temporary module (`go mod init`,
-// `go get github.com/ethereum/go-ethereum/cmd/geth@<version>`, `go build`),
-// holding a file lock so that parallel test binaries build it once. Building
-// needs the Go toolchain and network access to the module proxy.
+// Otherwise the binary of the go-ethereum version in go.mod lives at
+// <user cache dir>/aartha/geth-<version>/geth (the user cache dir is
+// $XDG_CACHE_HOME or ~/.cache on Linux), and Clef at
+// <user cache dir>/aartha/clef-<ClefVersion>/clef ($AARTHA_CLEF overrides).
+// The tests never build them: `.ci/geth` does (a few minutes, once per
+// version; .ci/run calls it), so that a test run stays well inside Go's
+// test timeout.
 //
-// When geth can be neither found nor built, tests skip — except under
-// CI=true, where they fail, so CI never silently stops testing against a
-// real node.
+// When a binary is missing, tests skip with a message naming `.ci/geth` —
+// except under CI=true, where they fail, so CI never silently stops
+// testing against a real node.
 //
 // Limits: `geth --dev` runs go-ethereum's development fork schedule, which
 // includes forks mainnet has not activated (among them dearer storage), so
@@ -23,7 +23,6 @@
 package gethtest
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"errors"
@@ -44,7 +43,6 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/rpc"
-	"github.com/gofrs/flock"
 )
 
 const gethModule = "github.com/ethereum/go-ethereum"
@@ -90,8 +88,8 @@ func BinaryPath(version string) (string, error) {
 }
 
 // Binary returns the path of a geth binary of the go-ethereum version in
-// go.mod, building it if needed (see the package comment). It skips the
-// test (fails it under CI=true) if that is impossible.
+// go.mod (see the package comment). It skips the test (fails it under
+// CI=true) if there is none.
 func Binary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("AARTHA_GETH"); p != "" {
@@ -105,59 +103,17 @@ func Binary(t testing.TB) string {
 	if err != nil {
 		unavailable(t, "%v", err)
 	}
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	if err := build("geth", version, path); err != nil {
-		unavailable(t, "build geth %s: %v", version, err)
-	}
-	return path
+	return cached(t, "geth "+version, path)
 }
 
-// build builds go-ethereum's command cmd (geth, clef) of version into
-// path, under a file lock.
-func build(cmd, version, path string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+// cached returns path if a binary is there, else skips the test (fails it
+// under CI=true) naming the command that builds it.
+func cached(t testing.TB, what, path string) string {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		unavailable(t, "%s is not built at %s: run .ci/geth to build geth and clef (a few minutes, once per version)", what, path)
 	}
-	lock := flock.New(filepath.Join(dir, "build.lock"))
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	if ok, err := lock.TryLockContext(ctx, time.Second); err != nil || !ok {
-		return fmt.Errorf("lock %s: %v", dir, err)
-	}
-	defer func() { _ = lock.Unlock() }()
-	if _, err := os.Stat(path); err == nil {
-		return nil // another process built it while we waited
-	}
-	tmp, err := os.MkdirTemp("", "aartha-geth-build-")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = os.RemoveAll(tmp) }()
-	run := func(args ...string) error {
-		cmd := exec.CommandContext(ctx, "go", args...)
-		cmd.Dir = tmp
-		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out.String())
-		}
-		return nil
-	}
-	partial := path + ".partial"
-	if err := run("mod", "init", "gethbuild"); err != nil {
-		return err
-	}
-	if err := run("get", gethModule+"/cmd/"+cmd+"@"+version); err != nil {
-		return err
-	}
-	if err := run("build", "-o", partial, gethModule+"/cmd/"+cmd); err != nil {
-		return err
-	}
-	return os.Rename(partial, path)
+	return path
 }
 
 // Node is a running `geth --dev` node.
