@@ -224,6 +224,7 @@ func (c *Client) do(ctx context.Context, what string, call func(ctx context.Cont
 		callCtx, cancel := context.WithTimeout(ctx, c.opts.CallTimeout)
 		err := call(callCtx, ep.eth)
 		cancel()
+		redactURLError(err)
 		if err == nil {
 			c.markUp(ep)
 			return nil
@@ -243,6 +244,16 @@ func (c *Client) do(ctx context.Context, what string, call func(ctx context.Cont
 	}
 	c.markNoneAnswered()
 	return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, errors.Join(errs...))
+}
+
+// redactURLError cuts the URL that net/http puts in its errors ("Post
+// \"https://host/v3/KEY\": ...") down to scheme and host, in place: the
+// error was made for this call and is not shared.
+func redactURLError(err error) {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		urlErr.URL = RedactURL(urlErr.URL)
+	}
 }
 
 // ErrUnavailable means no endpoint could be reached. It is wrapped together

@@ -2,6 +2,7 @@ package evm_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -65,4 +66,23 @@ func TestActiveEndpointFollowsThePrimary(t *testing.T) {
 	require.Equal(t, "backup", active(), "within the cool-down the backup stays in use")
 	clock.Add(int64(2 * time.Minute))
 	require.Equal(t, "primary", active(), "after the cool-down the primary answers again")
+}
+
+// TestErrorsDoNotCarryTheURLPath: net/http quotes the whole URL in its
+// errors; the client cuts it to scheme and host, since providers put API
+// keys in the path.
+func TestErrorsDoNotCarryTheURLPath(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	require.NoError(t, l.Close())
+	client, err := evm.Dial(context.Background(), "http://"+addr+"/v3/secret-api-key", "", evm.ClientOptions{})
+	require.NoError(t, err)
+	t.Cleanup(client.Close)
+	_, err = client.ChainID(context.Background())
+	require.ErrorIs(t, err, evm.ErrUnavailable)
+	require.True(t, evm.IsConnectionError(err))
+	require.Contains(t, err.Error(), addr)
+	require.NotContains(t, err.Error(), "secret-api-key")
 }
