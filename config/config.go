@@ -64,6 +64,7 @@ type Config struct {
 	RPCURL          string
 	RPCURLBackup    string
 	ContractAddress string // lowercase 0x hex, or empty
+	DeployBlock     uint64 // block the registry was deployed in, where reconcile and rebuild start; 0: unknown
 	PrivateKey      string // secret; 0x-less hex
 	KeystorePath    string // encrypted go-ethereum keystore file, instead of PrivateKey
 	KeystorePass    string // secret: the keystore's passphrase
@@ -266,6 +267,14 @@ func options() []option {
 				}
 				c.ContractAddress = strings.ToLower(v)
 				return nil
+			}},
+		{name: "BLOCKCHAIN_CONTRACT_DEPLOY_BLOCK", help: "block the LoanRegistry was deployed in (`aartha deploy` prints it); reconcile and rebuild read its events from there by default",
+			apply: func(c *Config, v string) (err error) {
+				if v == "" {
+					return nil
+				}
+				c.DeployBlock, err = parseUint(v)
+				return err
 			}},
 		{name: "BLOCKCHAIN_PRIVATE_KEY", secret: true, help: "hex secp256k1 key of the anchoring account",
 			apply: func(c *Config, v string) error {

@@ -99,7 +99,10 @@ type ExternalSigner interface {
 
 // Endpoint is one named RPC endpoint ("primary", "backup").
 type Endpoint struct {
-	Name  string
+	Name string
+	// Host is where it is, redacted (evm.RedactURL: no credentials, path
+	// or query), for the report; may be empty.
+	Host  string
 	Chain Chain
 }
 
@@ -107,6 +110,12 @@ type Endpoint struct {
 type Deps struct {
 	DB        Database
 	Endpoints []Endpoint
+	// ActiveEndpoint, when set, names the endpoint a running failover
+	// client is using and its redacted host (*evm.Client.ActiveEndpoint);
+	// the doctor reports it as "rpc in use". Nil: with more than one
+	// Endpoint, the one in use is the first that can be reached, as the
+	// client picks it.
+	ActiveEndpoint func() (name, host string)
 	// Stream, when anchoring goes to a MultiChain stream, replaces the EVM
 	// endpoint, registry, fee, balance and transaction checks.
 	Stream StreamNode
@@ -181,14 +190,32 @@ func Run(ctx context.Context, d Deps, timeout time.Duration) Report {
 	if d.ExternalSigner != nil {
 		bounded(func(ctx context.Context) { checkExternalSigner(ctx, &r, d.ExternalSigner) })
 	}
-	var live Chain // the first endpoint that answers
-	for _, ep := range d.Endpoints {
-		bounded(func(ctx context.Context) {
-			if checkEndpoint(ctx, &r, ep, d) && live == nil {
-				live = ep.Chain
-			}
-		})
+	var (
+		live     Chain // the first endpoint that answers as expected
+		liveName string
+		inUse    = -1 // the first endpoint that can be reached: the one a failover client uses
+		results  = make([]endpointResult, len(d.Endpoints))
+	)
+	for i, ep := range d.Endpoints {
+		bounded(func(ctx context.Context) { results[i] = checkEndpoint(ctx, ep, d) })
+		if results[i].answered && live == nil {
+			live, liveName = ep.Chain, ep.Name
+		}
+		if results[i].reachable && inUse < 0 {
+			inUse = i
+		}
 	}
+	for i, res := range results {
+		c := res.check
+		if !res.reachable && live != nil {
+			// Anchoring goes on through the endpoint that answers: a
+			// warning, not a failure.
+			c.Status = Warn
+			c.Hint = unreachableHint(d.Endpoints[i].Name, liveName)
+		}
+		r.add(c.Name, c.Status, c.Detail, c.Hint)
+	}
+	checkEndpointInUse(&r, d, inUse)
 	if live == nil {
 		if len(d.Endpoints) > 0 {
 			r.add("chain checks", Fail, "no RPC endpoint answered; registry, balance and fee checks skipped",
@@ -258,34 +285,105 @@ func checkFailureRate(ctx context.Context, r *Report, db Database) {
 	}
 }
 
-// checkEndpoint reports whether the endpoint answered.
-func checkEndpoint(ctx context.Context, r *Report, ep Endpoint, d Deps) bool {
-	name := "rpc " + ep.Name
+// endpointResult is what checkEndpoint found: its check, whether the node
+// could be reached at all (a failover client uses the first that can), and
+// whether it answered as expected (the right chain, a head block).
+type endpointResult struct {
+	check     Check
+	reachable bool
+	answered  bool
+}
+
+// checkEndpoint checks one endpoint: its chain id, its head block and the
+// head's age against this machine's clock.
+func checkEndpoint(ctx context.Context, ep Endpoint, d Deps) endpointResult {
+	res := endpointResult{check: Check{Name: "rpc " + ep.Name}}
+	set := func(s Status, detail, hint string) endpointResult {
+		res.check.Status, res.check.Detail, res.check.Hint = s, detail, hint
+		return res
+	}
 	id, err := ep.Chain.ChainID(ctx)
 	if err != nil {
-		r.add(name, Fail, err.Error(), "the node is down or unreachable; anchoring fails over to the other endpoint if there is one")
-		return false
+		res.reachable = !evm.IsConnectionError(err)
+		if !res.reachable {
+			return set(Fail, err.Error(), "the node is down or unreachable: start it or fix its URL")
+		}
+		return set(Fail, err.Error(), "the node answers but cannot give its chain id")
 	}
+	res.reachable = true
 	if d.ChainID != 0 && id.Uint64() != d.ChainID {
-		r.add(name, Fail, fmt.Sprintf("chain id %s, expected %d", id, d.ChainID), "this endpoint serves another network: fix its URL")
-		return false
+		return set(Fail, fmt.Sprintf("chain id %s, expected %d", id, d.ChainID), "this endpoint serves another network: fix its URL")
 	}
 	head, err := ep.Chain.HeaderByNumber(ctx, nil)
 	if err != nil {
-		r.add(name, Fail, err.Error(), "the node answers but cannot give its head block")
-		return false
+		return set(Fail, err.Error(), "the node answers but cannot give its head block")
 	}
+	res.answered = true
 	age := d.Now().Sub(time.Unix(int64(head.Time), 0))
 	detail := fmt.Sprintf("chain id %s, head block %s, %s old", id, head.Number, age.Round(time.Second))
 	switch {
 	case age < -30*time.Second:
-		r.add(name, Warn, detail+" (in the future)", "this machine's clock is behind the chain's by "+(-age).Round(time.Second).String()+": check NTP")
+		return clockAhead(set, id, head.Number, -age)
 	case age > d.MaxHeadAge:
-		r.add(name, Warn, detail, "the node is not following the chain (syncing or stalled): check it, or rely on the backup endpoint")
-	default:
-		r.add(name, Pass, detail, "")
+		return set(Warn, detail, "the node is not following the chain (syncing or stalled): check it, or rely on the backup endpoint")
 	}
-	return true
+	return set(Pass, detail, "")
+}
+
+// devChains are chain ids whose usual nodes advance the block time with
+// every block, so that their head can run ahead of the wall clock.
+var devChains = map[uint64]string{
+	1337:  "geth --dev and the embedded simulated chain",
+	31337: "Hardhat and Anvil",
+}
+
+// clockAhead reports a head block stamped later than this machine's clock.
+// On a development chain that is expected (its node advances time per
+// block, and tests move it on); elsewhere either this machine's clock is
+// behind or the node serves a development chain under another id.
+func clockAhead(set func(Status, string, string) endpointResult, id, number *big.Int, ahead time.Duration) endpointResult {
+	detail := fmt.Sprintf("chain id %s, head block %s is stamped %s ahead of this machine's clock", id, number, ahead.Round(time.Second))
+	if nodes, ok := devChains[id.Uint64()]; id.IsUint64() && ok {
+		return set(Pass, detail+": expected on a development chain ("+nodes+" advance the block time per block)", "")
+	}
+	return set(Warn, detail,
+		"development chains (geth --dev, the embedded chain, Hardhat, Anvil) advance the block time per block, so this is expected there; "+
+			"on a public network this machine's clock is behind: check its time sync (NTP, timedatectl)")
+}
+
+// unreachableHint is the hint for an endpoint that cannot be reached while
+// live answers.
+func unreachableHint(name, live string) string {
+	if name == "backup" {
+		return "the backup node is down or unreachable: anchoring runs on the " + live + " with no fallback; start it or fix BLOCKCHAIN_RPC_URL_BACKUP"
+	}
+	return "the " + name + " node is down or unreachable: anchoring goes on through the " + live +
+		" and tries the " + name + " again after a cool-down; start it or fix BLOCKCHAIN_RPC_URL"
+}
+
+// checkEndpointInUse reports which endpoint anchoring uses when there is a
+// choice: the primary passes, the backup warns (the primary is down).
+func checkEndpointInUse(r *Report, d Deps, inUse int) {
+	var name, host string
+	switch {
+	case d.ActiveEndpoint != nil:
+		name, host = d.ActiveEndpoint()
+	case len(d.Endpoints) > 1 && inUse >= 0:
+		name, host = d.Endpoints[inUse].Name, d.Endpoints[inUse].Host
+	}
+	if name == "" {
+		return // no choice, or nothing answers (reported above)
+	}
+	detail := name
+	if host != "" {
+		detail += " (" + host + ")"
+	}
+	if name == "primary" {
+		r.add("rpc in use", Pass, detail, "")
+		return
+	}
+	r.add("rpc in use", Warn, detail+": the primary does not answer, anchoring has failed over",
+		"anchoring goes on through the "+name+"; bring the primary (BLOCKCHAIN_RPC_URL) back: it is tried again after a cool-down")
 }
 
 func checkRegistry(ctx context.Context, r *Report, c Chain, d Deps) {

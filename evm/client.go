@@ -99,6 +99,7 @@ type Client struct {
 	eps       []*endpoint
 	mu        sync.Mutex
 	downUntil time.Time // primary is skipped until then
+	active    *endpoint // the endpoint that answered the latest call; nil if none did
 	closeOnce sync.Once
 }
 
@@ -188,12 +189,46 @@ func (c *Client) markDown(ep *endpoint) {
 
 // markUp records that ep answered.
 func (c *Client) markUp(ep *endpoint) {
-	if ep != c.eps[0] {
-		return
-	}
 	c.mu.Lock()
-	c.downUntil = time.Time{}
+	defer c.mu.Unlock()
+	c.active = ep
+	if ep == c.eps[0] {
+		c.downUntil = time.Time{}
+	}
+}
+
+// markNoneAnswered records that no endpoint answered the latest call.
+func (c *Client) markNoneAnswered() {
+	c.mu.Lock()
+	c.active = nil
 	c.mu.Unlock()
+}
+
+// EndpointNames returns the names of the Client's endpoints, primary
+// first: "primary", and "backup" when there is one. The names never carry
+// a URL, so they are safe as metric labels.
+func (c *Client) EndpointNames() []string {
+	names := make([]string, len(c.eps))
+	for i, ep := range c.eps {
+		names[i] = ep.name
+	}
+	return names
+}
+
+// ActiveEndpoint returns the endpoint in use: the name ("primary" or
+// "backup") and redacted host (see RedactURL; "in-process" for NewClient's)
+// of the endpoint that answered the latest call. An answer is any reply
+// from the node, errors included; only connection failures move calls to
+// the other endpoint. Both are empty before the first call and after a
+// call that no endpoint answered. Safe for concurrent use; with calls in
+// flight it reflects the latest to finish.
+func (c *Client) ActiveEndpoint() (name, host string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.active == nil {
+		return "", ""
+	}
+	return c.active.name, c.active.host
 }
 
 // do runs call against the endpoints in order until one answers and
@@ -220,6 +255,7 @@ func (c *Client) try(ctx context.Context, what string, call func(ctx context.Con
 		callCtx, cancel := context.WithTimeout(ctx, c.opts.CallTimeout)
 		err := call(callCtx, ep.eth)
 		cancel()
+		redactURLError(err)
 		if err == nil {
 			c.markUp(ep)
 			return nil
@@ -237,7 +273,18 @@ func (c *Client) try(ctx context.Context, what string, call func(ctx context.Con
 			c.opts.OnFailover(ep.name, eps[i+1].name, err)
 		}
 	}
+	c.markNoneAnswered()
 	return fmt.Errorf("%s: %w: %w", what, ErrUnavailable, errors.Join(errs...))
+}
+
+// redactURLError cuts the URL that net/http puts in its errors ("Post
+// \"https://host/v3/KEY\": ...") down to scheme and host, in place: the
+// error was made for this call and is not shared.
+func redactURLError(err error) {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		urlErr.URL = RedactURL(urlErr.URL)
+	}
 }
 
 // ErrUnavailable means no endpoint could be reached. It is wrapped together

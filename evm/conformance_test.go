@@ -256,11 +256,17 @@ func testFailover(t *testing.T, c chainUnderTest) {
 	})
 	require.NoError(t, err)
 	defer client.Close()
+	require.Equal(t, []string{"primary", "backup"}, client.EndpointNames())
+	name, _ := client.ActiveEndpoint()
+	require.Empty(t, name, "no endpoint is in use before the first call")
 
 	id, err := client.ChainID(ctx)
 	require.NoError(t, err, "the backup answers")
 	require.EqualValues(t, 1337, id.Int64())
 	require.EqualValues(t, 1, failovers.Load())
+	name, host := client.ActiveEndpoint()
+	require.Equal(t, "backup", name)
+	require.Equal(t, evm.RedactURL(c.url), host)
 
 	// Within the cool-down the backup is asked first: no new failover.
 	_, err = client.BlockNumber(ctx)
@@ -285,6 +291,8 @@ func testFailover(t *testing.T, c chainUnderTest) {
 	defer dead.Close()
 	_, err = dead.ChainID(ctx)
 	require.ErrorIs(t, err, evm.ErrUnavailable)
+	name, _ = dead.ActiveEndpoint()
+	require.Empty(t, name, "no endpoint answered")
 	require.True(t, evm.IsConnectionError(err))
 	require.NotContains(t, err.Error(), "/v3/", "no URL paths in errors")
 

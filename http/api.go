@@ -33,6 +33,10 @@ type Store interface {
 	AuditEntries(ctx context.Context, f ledger.AuditFilter) ([]ledger.AuditEntry, error)
 	UserByEmail(ctx context.Context, email string) (*ledger.User, error)
 	CreateUser(ctx context.Context, actor ledger.Actor, u *ledger.User) error
+	// DirectAnchorCost returns the gas used and effective gas price (decimal
+	// wei) of the mined transaction txHash of a direct-mode anchor;
+	// ENOTFOUND when they are not known.
+	DirectAnchorCost(ctx context.Context, anchorID int64, txHash common.Hash) (gasUsed uint64, gasPriceWei string, err error)
 }
 
 // Chain is the running chain, for verifying receipts. Nil in APIConfig

@@ -57,15 +57,28 @@ func (a *API) viewAnchor(ctx context.Context, x *ledger.Anchor) anchorView {
 	if a.cfg.Chain != nil {
 		v.Network, v.Contract = a.cfg.Chain.Network(), a.cfg.Chain.Contract().Hex()
 	}
-	if x.BatchID != 0 {
+	switch {
+	case x.BatchID != 0:
 		if b, err := a.cfg.Store.Batch(ctx, x.BatchID); err == nil && b.GasUsed > 0 {
-			v.GasUsed, v.GasPriceWei = b.GasUsed, b.GasPriceWei
-			if p, ok := new(big.Int).SetString(b.GasPriceWei, 10); ok {
-				v.TotalCostWei = new(big.Int).Mul(p, new(big.Int).SetUint64(b.GasUsed)).String()
-			}
+			v.setCost(b.GasUsed, b.GasPriceWei)
+		}
+	case x.Mode == ledger.ModeDirect && x.TxHash != (common.Hash{}) && x.BlockNumber > 0:
+		// The direct anchor's own transaction, as the journal recorded it
+		// when mined; unknown (omitted) otherwise.
+		if gas, price, err := a.cfg.Store.DirectAnchorCost(ctx, x.ID, x.TxHash); err == nil && gas > 0 {
+			v.setCost(gas, price)
 		}
 	}
 	return v
+}
+
+// setCost sets the gas used, the effective gas price (decimal wei, may be
+// empty) and, when both are known, their product.
+func (v *anchorView) setCost(gasUsed uint64, gasPriceWei string) {
+	v.GasUsed, v.GasPriceWei = gasUsed, gasPriceWei
+	if p, ok := new(big.Int).SetString(gasPriceWei, 10); ok {
+		v.TotalCostWei = new(big.Int).Mul(p, new(big.Int).SetUint64(gasUsed)).String()
+	}
 }
 
 func (a *API) storeOnChain(w nethttp.ResponseWriter, r *nethttp.Request) error {

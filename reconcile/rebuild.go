@@ -334,7 +334,7 @@ func (r *rebuild) record(ctx context.Context, loanID string, kind ledger.Kind, c
 	has, altered := recordCheck(l, kind, commitment)
 	switch {
 	case !has:
-		d.Detail = fmt.Sprintf("the chain holds an %s record but the database's loan is %s: newer than the backup", kind, l.Status)
+		d.Detail = fmt.Sprintf("the chain holds %s record but the database's loan is %s: newer than the backup", withArticle(kind.String()), l.Status)
 		r.rep.Newer = append(r.rep.Newer, d)
 		return nil
 	case altered != "":

@@ -112,7 +112,7 @@ func Run(ctx context.Context, st Store, idx *ChainIndex, opts Options) (*ledger.
 		run.Records++
 		f.Outcome = ledger.OutcomeMissing
 		f.LoanKey = ledger.LoanKey(f.LoanID).Hex()
-		f.Detail = fmt.Sprintf("the loan has an %s record but no anchor was ever queued for it", f.Kind)
+		f.Detail = fmt.Sprintf("the loan has %s record but no anchor was ever queued for it", withArticle(f.Kind.String()))
 		run.AddFinding(f)
 	}
 	run.Loans = len(loans)
@@ -139,7 +139,7 @@ func unknownWrites(ctx context.Context, st Store, idx *ChainIndex, batches []*le
 		run.AddFinding(ledger.ReconcileFinding{
 			Outcome: ledger.OutcomeUnknown, Kind: k.Kind, Mode: ledger.ModeDirect, LoanKey: k.LoanKey.Hex(),
 			TxHash: w.TxHash.Hex(), BlockNumber: w.BlockNumber,
-			Detail: fmt.Sprintf("the registry holds an %s record (commitment %s) that no anchor in the database explains", k.Kind, w.Commitment.Hex()),
+			Detail: fmt.Sprintf("the registry holds %s record (commitment %s) that no anchor in the database explains", withArticle(k.Kind.String()), w.Commitment.Hex()),
 		})
 	}
 	roots := make(map[common.Hash]bool, len(batches))

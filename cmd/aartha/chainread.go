@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/schollz/progressbar/v3"
@@ -68,6 +69,25 @@ func openChainReader(ctx context.Context, cfg *config.Config, rpcURL, contract s
 	}
 	r.chain = "eip155:" + id.String()
 	return r, nil
+}
+
+// fromBlockFlag is where reconcile and rebuild start reading the chain:
+// --from-block when given; else, when they read the configured registry on
+// the configured chain, its deployment block (BLOCKCHAIN_CONTRACT_DEPLOY_BLOCK,
+// 0 if unknown); else 0. rpcURL and contract are the --rpc and --contract
+// flags.
+func fromBlockFlag(cmd *cobra.Command, cfg *config.Config, rpcURL, contract string, given uint64) uint64 {
+	switch {
+	case cmd.Flags().Changed("from-block"):
+		return given
+	case cfg.Backend == backendMultiChain:
+		return 0
+	case rpcURL != "" && rpcURL != cfg.RPCURL && rpcURL != cfg.RPCURLBackup:
+		return 0 // another chain
+	case contract != "" && !strings.EqualFold(contract, cfg.ContractAddress):
+		return 0 // another registry
+	}
+	return cfg.DeployBlock
 }
 
 // Close releases the chain connection (and stops the embedded chain).

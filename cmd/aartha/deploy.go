@@ -23,9 +23,10 @@ func newDeployCmd(a *app) *cobra.Command {
 		Use:   "deploy",
 		Short: "Deploy a LoanRegistry contract to the chain at BLOCKCHAIN_RPC_URL",
 		Long: "Deploys a new LoanRegistry signed by BLOCKCHAIN_PRIVATE_KEY, waits for it to be mined and\n" +
-			"prints the BLOCKCHAIN_CONTRACT_ADDRESS line to set. The admin (roles and pausing; use a\n" +
-			"cold key or multisig) and the anchorer (the service's signing key) default to the\n" +
-			"deploying key. The embedded chain needs no deploy: it deploys its own registry at start.\n" +
+			"prints the BLOCKCHAIN_CONTRACT_ADDRESS and BLOCKCHAIN_CONTRACT_DEPLOY_BLOCK lines to set\n" +
+			"(the second is where reconcile and rebuild start reading the registry's events). The\n" +
+			"admin (roles and pausing; use a cold key or multisig) and the anchorer (the service's\n" +
+			"signing key) default to the deploying key. The embedded chain needs no deploy: it deploys its own registry at start.\n" +
 			"BLOCKCHAIN_CONTRACT_ADDRESS and ENABLE_BLOCKCHAIN are ignored here, since this command\n" +
 			"is how the address is obtained.",
 		Args: cobra.NoArgs,
@@ -84,8 +85,8 @@ func newDeployCmd(a *app) *cobra.Command {
 			if err := evm.WaitDeployed(waitCtx, client, d); err != nil {
 				return fmt.Errorf("%w (the transaction %s may still be mined later)", err, d.Tx.Hash().Hex())
 			}
-			fmt.Fprintf(out, "mined in block %d, gas used %d\n\nBLOCKCHAIN_CONTRACT_ADDRESS=%s\n",
-				d.Receipt.BlockNumber, d.Receipt.GasUsed, d.Address.Hex())
+			fmt.Fprintf(out, "mined in block %d, gas used %d\n\nBLOCKCHAIN_CONTRACT_ADDRESS=%s\nBLOCKCHAIN_CONTRACT_DEPLOY_BLOCK=%d\n",
+				d.Receipt.BlockNumber, d.Receipt.GasUsed, d.Address.Hex(), d.Receipt.BlockNumber)
 			return nil
 		},
 	}

@@ -146,7 +146,7 @@ func doctorDeps(ctx context.Context, cfg *config.Config) (doctor.Deps, func(), e
 			return deps, nil, err
 		}
 		closers = append(closers, client.Close)
-		deps.Endpoints = append(deps.Endpoints, doctor.Endpoint{Name: name, Chain: client})
+		deps.Endpoints = append(deps.Endpoints, doctor.Endpoint{Name: name, Host: evm.RedactURL(url), Chain: client})
 	}
 	return deps, closeAll, nil
 }
@@ -191,6 +191,9 @@ func runningDoctorDeps(cfg *config.Config, db *store.DB, a *anchoring) doctor.De
 		deps.Stream = a.mc
 	case a != nil:
 		deps.Endpoints = []doctor.Endpoint{{Name: "chain", Chain: a.client}}
+		if len(a.client.EndpointNames()) > 1 {
+			deps.ActiveEndpoint = a.client.ActiveEndpoint // "rpc in use": primary or backup
+		}
 		deps.ChainID, deps.Registry, deps.Signer = a.chainID.Uint64(), a.registry, a.signer
 		deps.ExternalSigner = a.external
 	}

@@ -56,7 +56,7 @@ func newRebuildCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			scan, err := scanConfiguredChain(ctx, cfg, rpcURL, contract, fromBlock)
+			scan, err := scanConfiguredChain(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
 			if err != nil {
 				return err
 			}
@@ -79,7 +79,7 @@ func newRebuildCmd(a *app) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "first block to read events from (the registry's deployment block)")
+	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "first block to read events from (default: BLOCKCHAIN_CONTRACT_DEPLOY_BLOCK, the registry's deployment block, else 0)")
 	cmd.Flags().StringVar(&rpcURL, "rpc", "", "chain JSON-RPC URL (default BLOCKCHAIN_RPC_URL or MULTICHAIN_RPC_URL, else the embedded chain's data directory)")
 	cmd.Flags().StringVar(&contract, "contract", "", "LoanRegistry address (default BLOCKCHAIN_CONTRACT_ADDRESS)")
 	cmd.Flags().StringVar(&leavesPath, "leaves", "", "chain-log export (aartha export) whose batch leaf lists restore batch members")

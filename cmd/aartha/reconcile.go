@@ -52,7 +52,7 @@ func newReconcileCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			scan, err := scanConfiguredChain(ctx, cfg, rpcURL, contract, fromBlock)
+			scan, err := scanConfiguredChain(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
 			if err != nil {
 				return err
 			}
@@ -99,7 +99,7 @@ func newReconcileCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().IntVar(&sample, "sample", 0, "check this many loans picked at random (the weekly check: 100)")
 	cmd.Flags().BoolVar(&all, "all", false, "check every anchored record (the monthly full audit)")
-	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "scan registry events (or stream items) from this block (the registry's deployment block)")
+	cmd.Flags().Uint64Var(&fromBlock, "from-block", 0, "scan registry events (or stream items) from this block (default: BLOCKCHAIN_CONTRACT_DEPLOY_BLOCK, the registry's deployment block, else 0)")
 	cmd.Flags().StringVar(&rpcURL, "rpc", "", "chain JSON-RPC URL (default BLOCKCHAIN_RPC_URL or MULTICHAIN_RPC_URL, else the embedded chain's data directory)")
 	cmd.Flags().StringVar(&contract, "contract", "", "LoanRegistry address (default BLOCKCHAIN_CONTRACT_ADDRESS)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the run as JSON instead of text")

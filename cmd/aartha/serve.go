@@ -87,6 +87,9 @@ func newServeCmd(a *app) *cobra.Command {
 				ready["chain"] = anch
 			}
 			meters.Watch(metricSources(db, anch))
+			if anch != nil && anch.client != nil {
+				meters.WatchRPCEndpoints(anch.client) // aartha_rpc_endpoint_active
+			}
 			api, release, err := newAPI(ctx, cfg, db, anch, log, cmd.OutOrStdout())
 			if err != nil {
 				return err
