@@ -181,7 +181,7 @@ func (a *Adapter) CheckWallet(ctx context.Context) error {
 // walletError explains a wallet call that failed.
 func (a *Adapter) walletError(method string, err error) error {
 	var te *TransportError
-	if errors.As(err, &te) && te.Timeout() {
+	if (errors.As(err, &te) && te.Timeout()) || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w: %w", ledger.Errorf(ledger.EUNAVAILABLE,
 			"the node at %s answers chain calls but its wallet did not answer %s in time: the wallet may be busy (rescanning) or stuck; restart multichaind if it lasts", a.rpc.Host(), method), err)
 	}
