@@ -163,6 +163,7 @@ func TestMultiChainLifecycle(t *testing.T) {
 			require.NoError(t, err, out)
 			require.Contains(t, out, "verified: loan "+id+", repaid record")
 			require.NotContains(t, out, node.Password)
+			requireForgeriesFail(t, public, receipt, []string{"--rpc", vars["MULTICHAIN_RPC_URL"], "--stream", "aartha-loans"})
 
 			receipt["record"].(map[string]any)["amount_repaid"] = "1"
 			code, body = public.do("POST", "/api/verify", receipt)
