@@ -654,7 +654,7 @@ func statuses(steps []multichain.Progress) []ledger.AnchorStatus {
 }
 
 // receiptFor builds the receipt of an anchored item as the worker would.
-func receiptFor(t *testing.T, a *multichain.Adapter, it *multichain.Item, rec ledger.Record, salt []byte, mode string) *ledger.Receipt {
+func receiptFor(t testing.TB, a *multichain.Adapter, it *multichain.Item, rec ledger.Record, salt []byte, mode string) *ledger.Receipt {
 	t.Helper()
 	raw, err := json.Marshal(rec)
 	require.NoError(t, err)
