@@ -667,13 +667,15 @@ func Unreachable(err error) bool {
 // the job off (waitForChain); permanent failures, and other failures on
 // the last attempt, mark the anchors failed with the reason.
 func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, err error) error {
-	if err == nil || !Unreachable(err) {
+	if err == nil || (!Unreachable(err) && !errors.Is(err, context.Canceled)) {
 		w.chainAnswered()
 	}
 	if err == nil {
 		return nil
 	}
-	if Unreachable(err) && ctx.Err() == nil {
+	if Unreachable(err) {
+		// Also when shutting down: the job waits for the next start
+		// rather than using up an attempt.
 		return w.waitForChain(err)
 	}
 	if Permanent(err) || lastAttempt(job) {
