@@ -141,9 +141,10 @@ type Config struct {
 	OnLost func(Loss)
 
 	// An unreachable chain (the node down, no answer in time) is a wait,
-	// not a failure: the job is put off, OutageRetryDelay first and
-	// doubling up to OutageMaxDelay (defaults 5 s and 1 min), as long as
-	// it takes, without using up MaxRetries. Once the chain has been
+	// not a failure: the job is put off for as long as the outage has
+	// lasted so far, at least OutageRetryDelay (default RetryDelay) and at
+	// most OutageMaxDelay (default 1 min), as long as it takes, without
+	// using up MaxRetries. Once the chain has been
 	// unreachable for OutageAlertAfter (default 5 min) OnOutage, if set,
 	// is told once per outage; OnOutage(nil) when a send succeeds again.
 	// Neither may block.
@@ -228,7 +229,7 @@ func (c *Config) defaults() {
 		c.WatchInterval = 15 * time.Second
 	}
 	if c.OutageRetryDelay == 0 {
-		c.OutageRetryDelay = 5 * time.Second
+		c.OutageRetryDelay = c.RetryDelay
 	}
 	if c.OutageMaxDelay == 0 {
 		c.OutageMaxDelay = time.Minute
@@ -263,7 +264,6 @@ type Worker struct {
 	outageMu sync.Mutex
 	outage   *Outage // nil while the chain answers
 	alerted  bool    // OnOutage was told of this outage
-	waits    int     // jobs put off in this outage
 }
 
 // driverFor picks River's driver for the store's database.
@@ -693,22 +693,17 @@ func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.Anc
 }
 
 // waitForChain puts a job off while the chain is unreachable: a snooze
-// does not use up an attempt. The delay doubles with each wait of this
-// outage up to OutageMaxDelay; past OutageAlertAfter the outage is
-// reported once.
+// does not use up an attempt. The delay is how long the outage has lasted
+// so far — so waits grow as the outage does, whatever the number of jobs —
+// between OutageRetryDelay and OutageMaxDelay; past OutageAlertAfter the
+// outage is reported once.
 func (w *Worker) waitForChain(err error) error {
 	now := w.cfg.Now()
 	w.outageMu.Lock()
 	if w.outage == nil {
 		w.outage = &Outage{Since: now}
-		w.waits = 0
 	}
-	delay := w.cfg.OutageRetryDelay
-	for i := 0; i < w.waits && delay < w.cfg.OutageMaxDelay; i++ {
-		delay *= 2
-	}
-	delay = min(delay, w.cfg.OutageMaxDelay)
-	w.waits++
+	delay := min(max(now.Sub(w.outage.Since), w.cfg.OutageRetryDelay), w.cfg.OutageMaxDelay)
 	w.outage.Err = err.Error()
 	o := *w.outage
 	alert := !w.alerted && now.Sub(o.Since) >= w.cfg.OutageAlertAfter
