@@ -29,6 +29,11 @@ const (
 	// OutcomePending: the record is on its way (queued or submitted) and
 	// not yet overdue.
 	OutcomePending Outcome = "pending"
+	// OutcomeForeign: a MultiChain stream item in our format published by
+	// an address that is not ours (another deployment sharing the stream,
+	// or anyone else with <stream>.write). It anchors nothing of ours: it
+	// is listed, never counted as a problem.
+	OutcomeForeign Outcome = "foreign"
 )
 
 // Reconciliation scopes.

@@ -97,6 +97,15 @@ type Config struct {
 	MultiChainChainName string
 	MultiChainStream    string
 	MultiChainFrom      string // publishing address
+	// MultiChainPublishers are earlier publishing addresses whose items
+	// still count as ours (after a key rotation); MultiChainFrom always does.
+	MultiChainPublishers []string
+	// MultiChainConcurrency is how many direct-mode records are published
+	// at once (a stream has no nonces).
+	MultiChainConcurrency int
+	// OutageAlertAfter is how long the chain may be unreachable before an
+	// alert; anchoring waits for it however long it takes.
+	OutageAlertAfter time.Duration
 
 	// SecretRefresh is how often secret references (vault://, awssm://,
 	// azkv://) are fetched again; 0 fetches them only at start.
@@ -420,6 +429,27 @@ func options() []option {
 			}},
 		{name: "MULTICHAIN_FROM_ADDRESS", help: "the MultiChain address that publishes; needs send and <stream>.write",
 			apply: func(c *Config, v string) error { c.MultiChainFrom = v; return nil }},
+		{name: "MULTICHAIN_PUBLISHERS", help: "comma-separated earlier publishing addresses whose stream items still count as ours (after a key rotation); items of any other address are foreign and ignored",
+			apply: func(c *Config, v string) error {
+				c.MultiChainPublishers = nil
+				for _, a := range strings.Split(v, ",") {
+					if a = strings.TrimSpace(a); a != "" {
+						c.MultiChainPublishers = append(c.MultiChainPublishers, a)
+					}
+				}
+				return nil
+			}},
+		{name: "MULTICHAIN_PUBLISH_CONCURRENCY", def: "16", help: "direct mode: how many records are published to the stream at once (1-1000)",
+			apply: func(c *Config, v string) (err error) {
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 || n > 1000 {
+					return errors.New("must be a whole number from 1 to 1000")
+				}
+				c.MultiChainConcurrency = n
+				return nil
+			}},
+		{name: "BLOCKCHAIN_OUTAGE_ALERT_AFTER", def: "5m", help: "how long the chain may be unreachable before an alert (anchoring waits for it, however long)",
+			apply: func(c *Config, v string) (err error) { c.OutageAlertAfter, err = parseDuration(v); return err }},
 		{name: "AARTHA_SECRET_REFRESH", def: "5m", help: "how often vault://, awssm:// and azkv:// secret references are fetched again; 0 only at start",
 			apply: func(c *Config, v string) (err error) { c.SecretRefresh, err = parseDuration(v); return err }},
 		{name: "VAULT_ADDR", help: "HashiCorp Vault address for vault:// secret references, e.g. https://vault.example.com:8200",

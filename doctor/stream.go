@@ -17,8 +17,15 @@ type StreamNode interface {
 	Check(ctx context.Context) error
 }
 
-// checkStream checks the MultiChain node and stream; it reports whether the
-// node answered.
+// walletChecker is the optional part of a StreamNode that checks the
+// node's wallet on its own line: a node whose wallet calls hang while its
+// chain reads answer looks healthy otherwise. *multichain.Adapter has it.
+type walletChecker interface {
+	CheckWallet(ctx context.Context) error
+}
+
+// checkStream checks the MultiChain node, its wallet and the stream; it
+// reports whether the node answered.
 func checkStream(ctx context.Context, r *Report, n StreamNode) bool {
 	head, err := n.Head(ctx)
 	if err != nil {
@@ -27,6 +34,14 @@ func checkStream(ctx context.Context, r *Report, n StreamNode) bool {
 		return false
 	}
 	r.add("multichain node", Pass, fmt.Sprintf("%s answers, best block %d", n.Chain(), head), "")
+	if w, ok := n.(walletChecker); ok {
+		if err := w.CheckWallet(ctx); err != nil {
+			r.add("multichain wallet", Fail, err.Error(),
+				"the publishing address's key must be in the node's wallet (importprivkey there, or pick an address from getaddresses); a wallet that answers nothing while the chain does needs multichaind restarted")
+			return true
+		}
+		r.add("multichain wallet", Pass, "the node's wallet answers and holds the publishing address's key", "")
+	}
 	if err := n.Check(ctx); err != nil {
 		r.add("multichain stream", Fail, err.Error(),
 			"run `aartha multichain init` (it creates the stream write-restricted, subscribes the node and grants the permissions; an admin must grant what the node's own address may not)")

@@ -28,8 +28,12 @@ var _ VerifyBackend = (*Client)(nil)
 // stated block, the registry's event in it carrying that commitment (or
 // root), and asks the registry's current state (getLoan; getBatch and the
 // contract's own proof check in batch mode). A mismatch is a Verification
-// with Verified false and the failing checks; an error means the chain could
-// not be asked.
+// with Verified false and the failing checks. No content of a receipt makes
+// it fail: a read the receipt steers that the node refuses or that answers
+// nonsense (a contract field naming an address without the registry's code,
+// an unknown root, a proof the call rejects) is a failed check with its
+// reason. An error means the chain could not be asked (IsConnectionError,
+// or ctx ended).
 func VerifyReceipt(ctx context.Context, b VerifyBackend, r *ledger.Receipt) (*ledger.Verification, error) {
 	v := &ledger.Verification{}
 	fp, err := r.CheckOffline()
@@ -49,7 +53,10 @@ func VerifyReceipt(ctx context.Context, b VerifyBackend, r *ledger.Receipt) (*le
 		v.Compare("transaction", r.TxHash.Hex(), "not found on chain")
 		return v.Conclude(), nil
 	case err != nil:
-		return nil, fmt.Errorf("verify receipt: transaction %s: %w", r.TxHash.Hex(), err)
+		if err := failedRead(ctx, v, "transaction", r.TxHash.Hex(), err); err != nil {
+			return nil, err
+		}
+		return v.Conclude(), nil
 	}
 	v.Compare("transaction status", "success", map[bool]string{true: "success", false: "reverted"}[receipt.Status == types.ReceiptStatusSuccessful])
 	v.Compare("block hash", r.BlockHash.Hex(), receipt.BlockHash.Hex())
@@ -58,7 +65,8 @@ func VerifyReceipt(ctx context.Context, b VerifyBackend, r *ledger.Receipt) (*le
 	registry := NewRegistry(b, r.Contract)
 	events, err := registry.ReceiptEvents(receipt)
 	if err != nil {
-		return nil, fmt.Errorf("verify receipt: %w", err)
+		v.Compare("registry events", "events of "+r.Contract.Hex(), "undecodable: "+shortError(err))
+		return v.Conclude(), nil
 	}
 	var found *Event
 	for i := range events {
@@ -97,7 +105,7 @@ func verifyDirect(ctx context.Context, v *ledger.Verification, registry *Registr
 		v.Compare("event commitment", fp.Commitment.Hex(), common.Hash(ev.Stored.Commitment).Hex())
 		onChain, err := registry.GetLoan(ctx, fp.LoanKey)
 		if err != nil {
-			return fmt.Errorf("verify receipt: %w", err)
+			return failedRead(ctx, v, "registry getLoan commitment", fp.Commitment.Hex(), err)
 		}
 		v.Compare("registry getLoan commitment", fp.Commitment.Hex(), onChain.Commitment.Hex())
 	case r.Kind == ledger.KindRepaid && ev.Kind == EventLoanRepaid:
@@ -117,15 +125,39 @@ func verifyBatch(ctx context.Context, v *ledger.Verification, registry *Registry
 	v.Compare("event batch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(ev.Batch.Seq))
 	batch, err := registry.GetBatch(ctx, *r.Root)
 	if err != nil {
-		return fmt.Errorf("verify receipt: %w", err)
+		if err := failedRead(ctx, v, "registry getBatch sequence", fmt.Sprint(*r.BatchSeq), err); err != nil {
+			return err
+		}
+	} else {
+		v.Compare("registry getBatch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(batch.Seq))
 	}
-	v.Compare("registry getBatch sequence", fmt.Sprint(*r.BatchSeq), fmt.Sprint(batch.Seq))
 	ok, err := registry.VerifyLeaf(ctx, *r.Root, fp.LoanKey, r.Kind, fp.Commitment, r.Proof)
 	if err != nil {
-		return fmt.Errorf("verify receipt: %w", err)
+		return failedRead(ctx, v, "registry verifyLeaf", "true", err)
 	}
 	v.Compare("registry verifyLeaf", "true", fmt.Sprint(ok))
 	return nil
+}
+
+// failedRead records a read the receipt's content steered (a transaction,
+// a registry call at the receipt's contract) that did not give an answer
+// as a failed check, and returns nil — unless the chain could not be asked
+// at all, which is an error.
+func failedRead(ctx context.Context, v *ledger.Verification, name, expected string, err error) error {
+	if ctx.Err() != nil || IsConnectionError(err) {
+		return fmt.Errorf("verify receipt: %s: %w", name, err)
+	}
+	v.Compare(name, expected, "could not be read: "+shortError(err))
+	return nil
+}
+
+// shortError is an error's message, cut for a check's Found field.
+func shortError(err error) string {
+	msg := err.Error()
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return msg
 }
 
 func eventFor(k ledger.Kind) string {

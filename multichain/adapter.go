@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -22,11 +23,22 @@ type Options struct {
 	Stream    string // MULTICHAIN_STREAM; required, at most 32 bytes
 	ChainName string // MULTICHAIN_CHAIN_NAME; required, checked against the node
 	From      string // MULTICHAIN_FROM_ADDRESS: the address that publishes; required
+	// Publishers are further addresses whose items count as ours
+	// (MULTICHAIN_PUBLISHERS): the earlier publishers after a key
+	// rotation. From always counts. An item none of whose publishers is
+	// ours is foreign: it is read and reported, but it never stands for,
+	// blocks or contradicts one of our records or batches.
+	Publishers []string
 	// Confirmations is how deep an item must be to be final; default 2.
 	Confirmations uint64
-	// PollInterval is how often a pending item is re-read; default 2 s
-	// (the target-block-time of a default chain).
+	// PollInterval is how often a pending item is re-read; default 2 s, a
+	// fraction of a block: a chain made by multichain-util create has a
+	// target-block-time of 15 s, and chains tuned for anchoring often 2 s.
 	PollInterval time.Duration
+	// OnForeign, if set, is told of every foreign item found under one of
+	// our keys (a loan id or a batch key) while reading back before a
+	// publish. It must not block.
+	OnForeign func(key string, it *Item)
 	// PageSize is the count asked of liststream(key)items; default 500.
 	PageSize int
 }
@@ -50,6 +62,11 @@ func (o *Options) Validate() error {
 	}
 	if _, err := PublisherHash(o.From); err != nil {
 		return ledger.Errorf(ledger.EINVALID, "MULTICHAIN_FROM_ADDRESS: %s", ledger.ErrorMessage(err))
+	}
+	for _, p := range o.Publishers {
+		if _, err := PublisherHash(p); err != nil {
+			return ledger.Errorf(ledger.EINVALID, "MULTICHAIN_PUBLISHERS: %s", ledger.ErrorMessage(err))
+		}
 	}
 	if o.PageSize < 0 || o.PollInterval < 0 {
 		return ledger.Errorf(ledger.EINVALID, "multichain page size and poll interval must not be negative")
@@ -78,6 +95,7 @@ type Adapter struct {
 	rpc       *Client
 	opts      Options
 	publisher common.Address
+	ours      map[common.Address]bool // From and Publishers
 
 	// batchMu makes reading the last batch sequence number and publishing
 	// the next one a unit within this process, so that batches sent
@@ -93,7 +111,47 @@ func New(c *Client, opts Options) (*Adapter, error) {
 	}
 	opts.defaults()
 	pub, _ := PublisherHash(opts.From) // validated above
-	return &Adapter{rpc: c, opts: opts, publisher: pub}, nil
+	ours := map[common.Address]bool{pub: true}
+	for _, p := range opts.Publishers {
+		h, _ := PublisherHash(p)
+		ours[h] = true
+	}
+	return &Adapter{rpc: c, opts: opts, publisher: pub, ours: ours}, nil
+}
+
+// Publishers lists the public key hashes whose items count as ours: From's
+// first, then MULTICHAIN_PUBLISHERS' in order.
+func (a *Adapter) Publishers() []common.Address {
+	out := []common.Address{a.publisher}
+	for _, p := range a.opts.Publishers {
+		h, _ := PublisherHash(p)
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// mark sets it.Foreign: true unless one of its publishers is ours.
+func (a *Adapter) mark(it *Item) *Item {
+	it.Foreign = !publishedBy(it.Publishers, a.ours)
+	return it
+}
+
+// publishedBy reports whether one of publishers has a hash in ours.
+func publishedBy(publishers []string, ours map[common.Address]bool) bool {
+	for _, p := range publishers {
+		if h, err := PublisherHash(p); err == nil && ours[h] {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *Adapter) foreign(key string, it *Item) {
+	if a.opts.OnForeign != nil {
+		a.opts.OnForeign(key, it)
+	}
 }
 
 // Client is the adapter's node client.
@@ -127,10 +185,12 @@ type BatchRequest struct {
 
 // PublishRecord publishes a record's item unless the stream already holds
 // it. It first reads every item under the loan id (paging through all of
-// them, mempool included): the same kind with the same commitment is
-// returned as is (existed true) — so a retry after a crash between publish
-// and record never publishes twice; the same kind with another commitment
-// is a *ConflictError; a repayment of a loan with no approval item is a
+// them, mempool included) and considers only our own (published by From or
+// one of Publishers; foreign items are passed to OnForeign and otherwise
+// ignored): the same kind with the same commitment is returned as is
+// (existed true) — so a retry after a crash between publish and record
+// never publishes twice; the same kind with another commitment is a
+// *ConflictError; a repayment of a loan with no approval item is a
 // permanent ENOTFOUND error (the EVM registry reverts both).
 func (a *Adapter) PublishRecord(ctx context.Context, r RecordRequest) (item *Item, existed bool, err error) {
 	if err := ledger.ValidateLoanID(r.LoanID); err != nil {
@@ -145,6 +205,10 @@ func (a *Adapter) PublishRecord(ctx context.Context, r RecordRequest) (item *Ite
 	}
 	approved := false
 	for _, it := range items {
+		if it.Foreign {
+			a.foreign(r.LoanID, it)
+			continue
+		}
 		if it.Record == nil {
 			continue
 		}
@@ -170,9 +234,9 @@ func (a *Adapter) PublishRecord(ctx context.Context, r RecordRequest) (item *Ite
 }
 
 // PublishBatch publishes a batch root's item unless the stream already
-// holds it (read back under BatchKey first, as PublishRecord does). A new
-// item gets the sequence number after the last batch item's. The same root
-// with another leaf count is a *ConflictError.
+// holds it (read back under BatchKey first, as PublishRecord does, our
+// items only). A new item gets the sequence number after our last batch
+// item's. The same root with another leaf count is a *ConflictError.
 func (a *Adapter) PublishBatch(ctx context.Context, b BatchRequest) (item *Item, existed bool, err error) {
 	if b.LeafCount < 1 || b.LeafCount > 1<<32-1 {
 		return nil, false, ledger.Errorf(ledger.EINVALID, "batch leaf count %d is out of range", b.LeafCount)
@@ -185,6 +249,10 @@ func (a *Adapter) PublishBatch(ctx context.Context, b BatchRequest) (item *Item,
 		return nil, false, fmt.Errorf("read back %s before publishing: %w", key, err)
 	}
 	for _, it := range items {
+		if it.Foreign {
+			a.foreign(key, it)
+			continue
+		}
 		if it.Batch == nil || it.Batch.Root != b.Root {
 			continue
 		}
@@ -206,19 +274,37 @@ func (a *Adapter) PublishBatch(ctx context.Context, b BatchRequest) (item *Item,
 	return item, false, err
 }
 
-// lastBatchSeq is the sequence number of the newest batch item, 0 if none.
+// lastBatchSeq is the sequence number of our newest batch item, 0 if none.
+// It reads the last page of the index key and, should that page hold only
+// foreign items (anyone with <stream>.write may publish under that key),
+// the whole key.
 func (a *Adapter) lastBatchSeq(ctx context.Context) (uint64, error) {
-	nodeItems, err := a.rpc.StreamKeyItems(ctx, a.opts.Stream, BatchIndexKey, false, 1, -1)
+	count := a.opts.PageSize
+	nodeItems, err := a.rpc.StreamKeyItems(ctx, a.opts.Stream, BatchIndexKey, false, count, -count)
 	if err != nil {
 		return 0, fmt.Errorf("read the last batch item: %w", a.readError(err))
 	}
-	for _, n := range nodeItems {
-		it, err := toItem(ctx, &n, a.rpc.TxOutData)
+	items := make([]*Item, 0, len(nodeItems))
+	for i := range nodeItems {
+		it, err := toItem(ctx, &nodeItems[i], a.rpc.TxOutData)
 		if err != nil {
 			return 0, err
 		}
+		items = append(items, a.mark(it))
+	}
+	if len(items) == count && !slices.ContainsFunc(items, func(it *Item) bool { return !it.Foreign }) {
+		if items, err = a.KeyItems(ctx, BatchIndexKey); err != nil {
+			return 0, fmt.Errorf("read the batch items: %w", err)
+		}
+	}
+	for i := len(items) - 1; i >= 0; i-- {
+		it := items[i]
+		if it.Foreign {
+			a.foreign(BatchIndexKey, it)
+			continue
+		}
 		if it.Batch == nil {
-			return 0, ledger.Errorf(ledger.ECONFLICT, "the last item under %s in stream %s (txid %s) is not a batch item: %s", BatchIndexKey, a.opts.Stream, TxIDString(it.TxID), it.Problem)
+			return 0, ledger.Errorf(ledger.ECONFLICT, "our last item under %s in stream %s (txid %s) is not a batch item: %s", BatchIndexKey, a.opts.Stream, TxIDString(it.TxID), it.Problem)
 		}
 		return it.Batch.Seq, nil
 	}
@@ -233,11 +319,16 @@ func (a *Adapter) Item(ctx context.Context, txid common.Hash) (*Item, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read item %s: %w", TxIDString(txid), a.readError(err))
 	}
-	return toItem(ctx, n, a.rpc.TxOutData)
+	it, err := toItem(ctx, n, a.rpc.TxOutData)
+	if err != nil {
+		return nil, err
+	}
+	return a.mark(it), nil
 }
 
 // KeyItems reads every item under key, oldest first, paging (the node
-// returns only the last 10 unless asked otherwise).
+// returns only the last 10 unless asked otherwise); foreign items are
+// included, marked Foreign.
 func (a *Adapter) KeyItems(ctx context.Context, key string) ([]*Item, error) {
 	var out []*Item
 	err := a.pages(ctx, func(start int) ([]NodeItem, error) {
@@ -251,7 +342,8 @@ func (a *Adapter) KeyItems(ctx context.Context, key string) ([]*Item, error) {
 
 // Items calls fn with every item of the stream, oldest first (mempool
 // items last), reading PageSize at a time; fn's error stops the walk and is
-// returned. It is what a rebuild reads.
+// returned. Foreign items are included, marked Foreign: the caller decides
+// how to report them. It is what a rebuild and a reconciliation read.
 func (a *Adapter) Items(ctx context.Context, fn func(*Item) error) error {
 	return a.pages(ctx, func(start int) ([]NodeItem, error) {
 		return a.rpc.StreamItems(ctx, a.opts.Stream, true, a.opts.PageSize, start)
@@ -269,7 +361,7 @@ func (a *Adapter) pages(ctx context.Context, page func(start int) ([]NodeItem, e
 			if err != nil {
 				return err
 			}
-			if err := fn(it); err != nil {
+			if err := fn(a.mark(it)); err != nil {
 				return err
 			}
 		}
@@ -301,8 +393,11 @@ func (a *Adapter) readError(err error) error {
 
 // publishError explains the publish errors that need an operator.
 func (a *Adapter) publishError(err error) error {
-	if errors.Is(err, ErrNoPermission) {
+	switch {
+	case errors.Is(err, ErrNoPermission):
 		return fmt.Errorf("address %s may not publish to stream %s: it needs send and %s.write (run aartha multichain init): %w", a.opts.From, a.opts.Stream, a.opts.Stream, err)
+	case errors.Is(err, ErrNotInWallet):
+		return fmt.Errorf("%w: %w", notInWallet(a.opts.From, a.rpc.Host()), err)
 	}
 	return fmt.Errorf("publish to stream %s: %w", a.opts.Stream, a.readError(err))
 }

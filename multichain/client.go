@@ -35,8 +35,13 @@ type ClientConfig struct {
 	// ConfFile is a multichain.conf to read rpcuser, rpcpassword and
 	// rpcport from.
 	ConfFile string
-	// HTTPClient defaults to a client with a 30 s timeout.
+	// HTTPClient defaults to http.DefaultTransport's client without an
+	// overall timeout: each call is bounded by CallTimeout instead.
 	HTTPClient *http.Client
+	// CallTimeout bounds each call by its method; default
+	// DefaultCallTimeout. A call that runs out of time is a
+	// *TransportError whose Timeout reports true.
+	CallTimeout func(method string) time.Duration
 	// OnCall, if set, is told about every call: its method, its error (nil
 	// on success) and how long it took — for metrics. It must not block.
 	OnCall func(method string, err error, d time.Duration)
@@ -53,6 +58,7 @@ type Client struct {
 	user     string
 	password string
 	hc       *http.Client
+	timeout  func(method string) time.Duration
 	onCall   func(method string, err error, d time.Duration)
 	nextID   atomic.Uint64
 }
@@ -99,9 +105,46 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = &http.Client{}
 	}
-	return &Client{endpoint: u.String(), host: u.Host, user: user, password: password, hc: hc, onCall: cfg.OnCall}, nil
+	timeout := cfg.CallTimeout
+	if timeout == nil {
+		timeout = DefaultCallTimeout
+	}
+	return &Client{endpoint: u.String(), host: u.Host, user: user, password: password, hc: hc, timeout: timeout, onCall: cfg.OnCall}, nil
+}
+
+// walletMethods are the calls a node answers from its wallet: a wallet
+// that is locked, rescanning or stuck leaves them hanging while chain
+// reads still answer.
+var walletMethods = map[string]bool{
+	"validateaddress": true, "getaddresses": true, "getnewaddress": true, "dumpprivkey": true,
+	"publish": true, "publishfrom": true, "grant": true, "grantfrom": true, "create": true, "createfrom": true,
+	"gettransaction": true, "getwallettransaction": true,
+}
+
+// IsWalletMethod reports whether the node answers method from its wallet.
+func IsWalletMethod(method string) bool { return walletMethods[method] }
+
+// DefaultCallTimeout is the time a call may take, by what the node does to
+// answer it: reads of its chain state held in memory (getblockchaininfo,
+// getinfo, getblockhash, listpermissions, liststreams, subscribe) 10 s;
+// wallet calls, which a busy or locked wallet holds up (validateaddress,
+// getaddresses, publishfrom, grant, create, ...) 20 s; reads that walk a
+// stream or the transaction index (liststreamitems, liststreamkeyitems, a
+// page of up to PageSize items; getstreamitem, getrawtransaction,
+// gettxoutdata, which may be large) 60 s; anything else 30 s.
+func DefaultCallTimeout(method string) time.Duration {
+	switch method {
+	case "getblockchaininfo", "getinfo", "getblockcount", "getblockhash", "listpermissions", "liststreams", "subscribe", "getblockchainparams":
+		return 10 * time.Second
+	case "liststreamitems", "liststreamkeyitems", "getstreamitem", "getrawtransaction", "gettxoutdata":
+		return 60 * time.Second
+	}
+	if walletMethods[method] {
+		return 20 * time.Second
+	}
+	return 30 * time.Second
 }
 
 // Host is the node's host:port, fit for messages.
@@ -163,23 +206,32 @@ func (c *Client) call(ctx context.Context, method string, params []any, result a
 	if err != nil {
 		return fmt.Errorf("multichain %s: encode params: %w", method, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	limit := c.timeout(method)
+	callCtx, cancel := context.WithTimeoutCause(ctx, limit, errCallTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(callCtx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("multichain %s: %w", method, err)
 	}
 	req.SetBasicAuth(c.user, c.password)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.hc.Do(req)
-	if err != nil {
+	timedOut := func(err error) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("multichain %s: %w", method, ctx.Err())
 		}
-		return &TransportError{Host: c.host, Method: method, Err: stripURL(err)}
+		if errors.Is(context.Cause(callCtx), errCallTimeout) {
+			return &TransportError{Host: c.host, Method: method, Err: fmt.Errorf("no answer within %s: %w", limit, errCallTimeout)}
+		}
+		return err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return timedOut(&TransportError{Host: c.host, Method: method, Err: stripURL(err)})
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
-		return &TransportError{Host: c.host, Method: method, Status: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)}
+		return timedOut(&TransportError{Host: c.host, Method: method, Status: resp.StatusCode, Err: fmt.Errorf("read answer: %w", err)})
 	}
 	switch resp.StatusCode {
 	case http.StatusUnauthorized, http.StatusForbidden:

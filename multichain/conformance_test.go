@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"strings"
 	"sync"
@@ -54,8 +55,7 @@ func startReal(t *testing.T) nodeUnderTest {
 	if url == "" {
 		t.Skip("MULTICHAIN_TEST_RPC_URL is not set: no real node to test against")
 	}
-	cfg := multichain.ClientConfig{URL: url, User: os.Getenv("MULTICHAIN_TEST_RPC_USER"),
-		Password: os.Getenv("MULTICHAIN_TEST_RPC_PASSWORD"), ConfFile: os.Getenv("MULTICHAIN_TEST_CONF")}
+	cfg := realNodeConfig(t, url, os.Getenv("MULTICHAIN_TEST_RPC_USER"), os.Getenv("MULTICHAIN_TEST_RPC_PASSWORD"), os.Getenv("MULTICHAIN_TEST_CONF"))
 	c, err := multichain.NewClient(cfg)
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -123,6 +123,51 @@ func TestConformance(t *testing.T) {
 	}
 }
 
+// realNodeConfig takes the credentials from one place: the URL's user
+// info when it has some (then the user, password and conf variables must be
+// unset), else the variables.
+func realNodeConfig(t *testing.T, rawURL, user, password, conf string) multichain.ClientConfig {
+	t.Helper()
+	u, err := neturl.Parse(rawURL)
+	require.NoError(t, err, "MULTICHAIN_TEST_RPC_URL")
+	if u.User != nil {
+		require.True(t, user == "" && password == "" && conf == "",
+			"MULTICHAIN_TEST_RPC_URL carries credentials: leave MULTICHAIN_TEST_RPC_USER, MULTICHAIN_TEST_RPC_PASSWORD and MULTICHAIN_TEST_CONF unset")
+		return multichain.ClientConfig{URL: rawURL}
+	}
+	return multichain.ClientConfig{URL: rawURL, User: user, Password: password, ConfFile: conf}
+}
+
+// withoutUserInfo drops the credentials from a URL.
+func withoutUserInfo(t *testing.T, rawURL string) string {
+	t.Helper()
+	if rawURL == "" {
+		return ""
+	}
+	u, err := neturl.Parse(rawURL)
+	require.NoError(t, err)
+	u.User = nil
+	return u.String()
+}
+
+// TestRealNodeConfig: a MULTICHAIN_TEST_RPC_URL with user:pass@ works,
+// and the wrong-password case replaces those credentials instead of
+// adding a second set (the harness once failed WrongPassword so).
+func TestRealNodeConfig(t *testing.T) {
+	t.Parallel()
+	n := multichaintest.Start(t, multichaintest.Options{})
+	u, err := neturl.Parse(n.URL)
+	require.NoError(t, err)
+	u.User = neturl.UserPassword(n.User, n.Password)
+	cfg := realNodeConfig(t, u.String(), "", "", "")
+	c, err := multichain.NewClient(cfg)
+	require.NoError(t, err)
+	_, err = c.BlockchainInfo(context.Background())
+	require.NoError(t, err)
+	testWrongPassword(t, nodeUnderTest{cfg: cfg})
+	require.Equal(t, multichain.ClientConfig{URL: n.URL, User: "u", Password: "p"}, realNodeConfig(t, n.URL, "u", "p", ""))
+}
+
 func (n nodeUnderTest) client(t *testing.T) *multichain.Client {
 	t.Helper()
 	c, err := multichain.NewClient(n.cfg)
@@ -165,6 +210,7 @@ func rpcCode(t *testing.T, err error) int {
 
 func testWrongPassword(t *testing.T, n nodeUnderTest) {
 	cfg := n.cfg
+	cfg.URL = withoutUserInfo(t, cfg.URL)
 	cfg.ConfFile, cfg.User, cfg.Password = "", "multichainrpc", "definitely-wrong-Secret"
 	c, err := multichain.NewClient(cfg)
 	require.NoError(t, err)
@@ -227,8 +273,15 @@ func testSubscription(t *testing.T, n nodeUnderTest) {
 	_, err = c.StreamKeyItems(ctx, s, "loan-001", false, 10, -10)
 	require.ErrorIs(t, err, multichain.ErrNotSubscribed)
 	require.Equal(t, ledger.ECONFLICT, ledger.ErrorCode(err))
-	_, err = c.StreamItem(ctx, s, txid, false)
+	_, err = c.StreamItems(ctx, s, false, 10, -10)
 	require.ErrorIs(t, err, multichain.ErrNotSubscribed)
+	// getstreamitem answers without a subscription (real-node-answers-2.md):
+	// the item by its txid, -710 for an unknown one.
+	got, err := c.StreamItem(ctx, s, txid, false)
+	require.NoError(t, err)
+	require.Equal(t, multichain.TxIDString(txid), got.TxID)
+	_, err = c.StreamItem(ctx, s, common.Hash{}, false)
+	require.ErrorIs(t, err, multichain.ErrItemNotFound)
 
 	require.NoError(t, c.Subscribe(ctx, s))
 	require.NoError(t, c.Subscribe(ctx, s), "subscribing twice is harmless")
@@ -601,7 +654,7 @@ func statuses(steps []multichain.Progress) []ledger.AnchorStatus {
 }
 
 // receiptFor builds the receipt of an anchored item as the worker would.
-func receiptFor(t *testing.T, a *multichain.Adapter, it *multichain.Item, rec ledger.Record, salt []byte, mode string) *ledger.Receipt {
+func receiptFor(t testing.TB, a *multichain.Adapter, it *multichain.Item, rec ledger.Record, salt []byte, mode string) *ledger.Receipt {
 	t.Helper()
 	raw, err := json.Marshal(rec)
 	require.NoError(t, err)

@@ -3,7 +3,10 @@
 // chosen with BLOCKCHAIN_BACKEND=multichain.
 //
 // Client speaks JSON-RPC 1.0 as a MultiChain 2.3.3 node does (see
-// testdata/real-node-transcript.txt): HTTP POST with Basic auth, params
+// testdata/real-node-transcript.txt and real-node-answers-2.md): HTTP POST
+// with Basic auth, each call bounded by its own time limit
+// (DefaultCallTimeout: chain reads 10 s, wallet calls 20 s, stream pages
+// and transactions 60 s), params
 // always an array, every RPC error as HTTP 500 with a JSON error body
 // (*RPCError, matched with errors.Is against ErrNotSubscribed,
 // ErrNoPermission, ErrStreamNotFound, ErrItemNotFound, ErrBadData, ...),
@@ -13,23 +16,33 @@
 // that takes a txid is refused before it is sent unless the id is 64 hex
 // digits: a malformed one has crashed a real node.
 //
-// Adapter writes one stream, from one address:
+// Adapter writes one stream, from one address, and counts as its own only
+// the items of its publishers: From and Options.Publishers (earlier
+// publishers after a key rotation). Any other item is Foreign — anyone with
+// <stream>.write may publish anything — and never blocks, stands for or
+// contradicts one of ours:
 //
 //   - Init creates the stream write-restricted, subscribes the node and
-//     grants the address send and <stream>.write, idempotently.
+//     grants the address send and <stream>.write, idempotently; Init and
+//     Check first require From's key in the node's wallet (CheckWallet:
+//     validateaddress ismine), since publishfrom would answer -709.
 //   - Direct mode: one item per record, key = loan id, data
 //     {"json":{"schema":"aartha.anchor/v1","kind":1|2,"loan_key":"0x…",
 //     "commitment":"0x…"}}. Batch mode: one item per root, keys
 //     "batch:<root hex>" and "aartha:batches", data {"json":{"schema":
 //     "aartha.batch/v1","root":"0x…","leaf_count":n,"seq":n}}.
 //   - Publishing reads the key's items back first (all pages) and returns
-//     the existing item if it is already there, so a crash between publish
-//     and record never publishes twice.
+//     our existing item if it is already there, so a crash between publish
+//     and record never publishes twice; foreign items are reported to
+//     Options.OnForeign and otherwise ignored.
 //   - AnchorRecord and AnchorBatch follow an item to finality (Options.
 //     Confirmations deep), reporting submitted, included, final — and
 //     submitted or included again after a reorg or an eviction.
 //   - Items lists the whole stream for a rebuild; KeyItems one key.
-//   - Verify checks a receipt with chain "multichain:<chain-name>".
+//   - Verify checks a receipt with chain "multichain:<chain-name>": the
+//     receipt's contract is the publisher, checked against the item (and
+//     against VerifyOptions.Publishers when given). No receipt content
+//     makes it return an error: what the node refuses is a failed check.
 //
 // Receipt mapping (the aartha.receipt/v1 fields are unchanged): tx_hash is
 // the txid, block_number and block_hash the block holding it, log_index
@@ -64,6 +77,12 @@
 //   - Items past the node's maxshowndata are fetched with gettxoutdata,
 //     one call per item.
 //
+// Errors: a node that cannot be reached or does not answer in time is a
+// *TransportError (EUNAVAILABLE, not permanent: the worker waits for the
+// node); a refusal that retrying cannot cure (permission, key not in the
+// wallet, address of another chain, conflicting item) is permanent
+// (IsPermanent).
+//
 // How the rest of the service uses it:
 //
 //   - worker.StreamSender drives the worker's sends through AnchorRecord and
@@ -76,5 +95,6 @@
 //     UI and `aartha verify` verify "multichain:" receipts with Verify;
 //     receipts carry Chain() and Publisher(); the doctor asks Head and Check.
 //   - reconcile.ScanMultiChain reads Head and Items into the same chain
-//     index as the EVM event scan (mempool items left out: pending).
+//     index as the EVM event scan (mempool items left out: pending;
+//     foreign items listed apart, reported as foreign).
 package multichain

@@ -11,8 +11,9 @@ import (
 // numbering; the ones this package acts on were seen on a real node).
 const (
 	CodeMisc               = -1     // misc failure; also wrong parameter count (the message is the method's help)
-	CodeInvalidAddress     = -5     // no such transaction or invalid address
-	CodeInvalidParameter   = -8     // bad data, bad parameter, block height out of range
+	CodeWalletError        = -4     // wallet failure (older nodes: key not in the wallet)
+	CodeInvalidAddress     = -5     // an address not of this chain; older nodes: no such transaction
+	CodeInvalidParameter   = -8     // bad data, bad parameter
 	CodeInWarmup           = -28    // node still loading
 	CodeMethodNotFound     = -32601 // unknown method (sent with HTTP 404)
 	CodeParseError         = -32700 // the request was not JSON
@@ -22,8 +23,10 @@ const (
 	CodeDuplicateName      = -705   // a stream, asset or entity of that name already exists
 	CodeUnconfirmedEntity  = -706   // the stream's creation is not yet confirmed
 	CodeEntityNotFound     = -708   // no stream (or other entity) of that name
-	CodeWalletAddrNotFound = -709   // address not in the node's wallet
-	CodeTxNotFound         = -710   // the transaction is not an item of this stream
+	CodeWalletAddrNotFound = -709   // the from-address's private key is not in the node's wallet
+	CodeTxNotFound         = -710   // no such transaction, or not an item of this stream
+	CodeBlockOutOfRange    = -711   // a block height past the chain's head
+	CodeInvalidVout        = -712   // no such output of the transaction
 )
 
 // RPCError is an error answer from the node: any JSON-RPC error, whatever
@@ -62,13 +65,15 @@ func (e *RPCError) Unwrap() error {
 }
 
 // Permanent reports whether repeating the same call cannot help: a missing
-// permission, a missing stream, bad data or a bad call stay so until someone
-// changes the chain or the code. A node that is warming up, an item not yet
+// permission, a missing stream, bad data, a bad call, an address of another
+// chain or a publisher whose key is not in the node's wallet (-709) stay so
+// until someone changes the chain, the node or the configuration. A node that is warming up, an item not yet
 // found and a stream not yet subscribed are worth retrying.
 func (e *RPCError) Permanent() bool {
 	switch e.Code {
 	case CodeNoPermission, CodeEntityNotFound, CodeInvalidParameter, CodeMisc,
-		CodeMethodNotFound, CodeParseError, CodeNotAllowed, CodeDuplicateName:
+		CodeMethodNotFound, CodeParseError, CodeNotAllowed, CodeDuplicateName,
+		CodeWalletAddrNotFound, CodeInvalidAddress, CodeWalletError, CodeInvalidVout:
 		return true
 	}
 	return false
@@ -83,16 +88,23 @@ var (
 	ErrBadData        = &RPCError{Code: CodeInvalidParameter, Message: "invalid parameter or data"}
 	ErrAlreadyExists  = &RPCError{Code: CodeDuplicateName, Message: "name already exists"}
 	ErrMethodNotFound = &RPCError{Code: CodeMethodNotFound, Message: "method not found"}
-	ErrTxUnknown      = &RPCError{Code: CodeInvalidAddress, Message: "no information about the transaction"}
+	// ErrTxUnknown is getrawtransaction's answer for an unknown txid: -710
+	// "No information available about transaction" on MultiChain 2.3.3 (the
+	// same code as ErrItemNotFound; RawTransaction also turns an older
+	// node's -5 into it).
+	ErrTxUnknown       = &RPCError{Code: CodeTxNotFound, Message: "no information about the transaction"}
+	ErrNotInWallet     = &RPCError{Code: CodeWalletAddrNotFound, Message: "private key for from-address is not found in this wallet"}
+	ErrBlockOutOfRange = &RPCError{Code: CodeBlockOutOfRange, Message: "block height out of range"}
+	ErrInvalidVout     = &RPCError{Code: CodeInvalidVout, Message: "invalid vout"}
 )
 
 func domainCode(code int) string {
 	switch code {
-	case CodeNoPermission:
+	case CodeNoPermission, CodeWalletAddrNotFound:
 		return ledger.EFORBIDDEN
-	case CodeEntityNotFound, CodeTxNotFound, CodeInvalidAddress, CodeWalletAddrNotFound:
+	case CodeEntityNotFound, CodeTxNotFound, CodeInvalidAddress:
 		return ledger.ENOTFOUND
-	case CodeInvalidParameter:
+	case CodeInvalidParameter, CodeBlockOutOfRange, CodeInvalidVout:
 		return ledger.EINVALID
 	case CodeNotSubscribed, CodeDuplicateName, CodeUnconfirmedEntity, CodeNotAllowed:
 		return ledger.ECONFLICT
@@ -145,6 +157,13 @@ func (e *TransportError) Error() string {
 	}
 	return fmt.Sprintf("multichain node at %s: %s: %v", e.Host, e.Method, e.Err)
 }
+
+// Timeout reports whether the node did not answer within the call's time
+// (ClientConfig.CallTimeout).
+func (e *TransportError) Timeout() bool { return errors.Is(e.Err, errCallTimeout) }
+
+// errCallTimeout is the cause of a call that ran out of its time.
+var errCallTimeout = errors.New("call timed out")
 
 // Unwrap returns the cause and the domain error (unavailable).
 func (e *TransportError) Unwrap() []error {

@@ -18,7 +18,7 @@ import (
 // These tests need behaviours only the fake can produce on demand: a
 // crash, a reorganisation, an evicted transaction, a small maxshowndata.
 
-func fakeAdapter(t *testing.T, fopts multichaintest.Options, opts multichain.Options) (*multichaintest.Node, *multichain.Adapter) {
+func fakeAdapter(t testing.TB, fopts multichaintest.Options, opts multichain.Options) (*multichaintest.Node, *multichain.Adapter) {
 	t.Helper()
 	n := multichaintest.Start(t, fopts)
 	c, err := multichain.NewClient(multichain.ClientConfig{URL: n.URL, User: n.User, Password: n.Password})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
 
@@ -32,6 +33,10 @@ func (a *Adapter) Init(ctx context.Context) (*InitReport, error) {
 		return rep, err
 	}
 	rep.Steps = append(rep.Steps, "chain "+a.opts.ChainName+" at "+a.rpc.Host())
+	if err := a.CheckWallet(ctx); err != nil {
+		return rep, err
+	}
+	rep.Steps = append(rep.Steps, a.opts.From+" is in the node's wallet")
 
 	s := a.opts.Stream
 	info, err := a.rpc.Stream(ctx, s)
@@ -100,11 +105,15 @@ func grantRight(perm, stream string) string {
 }
 
 // Check reports whether the adapter can anchor now, without changing
-// anything: the node serves ChainName, the stream exists write-restricted,
-// the node is subscribed, and From holds send and <stream>.write. Its error
-// says what is missing; serve calls it at start.
+// anything: the node serves ChainName, From's private key is in the node's
+// wallet (CheckWallet), the stream exists write-restricted, the node is
+// subscribed, and From holds send and <stream>.write. Its error says what
+// is missing; serve calls it at start.
 func (a *Adapter) Check(ctx context.Context) error {
 	if err := a.checkChain(ctx); err != nil {
+		return err
+	}
+	if err := a.CheckWallet(ctx); err != nil {
 		return err
 	}
 	s := a.opts.Stream
@@ -139,4 +148,49 @@ func (a *Adapter) checkChain(ctx context.Context) error {
 		return ledger.Errorf(ledger.EINVALID, "the node at %s serves chain %q but MULTICHAIN_CHAIN_NAME is %q", a.rpc.Host(), info.ChainName, a.opts.ChainName)
 	}
 	return nil
+}
+
+// CheckWallet reports whether the node can sign for From: validateaddress
+// must call it valid on this chain and ismine (a node without
+// validateaddress is asked getaddresses). A key not in the wallet is a
+// permanent EINVALID configuration error naming MULTICHAIN_FROM_ADDRESS —
+// every publish would fail with -709. A wallet that does not answer in
+// time while chain reads do is an EUNAVAILABLE error saying so.
+func (a *Adapter) CheckWallet(ctx context.Context) error {
+	info, err := a.rpc.ValidateAddress(ctx, a.opts.From)
+	switch {
+	case errors.Is(err, ErrMethodNotFound):
+		addrs, err := a.rpc.Addresses(ctx)
+		if err != nil {
+			return a.walletError("getaddresses", err)
+		}
+		if !slices.Contains(addrs, a.opts.From) {
+			return notInWallet(a.opts.From, a.rpc.Host())
+		}
+		return nil
+	case err != nil:
+		return a.walletError("validateaddress", err)
+	case !info.IsValid:
+		return permanentError{ledger.Errorf(ledger.EINVALID, "MULTICHAIN_FROM_ADDRESS %s is not an address of chain %s (validateaddress: isvalid false)", a.opts.From, a.opts.ChainName)}
+	case !info.IsMine:
+		return notInWallet(a.opts.From, a.rpc.Host())
+	}
+	return nil
+}
+
+// walletError explains a wallet call that failed.
+func (a *Adapter) walletError(method string, err error) error {
+	var te *TransportError
+	if (errors.As(err, &te) && te.Timeout()) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ledger.Errorf(ledger.EUNAVAILABLE,
+			"the node at %s answers chain calls but its wallet did not answer %s in time: the wallet may be busy (rescanning) or stuck; restart multichaind if it lasts", a.rpc.Host(), method), err)
+	}
+	return fmt.Errorf("ask the node's wallet about %s (%s): %w", a.opts.From, method, err)
+}
+
+// notInWallet is the configuration error of a publisher whose private key
+// the node does not hold (what publishfrom answers with -709).
+func notInWallet(from, host string) error {
+	return permanentError{ledger.Errorf(ledger.EINVALID,
+		"the private key of MULTICHAIN_FROM_ADDRESS %s is not in the wallet of the node at %s: publishing would fail (-709). Import it there (importprivkey) or choose an address the node's wallet holds (getaddresses)", from, host)}
 }

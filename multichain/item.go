@@ -70,6 +70,11 @@ type Item struct {
 	Batch   *BatchPayload
 	Problem string
 
+	// Foreign is set by the adapter when none of Publishers is ours (the
+	// From address or one of Options.Publishers): the item is someone
+	// else's, whatever it says, and anchors nothing of ours.
+	Foreign bool
+
 	Data json.RawMessage // the item's data as the node showed it
 }
 

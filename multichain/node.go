@@ -3,6 +3,7 @@ package multichain
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -160,13 +161,43 @@ type RawTx struct {
 
 // RawTransaction calls getrawtransaction [txid, 1]. It needs no wallet and
 // no subscription (MultiChain keeps a transaction index); an unknown id is
-// ErrTxUnknown.
+// ErrTxUnknown (-710 on MultiChain 2.3.3; an older node's -5 is reported as
+// -710 too).
 func (c *Client) RawTransaction(ctx context.Context, txid common.Hash) (*RawTx, error) {
 	var tx RawTx
 	if err := c.Call(ctx, "getrawtransaction", []any{TxIDString(txid), 1}, &tx); err != nil {
+		var re *RPCError
+		if errors.As(err, &re) && re.Code == CodeInvalidAddress {
+			return nil, &RPCError{Method: re.Method, Code: CodeTxNotFound, Message: re.Message}
+		}
 		return nil, err
 	}
 	return &tx, nil
+}
+
+// AddressInfo is part of validateaddress's answer.
+type AddressInfo struct {
+	IsValid bool   `json:"isvalid"`
+	Address string `json:"address"`
+	IsMine  bool   `json:"ismine"`
+}
+
+// ValidateAddress calls validateaddress [address]: whether the address is
+// one of this chain's and whether its private key is in the node's wallet
+// (ismine). It is a wallet call.
+func (c *Client) ValidateAddress(ctx context.Context, address string) (*AddressInfo, error) {
+	var info AddressInfo
+	if err := c.Call(ctx, "validateaddress", []any{address}, &info); err != nil {
+		return nil, err
+	}
+	return &info, nil
+}
+
+// Addresses calls getaddresses: the addresses of the node's wallet.
+func (c *Client) Addresses(ctx context.Context) ([]string, error) {
+	var out []string
+	err := c.Call(ctx, "getaddresses", nil, &out)
+	return out, err
 }
 
 // TxOutData calls gettxoutdata [txid, vout]: the full data of an item too
@@ -178,7 +209,7 @@ func (c *Client) TxOutData(ctx context.Context, txid common.Hash, vout uint32) (
 }
 
 // BlockHash calls getblockhash [height]; a height beyond the chain is
-// ErrBadData (the node's "Block height out of range").
+// ErrBlockOutOfRange (-711 "Block height out of range").
 func (c *Client) BlockHash(ctx context.Context, height uint64) (common.Hash, error) {
 	var s string
 	if err := c.Call(ctx, "getblockhash", []any{height}, &s); err != nil {

@@ -17,9 +17,15 @@ type VerifyOptions struct {
 	// Stream, if set, is the stream (name or creation txid) the item must
 	// be in; the receipt itself does not name it. With it, and a node
 	// subscribed to the stream, Verify also checks that the item is the
-	// first of its loan and kind (the first item wins, as the EVM registry
-	// refuses a second).
+	// first of its loan and kind among the items of its publishers (the
+	// first item wins, as the EVM registry refuses a second).
 	Stream string
+	// Publishers, if set, are the public key hashes whose items the
+	// verifier accepts (the service passes its own: From and
+	// MULTICHAIN_PUBLISHERS): the receipt's contract must be one of them.
+	// Without it the receipt's contract is taken as the publisher to
+	// check, and the verifier must compare it with the publisher it trusts.
+	Publishers []common.Address
 }
 
 // Verify checks a proof receipt whose chain is "multichain:<name>" against
@@ -32,8 +38,15 @@ type VerifyOptions struct {
 // (and leaf and root) offline, reads the transaction with getrawtransaction
 // (no wallet, no subscription needed), checks the block at block_number
 // is block_hash, and the item's stream, publisher, keys and payload. A
-// mismatch is a Verification with Verified false and the failing checks;
-// an error means the node could not be asked.
+// mismatch is a Verification with Verified false and the failing checks.
+// No content of a receipt makes Verify fail: a field the node refuses (a
+// block number past the head, an unknown txid, a missing output) is a
+// failed check with the node's reason. An error means the node could not
+// be asked (no answer, wrong credentials, still warming up).
+//
+// Only items of the receipt's publisher (the contract field, and one of
+// opts.Publishers when given) count: a foreign item never proves one of
+// our records, and never makes one of ours second of its kind.
 func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOptions) (*ledger.Verification, error) {
 	v := &ledger.Verification{}
 	fp, err := r.CheckOffline()
@@ -47,10 +60,20 @@ func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOption
 	if !v.Compare("chain", r.Chain, ChainPrefix+info.ChainName) {
 		return v.Conclude(), nil
 	}
+	if len(opts.Publishers) > 0 {
+		found := "not one of " + joinHex(opts.Publishers)
+		if slices.Contains(opts.Publishers, r.Contract) {
+			found = r.Contract.Hex()
+		}
+		v.Compare("publisher is ours", r.Contract.Hex(), found)
+	}
 	tx, err := c.RawTransaction(ctx, r.TxHash)
 	switch {
-	case errors.Is(err, ErrTxUnknown), errors.Is(err, ErrItemNotFound):
+	case errors.Is(err, ErrTxUnknown):
 		v.Compare("transaction", TxIDString(r.TxHash), "not found on chain")
+		return v.Conclude(), nil
+	case refused(err):
+		v.Compare("transaction", TxIDString(r.TxHash), "refused by the node: "+refusal(err))
 		return v.Conclude(), nil
 	case err != nil:
 		return nil, fmt.Errorf("verify receipt: transaction %s: %w", TxIDString(r.TxHash), err)
@@ -63,8 +86,10 @@ func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOption
 	v.Compare("block hash", TxIDString(r.BlockHash), found)
 	atHeight, err := c.BlockHash(ctx, r.BlockNumber)
 	switch {
-	case errors.Is(err, ErrBadData):
+	case errors.Is(err, ErrBlockOutOfRange):
 		v.Compare(fmt.Sprintf("block at height %d", r.BlockNumber), TxIDString(r.BlockHash), "beyond the chain head")
+	case refused(err):
+		v.Compare(fmt.Sprintf("block at height %d", r.BlockNumber), TxIDString(r.BlockHash), "refused by the node: "+refusal(err))
 	case err != nil:
 		return nil, fmt.Errorf("verify receipt: block %d: %w", r.BlockNumber, err)
 	default:
@@ -73,7 +98,7 @@ func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOption
 
 	var raw *rawStreamItem
 	for _, out := range tx.Vout {
-		if out.N != uint32(r.LogIndex) {
+		if uint64(out.N) != uint64(r.LogIndex) {
 			continue
 		}
 		for _, it := range out.Items {
@@ -98,7 +123,12 @@ func Verify(ctx context.Context, c *Client, r *ledger.Receipt, opts VerifyOption
 	item := &Item{TxID: r.TxHash, Vout: uint32(r.LogIndex), Keys: raw.keys, Publishers: raw.publishers, Data: raw.data}
 	data := raw.data
 	if _, isRef := dataRef(data); isRef {
-		if data, err = c.TxOutData(ctx, r.TxHash, uint32(r.LogIndex)); err != nil {
+		data, err = c.TxOutData(ctx, r.TxHash, uint32(r.LogIndex))
+		switch {
+		case refused(err):
+			v.Compare("item data", fmt.Sprintf("output %d of %s", r.LogIndex, TxIDString(r.TxHash)), "refused by the node: "+refusal(err))
+			return v.Conclude(), nil
+		case err != nil:
 			return nil, fmt.Errorf("verify receipt: item data: %w", err)
 		}
 	}
@@ -133,25 +163,36 @@ type rawStreamItem struct {
 }
 
 // firstOfItsKind checks, where the node can tell, that no earlier item of
-// the same loan and kind exists in the stream.
+// the same loan and kind exists in the stream among the items of the
+// accepted publishers (opts.Publishers, else the receipt's).
 func firstOfItsKind(ctx context.Context, c *Client, v *ledger.Verification, r *ledger.Receipt, opts VerifyOptions) error {
 	const name = "first item of its loan and kind"
 	if opts.Stream == "" {
 		v.Skipped = append(v.Skipped, name+": no stream given")
 		return nil
 	}
-	a := &Adapter{rpc: c, opts: Options{Stream: opts.Stream, PageSize: 500}}
+	ours := map[common.Address]bool{r.Contract: true}
+	if len(opts.Publishers) > 0 {
+		ours = map[common.Address]bool{}
+		for _, p := range opts.Publishers {
+			ours[p] = true
+		}
+	}
+	a := &Adapter{rpc: c, opts: Options{Stream: opts.Stream, PageSize: 500}, ours: ours}
 	items, err := a.KeyItems(ctx, r.LoanID)
 	switch {
 	case errors.Is(err, ErrNotSubscribed):
 		v.Skipped = append(v.Skipped, name+": the node is not subscribed to "+opts.Stream)
+		return nil
+	case refused(err):
+		v.Compare(name, TxIDString(r.TxHash), "the node refused to list "+r.LoanID+": "+refusal(err))
 		return nil
 	case err != nil:
 		return fmt.Errorf("verify receipt: items of %s: %w", r.LoanID, err)
 	}
 	first := "none"
 	for _, it := range items {
-		if it.Record != nil && it.Record.Kind == r.Kind {
+		if !it.Foreign && it.Record != nil && it.Record.Kind == r.Kind {
 			first = TxIDString(it.TxID)
 			break
 		}
@@ -201,4 +242,30 @@ func okOr(err error) string {
 		return ledger.ErrorMessage(err)
 	}
 	return "consistent"
+}
+
+// refused reports whether err is the node answering a call with an error
+// about what it was asked (an unknown id, a height past the head, a bad
+// output, ...): an answer about the receipt's content, not the node being
+// unavailable. A node still warming up is unavailable.
+func refused(err error) bool {
+	var re *RPCError
+	return errors.As(err, &re) && re.Code != CodeInWarmup
+}
+
+// refusal is the node's message and code for a refused call.
+func refusal(err error) string {
+	var re *RPCError
+	if errors.As(err, &re) {
+		return fmt.Sprintf("%s (code %d)", truncate(re.Message, 120), re.Code)
+	}
+	return err.Error()
+}
+
+func joinHex(addrs []common.Address) string {
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = a.Hex()
+	}
+	return strings.Join(out, ", ")
 }

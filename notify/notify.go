@@ -34,6 +34,8 @@ const (
 	KindFinalLost            = "anchor.lost_after_final"
 	KindVerificationMismatch = "verification.mismatch"
 	KindReconcileProblems    = "reconcile.problems"
+	KindChainUnreachable     = "chain.unreachable"
+	KindChainReachable       = "chain.reachable"
 )
 
 // Event is one alert. Details must marshal to JSON.

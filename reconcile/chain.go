@@ -55,6 +55,9 @@ type ChainIndex struct {
 	// not yet in a block (MultiChain mempool items); a gap they fill is not
 	// a problem yet.
 	PendingBatchSeqs map[uint64]bool
+	// Foreign are the stream items of addresses not ours (MultiChain):
+	// left out of Direct and Batches, and listed by Run as foreign.
+	Foreign []ForeignItem
 }
 
 // ScanChain reads the registry's events from block from to the chain head

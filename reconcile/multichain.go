@@ -3,12 +3,33 @@ package reconcile
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/multichain"
 )
+
+// ForeignItem is a stream item in our format that an address not ours
+// published.
+type ForeignItem struct {
+	Write
+	Keys       []string
+	Publishers []string
+}
+
+// foreignFindings lists the foreign items of idx in run, as foreign: they
+// are not problems.
+func foreignFindings(idx *ChainIndex, run *ledger.ReconcileRun) {
+	for _, f := range idx.Foreign {
+		run.AddFinding(ledger.ReconcileFinding{
+			Outcome: ledger.OutcomeForeign, TxHash: f.TxHash.Hex(), BlockNumber: f.BlockNumber,
+			Detail: fmt.Sprintf("stream item under %s published by %s, not by one of our publishers: ignored",
+				strings.Join(f.Keys, ", "), strings.Join(f.Publishers, ", ")),
+		})
+	}
+}
 
 // StreamReader is what scanning a MultiChain stream needs;
 // *multichain.Adapter satisfies it.
@@ -30,6 +51,10 @@ var _ StreamReader = (*multichain.Adapter)(nil)
 // pending (or missing after the grace period). Items that are not ours
 // (another schema, a loan key that is not the hash of a key) are skipped:
 // anyone with <stream>.write could publish them, and they anchor nothing.
+// Items in our format published by an address that is not ours (the
+// adapter marks them Foreign) are left out of the index too, and listed in
+// idx.Foreign: Run reports them as foreign, neither as unknown writes nor
+// as mismatches.
 // The first item of a record or root wins, as the EVM registry refuses a
 // second; a later duplicate is ignored here. Batch sequence numbers are the
 // publisher's, not the chain's: Run reports a gap or a number used twice.
@@ -51,6 +76,13 @@ func ScanMultiChain(ctx context.Context, s StreamReader, from uint64) (*ChainInd
 			return nil
 		}
 		if it.BlockHeight < from {
+			return nil
+		}
+		if it.Foreign {
+			if it.Record != nil || it.Batch != nil {
+				idx.Foreign = append(idx.Foreign, ForeignItem{Write: Write{TxHash: it.TxID, BlockNumber: it.BlockHeight, BlockHash: it.BlockHash, LogIndex: uint(it.Vout)},
+					Keys: it.Keys, Publishers: it.Publishers})
+			}
 			return nil
 		}
 		w := Write{TxHash: it.TxID, BlockNumber: it.BlockHeight, BlockHash: it.BlockHash, LogIndex: uint(it.Vout)}

@@ -2,6 +2,7 @@ package reconcile_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -11,6 +12,7 @@ import (
 	"github.com/aartha/ledger/multichain"
 	"github.com/aartha/ledger/multichain/multichaintest"
 	"github.com/aartha/ledger/reconcile"
+	"github.com/aartha/ledger/store"
 )
 
 // TestScanMultiChain indexes a stream as ScanChain indexes the registry:
@@ -84,4 +86,61 @@ func TestScanMultiChain(t *testing.T) {
 	require.Len(t, idx.Direct, 4)
 	require.Len(t, idx.Batches, 2)
 	require.Empty(t, idx.PendingBatchSeqs)
+}
+
+// TestForeignItemsAreForeign: items in our format published by an address
+// that is not ours — a second deployment sharing the stream — are left out
+// of the index and listed by Run as foreign, not as unknown writes: the run
+// is OK. An address listed in Publishers (an earlier publisher of ours)
+// counts as ours.
+func TestForeignItemsAreForeign(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	node := multichaintest.Start(t, multichaintest.Options{})
+	c, err := multichain.NewClient(multichain.ClientConfig{URL: node.URL, User: node.User, Password: node.Password})
+	require.NoError(t, err)
+	other, earlier := node.NewAddress(), node.NewAddress()
+	ours, err := multichain.New(c, multichain.Options{Stream: "loans", ChainName: "testchain", From: node.Address()})
+	require.NoError(t, err)
+	_, err = ours.Init(ctx)
+	require.NoError(t, err)
+	for _, from := range []string{other, earlier} {
+		theirs, err := multichain.New(c, multichain.Options{Stream: "loans", ChainName: "testchain", From: from})
+		require.NoError(t, err)
+		_, err = theirs.Init(ctx)
+		require.NoError(t, err)
+		_, _, err = theirs.PublishRecord(ctx, multichain.RecordRequest{LoanID: "X-" + from[:6], Kind: ledger.KindApproved, Commitment: common.Hash{7}})
+		require.NoError(t, err)
+		_, _, err = theirs.PublishBatch(ctx, multichain.BatchRequest{Root: common.BytesToHash([]byte(from)), LeafCount: 2})
+		require.NoError(t, err)
+	}
+	node.Mine()
+
+	idx, err := reconcile.ScanMultiChain(ctx, ours, 0)
+	require.NoError(t, err)
+	require.Empty(t, idx.Direct)
+	require.Empty(t, idx.Batches)
+	require.Len(t, idx.Foreign, 4)
+
+	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = db.Close() })
+	_, err = db.Migrate(ctx)
+	require.NoError(t, err)
+	run, err := reconcile.Run(ctx, db, idx, reconcile.Options{})
+	require.NoError(t, err)
+	require.True(t, run.OK(), "foreign items are no problem: %+v", run.Findings)
+	require.Len(t, run.Findings, 4)
+	for _, f := range run.Findings {
+		require.Equal(t, ledger.OutcomeForeign, f.Outcome)
+		require.Contains(t, f.Detail, "not by one of our publishers")
+	}
+
+	rotated, err := multichain.New(c, multichain.Options{Stream: "loans", ChainName: "testchain", From: node.Address(), Publishers: []string{earlier}})
+	require.NoError(t, err)
+	idx, err = reconcile.ScanMultiChain(ctx, rotated, 0)
+	require.NoError(t, err)
+	require.Len(t, idx.Direct, 1, "the earlier publisher's record counts")
+	require.Len(t, idx.Batches, 1)
+	require.Len(t, idx.Foreign, 2)
 }

@@ -120,6 +120,7 @@ func Run(ctx context.Context, st Store, idx *ChainIndex, opts Options) (*ledger.
 		return nil, err
 	}
 	sequenceFindings(idx, run)
+	foreignFindings(idx, run) // multichain.go
 	run.FinishedAt = opts.Now().UTC()
 	return run, nil
 }

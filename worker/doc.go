@@ -20,7 +20,14 @@
 // finds, so a retry completes the first item instead of publishing a second;
 // the adapter also refuses what the registry would revert.
 //
-// Limits: jobs of one process run one at a time (one signer, one nonce
-// sequence); several processes must not send for the same signer at once —
-// the caller holds the signer's lock (see cmd/aartha).
+// An unreachable chain (Unreachable: no connection, no answer in time) is
+// a wait, not a failure: the job is snoozed with a capped, doubling delay
+// that does not use up MaxRetries, Config.OnOutage hears of an outage that
+// lasts OutageAlertAfter, and anchoring resumes by itself.
+//
+// Limits: jobs of one process run one at a time by default (one signer, one
+// nonce sequence); Config.Concurrency lets a sender without nonces (a
+// MultiChain stream) send several direct-mode records at once, a repayment
+// waiting for its approval. Several processes must not send for the same
+// signer at once — the caller holds the signer's lock (see cmd/aartha).
 package worker

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,8 +21,9 @@ import (
 // the stream initialised.
 type streamRig struct {
 	rig
-	node    *multichaintest.Node
-	adapter *multichain.Adapter
+	node        *multichaintest.Node
+	adapter     *multichain.Adapter
+	adapterFrom string
 }
 
 func newStreamRig(t *testing.T, mode string) *streamRig {
@@ -33,24 +35,34 @@ func newStreamRig(t *testing.T, mode string) *streamRig {
 	node.MineEvery(t, 50*time.Millisecond)
 	c, err := multichain.NewClient(multichain.ClientConfig{URL: node.URL, User: node.User, Password: node.Password})
 	require.NoError(t, err)
-	a, err := multichain.New(c, multichain.Options{Stream: "loans", ChainName: "testchain", From: node.NewAddress(),
+	from := node.NewAddress()
+	a, err := multichain.New(c, multichain.Options{Stream: "loans", ChainName: "testchain", From: from,
 		Confirmations: 2, PollInterval: 20 * time.Millisecond, PageSize: 3})
 	require.NoError(t, err)
 	_, err = a.Init(ctx)
 	require.NoError(t, err)
 	return &streamRig{
 		rig:  rig{db: db, mode: mode, svc: &ledger.LoanService{Store: db, Now: time.Now, Rand: detRand{}, AnchorMode: mode}},
-		node: node, adapter: a,
+		node: node, adapter: a, adapterFrom: from,
 	}
 }
 
 func (r *streamRig) start(t *testing.T, sender worker.Sender) {
 	t.Helper()
-	w, err := worker.New(r.db, sender, nil, worker.Config{
+	r.startWith(t, sender, func(*worker.Config) {})
+}
+
+// startWith starts a worker sending 8 direct-mode records at once, with
+// edit applied to its configuration.
+func (r *streamRig) startWith(t *testing.T, sender worker.Sender, edit func(*worker.Config)) {
+	t.Helper()
+	cfg := worker.Config{
 		Mode: r.mode, Contract: r.adapter.Stream(), BatchMax: 4, BatchWindow: 100 * time.Millisecond,
-		MaxRetries: 10, RetryDelay: 100 * time.Millisecond, Network: r.adapter.Chain(),
+		MaxRetries: 10, RetryDelay: 100 * time.Millisecond, Network: r.adapter.Chain(), Concurrency: 8,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	}
+	edit(&cfg)
+	w, err := worker.New(r.db, sender, nil, cfg)
 	require.NoError(t, err)
 	r.db.SetJobHook(w)
 	require.NoError(t, w.Start(context.Background()))
@@ -215,6 +227,129 @@ func TestStreamSenderCrashNeverPublishesTwice(t *testing.T) {
 				require.Equal(t, a.BlockHash, it.BlockHash)
 			}
 			require.Len(t, perKey, len(txs), "every item in the stream is one the database records")
+		})
+	}
+}
+
+// TestStreamSenderOutageIsAWait stops the node while records are on their
+// way, for far longer than the retries would last (2 attempts, 10 ms
+// apart): every record waits, the outage is reported once it has lasted
+// OutageAlertAfter, and once the node is back every record becomes final,
+// none failed, each published once.
+func TestStreamSenderOutageIsAWait(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{ledger.ModeDirect, ledger.ModeBatch} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			r := newStreamRig(t, mode)
+			outages := make(chan *worker.Outage, 16)
+			r.startWith(t, worker.StreamSender{Adapter: r.adapter}, func(c *worker.Config) {
+				c.MaxRetries, c.RetryDelay = 2, 10*time.Millisecond
+				c.OutageRetryDelay, c.OutageMaxDelay, c.OutageAlertAfter = 10*time.Millisecond, 40*time.Millisecond, 300*time.Millisecond
+				c.OnOutage = func(o *worker.Outage) { outages <- o }
+			})
+			r.node.Down()
+			ids := r.approve(t, "OUT-"+mode, 5)
+			var alert *worker.Outage
+			select {
+			case alert = <-outages:
+			case <-time.After(60 * time.Second):
+				t.Fatal("no outage alert")
+			}
+			require.NotNil(t, alert, "the first report is the alert")
+			require.NotEmpty(t, alert.Err)
+			for _, id := range ids {
+				as, err := r.db.Anchors(ctx, ledger.AnchorFilter{LoanID: id})
+				require.NoError(t, err)
+				for _, a := range as {
+					require.NotEqual(t, ledger.AnchorFailed, a.Status, "an outage fails nothing: %s", a.LastError)
+				}
+			}
+			r.node.Up()
+			anchors := r.waitFinal(t, ids)
+			require.Len(t, anchors, 5)
+			select {
+			case o := <-outages:
+				require.Nil(t, o, "the end of the outage is reported")
+			case <-time.After(60 * time.Second):
+				t.Fatal("the end of the outage was not reported")
+			}
+			perKey := map[string]int{}
+			require.NoError(t, r.adapter.Items(ctx, func(it *multichain.Item) error {
+				perKey[it.Keys[0]]++
+				return nil
+			}))
+			for k, n := range perKey {
+				require.Equal(t, 1, n, "one item under %s", k)
+			}
+		})
+	}
+}
+
+// TestStreamSenderForeignItemsNeverBlock: another write-permitted address
+// publishes, before us, an anchor item under our loan's key with another
+// commitment (direct) and batch items under the batch index key with a
+// high sequence number (batch). Our records still become final with our
+// own items, and our batches are numbered 1, 2, ... as if the foreign
+// items were not there.
+func TestStreamSenderForeignItemsNeverBlock(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{ledger.ModeDirect, ledger.ModeBatch} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			r := newStreamRig(t, mode)
+			c := r.adapter.Client()
+			squatter := r.node.NewAddress()
+			for _, perm := range []string{"send", r.adapter.Stream() + ".write"} {
+				_, err := c.Grant(ctx, squatter, perm)
+				require.NoError(t, err)
+			}
+			ids := []string{"SQ-0", "SQ-1", "SQ-2"}
+			for _, id := range ids {
+				_, err := c.PublishFrom(ctx, squatter, r.adapter.Stream(), []string{id}, map[string]any{"json": multichain.RecordPayload{
+					Schema: multichain.SchemaAnchor, Kind: ledger.KindApproved, LoanKey: ledger.LoanKey(id), Commitment: ledger.LoanKey("0x4242")}})
+				require.NoError(t, err)
+			}
+			_, err := c.PublishFrom(ctx, squatter, r.adapter.Stream(), []string{multichain.BatchKey(ledger.LoanKey("x")), multichain.BatchIndexKey},
+				map[string]any{"json": multichain.BatchPayload{Schema: multichain.SchemaBatch, Root: ledger.LoanKey("x"), LeafCount: 1, Seq: 41}})
+			require.NoError(t, err)
+			var foreign atomic.Int32
+			a, err := multichain.New(c, multichain.Options{Stream: r.adapter.Stream(), ChainName: "testchain", From: r.adapterFrom,
+				Confirmations: 2, PollInterval: 20 * time.Millisecond, PageSize: 3,
+				OnForeign: func(string, *multichain.Item) { foreign.Add(1) }})
+			require.NoError(t, err)
+			r.start(t, worker.StreamSender{Adapter: a})
+			got := r.approve(t, "SQ", 3)
+			require.Equal(t, ids, got)
+			anchors := r.waitFinal(t, ids)
+			require.NotZero(t, foreign.Load(), "the foreign items were seen and reported")
+			for _, an := range anchors {
+				it, err := a.Item(ctx, an.TxHash)
+				require.NoError(t, err)
+				require.False(t, it.Foreign, "the anchor names our item")
+				if mode == ledger.ModeDirect {
+					require.Equal(t, an.Commitment, it.Record.Commitment)
+					continue
+				}
+				b, err := r.db.Batch(ctx, an.BatchID)
+				require.NoError(t, err)
+				require.Less(t, b.Seq, uint64(41), "numbered after our own batches, not the foreign one")
+			}
+			if mode == ledger.ModeBatch {
+				var seqs []uint64
+				require.NoError(t, a.Items(ctx, func(it *multichain.Item) error {
+					if it.Batch != nil && !it.Foreign {
+						seqs = append(seqs, it.Batch.Seq)
+					}
+					return nil
+				}))
+				require.NotEmpty(t, seqs)
+				for i, s := range seqs {
+					require.Equal(t, uint64(i+1), s)
+				}
+			}
 		})
 	}
 }

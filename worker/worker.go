@@ -139,6 +139,31 @@ type Config struct {
 	// OnLost, if set, is told when a write reported final left the chain
 	// and was queued again (an incident, for alerts). It must not block.
 	OnLost func(Loss)
+
+	// An unreachable chain (the node down, no answer in time) is a wait,
+	// not a failure: the job is put off for as long as the outage has
+	// lasted so far, at least OutageRetryDelay (default RetryDelay) and at
+	// most OutageMaxDelay (default 1 min), as long as it takes, without
+	// using up MaxRetries. Once the chain has been
+	// unreachable for OutageAlertAfter (default 5 min) OnOutage, if set,
+	// is told once per outage; OnOutage(nil) when a send succeeds again.
+	// Neither may block.
+	OutageRetryDelay time.Duration
+	OutageMaxDelay   time.Duration
+	OutageAlertAfter time.Duration
+	OnOutage         func(*Outage)
+
+	// Concurrency is how many direct-mode records are sent at once (River
+	// workers on the anchoring queue); default 1. More than one suits a
+	// sender without nonces (a MultiChain stream), where sends are
+	// independent: a repayment still waits for its approval's send.
+	Concurrency int
+}
+
+// Outage is the chain being unreachable since Since; Err is the last error.
+type Outage struct {
+	Since time.Time
+	Err   string
 }
 
 // Observer receives the worker's measurements. metrics.Metrics implements
@@ -203,6 +228,18 @@ func (c *Config) defaults() {
 	if c.WatchInterval == 0 {
 		c.WatchInterval = 15 * time.Second
 	}
+	if c.OutageRetryDelay == 0 {
+		c.OutageRetryDelay = c.RetryDelay
+	}
+	if c.OutageMaxDelay == 0 {
+		c.OutageMaxDelay = time.Minute
+	}
+	if c.OutageAlertAfter == 0 {
+		c.OutageAlertAfter = 5 * time.Minute
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = 1
+	}
 }
 
 // Worker runs the anchoring jobs. Create it with New, set it as the store's
@@ -223,6 +260,10 @@ type Worker struct {
 	watchMu   sync.Mutex
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
+
+	outageMu sync.Mutex
+	outage   *Outage // nil while the chain answers
+	alerted  bool    // OnOutage was told of this outage
 }
 
 // driverFor picks River's driver for the store's database.
@@ -286,6 +327,9 @@ func New(s Store, sender Sender, reader evm.RegistryBackend, cfg Config) (*Worke
 	if cfg.BatchMax < 1 || cfg.BatchMax > 65_535 {
 		return nil, fmt.Errorf("batch size %d is outside 1..65535", cfg.BatchMax)
 	}
+	if cfg.Concurrency < 1 || cfg.Concurrency > 1000 {
+		return nil, fmt.Errorf("send concurrency %d is outside 1..1000", cfg.Concurrency)
+	}
 	driver, err := driverFor(s)
 	if err != nil {
 		return nil, err
@@ -305,7 +349,7 @@ func New(s Store, sender Sender, reader evm.RegistryBackend, cfg Config) (*Worke
 		func() (river.JobArgs, *river.InsertOpts) { return batchArgs{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true})
 	w.river, err = river.NewClient(driver, &river.Config{
-		Queues:            map[string]river.QueueConfig{queueName: {MaxWorkers: 1}},
+		Queues:            map[string]river.QueueConfig{queueName: {MaxWorkers: cfg.Concurrency}},
 		Workers:           workers,
 		PeriodicJobs:      []*river.PeriodicJob{sweep},
 		MaxAttempts:       cfg.MaxRetries,
@@ -425,6 +469,11 @@ func (w *Worker) workAnchor(ctx context.Context, job *river.Job[anchorArgs]) err
 	}
 	if a.Status == ledger.AnchorFinal || a.Status == ledger.AnchorFailed {
 		return nil
+	}
+	if approvalPending(a, anchors) {
+		// Sends run concurrently: the approval's must come first, or the
+		// chain (or the stream's read-back) refuses the repayment.
+		return river.JobSnooze(w.cfg.OutageRetryDelay)
 	}
 	loan, err := w.store.Loan(ctx, a.LoanID)
 	if err != nil {
@@ -590,11 +639,44 @@ func (w *Worker) sendBatch(ctx context.Context, job *rivertype.JobRow, b *ledger
 	return w.settle(ctx, job, filter, 0, b.ID, err)
 }
 
-// settle turns a send's outcome into the job's: permanent failures, and
-// failures on the last attempt, mark the anchors failed with the reason.
+// approvalPending reports whether a is a repayment whose loan's approval
+// is still on its way to the chain.
+func approvalPending(a *ledger.Anchor, anchors []*ledger.Anchor) bool {
+	if a.Kind != ledger.KindRepaid || a.Mode != ledger.ModeDirect {
+		return false
+	}
+	for _, x := range anchors {
+		if x.Kind == ledger.KindApproved && x.Mode == ledger.ModeDirect && x.Status != ledger.AnchorFinal && x.Status != ledger.AnchorFailed {
+			return true
+		}
+	}
+	return false
+}
+
+// Unreachable reports whether err says the chain could not be reached (no
+// connection, no answer in time, an unavailable node) rather than that it
+// refused the write: a wait, not a failure. Permanent errors never are.
+func Unreachable(err error) bool {
+	if err == nil || Permanent(err) || errors.Is(err, context.Canceled) {
+		return false
+	}
+	return evm.IsConnectionError(err) || ledger.ErrorCode(err) == ledger.EUNAVAILABLE
+}
+
+// settle turns a send's outcome into the job's: an unreachable chain puts
+// the job off (waitForChain); permanent failures, and other failures on
+// the last attempt, mark the anchors failed with the reason.
 func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, err error) error {
+	if err == nil || (!Unreachable(err) && !errors.Is(err, context.Canceled)) {
+		w.chainAnswered()
+	}
 	if err == nil {
 		return nil
+	}
+	if Unreachable(err) {
+		// Also when shutting down: the job waits for the next start
+		// rather than using up an attempt.
+		return w.waitForChain(err)
 	}
 	if Permanent(err) || lastAttempt(job) {
 		w.cfg.Log.Error("anchoring failed for good", "err", err, "loan", f.LoanID, "batch", batchID)
@@ -608,6 +690,49 @@ func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.Anc
 	}
 	w.cfg.Log.Warn("anchoring attempt failed; will retry", "err", err, "attempt", job.Attempt)
 	return err
+}
+
+// waitForChain puts a job off while the chain is unreachable: a snooze
+// does not use up an attempt. The delay is how long the outage has lasted
+// so far — so waits grow as the outage does, whatever the number of jobs —
+// between OutageRetryDelay and OutageMaxDelay; past OutageAlertAfter the
+// outage is reported once.
+func (w *Worker) waitForChain(err error) error {
+	now := w.cfg.Now()
+	w.outageMu.Lock()
+	if w.outage == nil {
+		w.outage = &Outage{Since: now}
+	}
+	delay := min(max(now.Sub(w.outage.Since), w.cfg.OutageRetryDelay), w.cfg.OutageMaxDelay)
+	w.outage.Err = err.Error()
+	o := *w.outage
+	alert := !w.alerted && now.Sub(o.Since) >= w.cfg.OutageAlertAfter
+	w.alerted = w.alerted || alert
+	w.outageMu.Unlock()
+	if alert {
+		w.cfg.Log.Error("chain unreachable; anchoring waits for it", "since", o.Since, "err", err)
+		if w.cfg.OnOutage != nil {
+			w.cfg.OnOutage(&o)
+		}
+	} else {
+		w.cfg.Log.Warn("chain unreachable; anchoring waits for it", "retry_in", delay, "err", err)
+	}
+	return river.JobSnooze(delay)
+}
+
+// chainAnswered ends an outage, if there was one.
+func (w *Worker) chainAnswered() {
+	w.outageMu.Lock()
+	o, alerted := w.outage, w.alerted
+	w.outage, w.alerted = nil, false
+	w.outageMu.Unlock()
+	if o == nil {
+		return
+	}
+	w.cfg.Log.Info("chain reachable again; anchoring resumes", "unreachable_since", o.Since)
+	if alerted && w.cfg.OnOutage != nil {
+		w.cfg.OnOutage(nil)
+	}
 }
 
 // fromReceipt fills u's block, log, sequence and gas fields from the EVM

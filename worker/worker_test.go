@@ -306,7 +306,7 @@ func (r *rig) awaitFailed(t *testing.T, loanID string) *ledger.Anchor {
 
 // openStore opens a fresh SQLite store with the store's and the job queue's
 // migrations applied, closed when the test ends.
-func openStore(t *testing.T) *store.DB {
+func openStore(t testing.TB) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))

@@ -168,7 +168,8 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, Log: log.With("component", "worker"),
 		Network: a.CAIP2(), Metrics: workerMetrics,
 		Watcher: txSender, WatchInterval: 10 * pollInterval(a.embedded != nil),
-		OnLost: a.reportLoss,
+		OnLost:           a.reportLoss,
+		OutageAlertAfter: cfg.OutageAlertAfter, OnOutage: a.notifyOutage, // outage.go
 		OnFailed: func(f worker.Failure) {
 			reportAnchorFailure(ctx, f) // telemetry.go
 			what := fmt.Sprintf("the %s record of loan %s", f.Kind, f.LoanID)

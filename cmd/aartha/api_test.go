@@ -169,6 +169,7 @@ func TestAPILifecycle(t *testing.T) {
 			code, body = public.do("POST", "/api/verify", receipt)
 			require.Equal(t, http.StatusOK, code, body)
 			require.Equal(t, true, body["verified"])
+			requireForgeriesFail(t, public, receipt, nil) // forged_test.go
 			receipt["record"].(map[string]any)["amount_repaid"] = "1"
 			code, body = public.do("POST", "/api/verify", receipt)
 			require.Equal(t, http.StatusOK, code, body)

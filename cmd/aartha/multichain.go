@@ -28,8 +28,15 @@ type callObserver interface {
 
 // openMultiChain builds the stream adapter the configuration describes,
 // with calls reported to obs when it is not nil. It does not contact the
-// node. Its errors never contain the RPC password.
+// node. Its errors never contain the RPC password; a malformed address
+// names its variable (MULTICHAIN_FROM_ADDRESS, MULTICHAIN_PUBLISHERS).
 func openMultiChain(cfg *config.Config, obs callObserver) (*multichain.Adapter, error) {
+	return openMultiChainWith(cfg, obs, nil)
+}
+
+// openMultiChainWith is openMultiChain with foreign items under our keys
+// told to onForeign (nil: not told).
+func openMultiChainWith(cfg *config.Config, obs callObserver, onForeign func(string, *multichain.Item)) (*multichain.Adapter, error) {
 	ccfg := multichain.ClientConfig{URL: cfg.MultiChainRPCURL, ConfFile: cfg.MultiChainConf}
 	if obs != nil {
 		ccfg.OnCall = func(method string, err error, d time.Duration) { obs.ObserveCall("multichain_"+method, err, d) }
@@ -40,7 +47,7 @@ func openMultiChain(cfg *config.Config, obs callObserver) (*multichain.Adapter, 
 	}
 	return multichain.New(c, multichain.Options{
 		Stream: cfg.MultiChainStream, ChainName: cfg.MultiChainChainName, From: cfg.MultiChainFrom,
-		Confirmations: cfg.Confirmations,
+		Publishers: cfg.MultiChainPublishers, Confirmations: cfg.Confirmations, OnForeign: onForeign,
 	})
 }
 
@@ -64,7 +71,10 @@ func startMultiChain(ctx context.Context, cfg *config.Config, db *store.DB, log 
 		workerMetrics = obs
 		calls, _ = obs.(callObserver)
 	}
-	if a.mc, err = openMultiChain(cfg, calls); err != nil {
+	onForeign := func(key string, it *multichain.Item) {
+		log.Warn("foreign item under one of our stream keys: ignored", "key", key, "txid", multichain.TxIDString(it.TxID), "publishers", it.Publishers)
+	}
+	if a.mc, err = openMultiChainWith(cfg, calls, onForeign); err != nil {
 		return nil, err
 	}
 	if err := a.mc.Check(ctx); err != nil {
@@ -79,7 +89,8 @@ func startMultiChain(ctx context.Context, cfg *config.Config, db *store.DB, log 
 	a.worker, err = worker.New(db, traceSends(ctx, worker.StreamSender{Adapter: a.mc}), nil, worker.Config{
 		Mode: cfg.AnchorMode, Contract: a.mc.Stream(), BatchMax: cfg.BatchMax, BatchWindow: cfg.BatchWindow,
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, Log: log.With("component", "worker"),
-		Network: a.mc.Chain(), Metrics: workerMetrics,
+		Network: a.mc.Chain(), Metrics: workerMetrics, Concurrency: cfg.MultiChainConcurrency,
+		OutageAlertAfter: cfg.OutageAlertAfter, OnOutage: a.notifyOutage, // outage.go
 		OnFailed: func(f worker.Failure) {
 			reportAnchorFailure(ctx, f) // telemetry.go
 			a.notifyFailure(f)
@@ -112,9 +123,9 @@ func (a *anchoring) notifyFailure(f worker.Failure) {
 }
 
 // verifyOnStream checks a receipt against the MultiChain node, in the
-// configured stream.
+// configured stream, accepting only items of our publishers.
 func verifyOnStream(ctx context.Context, ad *multichain.Adapter, r *ledger.Receipt) (*ledger.Verification, error) {
-	return multichain.Verify(ctx, ad.Client(), r, multichain.VerifyOptions{Stream: ad.Stream()})
+	return multichain.Verify(ctx, ad.Client(), r, multichain.VerifyOptions{Stream: ad.Stream(), Publishers: ad.Publishers()})
 }
 
 func newMultiChainCmd(a *app) *cobra.Command {

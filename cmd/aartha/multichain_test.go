@@ -163,6 +163,7 @@ func TestMultiChainLifecycle(t *testing.T) {
 			require.NoError(t, err, out)
 			require.Contains(t, out, "verified: loan "+id+", repaid record")
 			require.NotContains(t, out, node.Password)
+			requireForgeriesFail(t, public, receipt, []string{"--rpc", vars["MULTICHAIN_RPC_URL"], "--stream", "aartha-loans"})
 
 			receipt["record"].(map[string]any)["amount_repaid"] = "1"
 			code, body = public.do("POST", "/api/verify", receipt)
@@ -328,4 +329,47 @@ func TestMultiChainDemo(t *testing.T) {
 	require.Equal(t, "multichain:testchain", receipt["chain"])
 	require.Equal(t, "batch", receipt["mode"])
 	require.NotEmpty(t, receipt["root"])
+}
+
+// TestMultiChainPublisherMustBeInTheWallet: a publishing address whose key
+// the node's wallet lacks is refused by init, check, serve and the doctor,
+// naming MULTICHAIN_FROM_ADDRESS (every publish would fail with -709); a
+// wallet that stops answering while the chain answers is reported by the
+// doctor as such; a malformed MULTICHAIN_PUBLISHERS is refused naming it.
+func TestMultiChainPublisherMustBeInTheWallet(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	vars, node := multichainVars(t, "direct")
+	outside := map[string]string{}
+	for k, v := range vars {
+		outside[k] = v
+	}
+	outside["MULTICHAIN_FROM_ADDRESS"] = node.ExternalAddress()
+	for _, args := range [][]string{{"multichain", "init"}, {"multichain", "check"}, {"serve"}} {
+		out, err := run(t, ctx, outside, args...)
+		require.Error(t, err, "%v: %s", args, out)
+		require.Contains(t, err.Error(), "MULTICHAIN_FROM_ADDRESS "+outside["MULTICHAIN_FROM_ADDRESS"], args)
+		require.Contains(t, err.Error(), "not in the wallet", args)
+	}
+	out, err := run(t, ctx, outside, "doctor")
+	require.Error(t, err)
+	require.Contains(t, out, "PASS  multichain node")
+	require.Contains(t, out, "FAIL  multichain wallet")
+
+	node.HangWallet(true)
+	t.Cleanup(func() { node.HangWallet(false) })
+	out, err = run(t, ctx, vars, "doctor", "--timeout", "500ms")
+	require.Error(t, err)
+	require.Contains(t, out, "PASS  multichain node", "chain calls still answer")
+	require.Contains(t, out, "FAIL  multichain wallet")
+	require.Contains(t, out, "its wallet did not answer validateaddress in time")
+	node.HangWallet(false)
+
+	bad := map[string]string{}
+	for k, v := range vars {
+		bad[k] = v
+	}
+	bad["MULTICHAIN_PUBLISHERS"] = vars["MULTICHAIN_FROM_ADDRESS"] + ",0xnot-an-address"
+	_, err = run(t, ctx, bad, "multichain", "check")
+	require.ErrorContains(t, err, "MULTICHAIN_PUBLISHERS")
 }

@@ -59,6 +59,8 @@ type Node struct {
 	mempool  []*tx
 	nextID   uint64
 	crashed  bool
+	down     bool          // Down: every connection dropped until Up
+	hang     chan struct{} // HangWallet: closed when wallet calls may answer again
 	calls    []string
 	unixTime int64
 }
@@ -216,6 +218,50 @@ func (n *Node) DropPending() {
 	n.mempool = nil
 }
 
+// ExternalAddress makes an address of this chain whose private key is not
+// in the node's wallet (as one made on another node of the chain):
+// publishfrom from it answers -709.
+func (n *Node) ExternalAddress() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.nextID++
+	h := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("external"), n.nextID))
+	addr, _ := multichain.EncodeAddress(common.BytesToAddress(h[:20]), transcriptParams)
+	return addr
+}
+
+// Down makes the node unreachable, as a stopped multichaind is: every
+// connection is dropped without an answer until Up. The chain's state is
+// kept.
+func (n *Node) Down() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.down = true
+}
+
+// Up ends Down.
+func (n *Node) Up() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.down = false
+}
+
+// HangWallet makes wallet calls (multichain.IsWalletMethod: publishfrom,
+// validateaddress, getaddresses, ...) hang without an answer while other
+// calls answer, as a node with a stuck wallet did; HangWallet(false) lets
+// them answer again.
+func (n *Node) HangWallet(hang bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case hang && n.hang == nil:
+		n.hang = make(chan struct{})
+	case !hang && n.hang != nil:
+		close(n.hang)
+		n.hang = nil
+	}
+}
+
 // Crashed reports whether the node went down (after a malformed txid, as
 // the real one once did, or a stop call).
 func (n *Node) Crashed() bool {
@@ -318,7 +364,7 @@ func hashHex(h common.Hash) string { return hex.EncodeToString(h[:]) }
 // with an empty body for wrong credentials.
 func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n.mu.Lock()
-	crashed := n.crashed
+	crashed := n.crashed || n.down
 	n.mu.Unlock()
 	if crashed {
 		dropConnection(w)
@@ -338,6 +384,16 @@ func (n *Node) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || json.NewDecoder(r.Body).Decode(&req) != nil {
 		writeAnswer(w, http.StatusInternalServerError, nil, nil, &rpcErr{-32700, "Parse error"})
 		return
+	}
+	n.mu.Lock()
+	hang := n.hang
+	n.mu.Unlock()
+	if hang != nil && multichain.IsWalletMethod(req.Method) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+			return
+		}
 	}
 	n.mu.Lock()
 	n.calls = append(n.calls, req.Method)

@@ -2,9 +2,12 @@ package multichaintest
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/aartha/ledger/multichain"
 )
 
 // globalPerms are the permissions that are not per stream.
@@ -38,11 +41,19 @@ func (n *Node) dispatch(method string, p []json.RawMessage) (result any, e *rpcE
 			return nil, help(method, "height"), false
 		}
 		if h < 0 || uint64(h) > n.tip().height {
-			return nil, errorf(-8, "Block height out of range"), false
+			return nil, errorf(-711, "Block height out of range"), false
 		}
 		return hashHex(n.blocks[h].hash), nil, false
 	case "getaddresses":
 		return n.wallet, nil, false
+	case "validateaddress":
+		if len(p) < 1 {
+			return nil, help(method, `"address"|"pubkey"|"privkey"`), false
+		}
+		if !validAddress(str(0)) {
+			return map[string]any{"isvalid": false}, nil, false
+		}
+		return map[string]any{"isvalid": true, "address": str(0), "ismine": n.inWallet(str(0)), "iswatchonly": false, "isscript": false, "account": ""}, nil, false
 	case "getnewaddress":
 		return n.newAddressLocked(), nil, false
 	case "dumpprivkey":
@@ -72,7 +83,7 @@ func (n *Node) dispatch(method string, p []json.RawMessage) (result any, e *rpcE
 		}
 		return out, nil, false
 	case "subscribe":
-		s, e := n.stream(str(0))
+		s, e := n.entity(str(0))
 		if e != nil {
 			return nil, e, false
 		}
@@ -105,7 +116,9 @@ func (n *Node) dispatch(method string, p []json.RawMessage) (result any, e *rpcE
 		if !validTxID(str(1)) {
 			return nil, nil, true
 		}
-		s, e := n.readableStream(str(0))
+		// Unlike the list calls, getstreamitem answers on a stream the
+		// node is not subscribed to (real-node-answers-2.md).
+		s, e := n.stream(str(0))
 		if e != nil {
 			return nil, e, false
 		}
@@ -123,8 +136,11 @@ func (n *Node) dispatch(method string, p []json.RawMessage) (result any, e *rpcE
 			return nil, nil, true
 		}
 		t := n.txs[common.HexToHash(str(0))]
-		if t == nil {
-			return nil, errorf(-5, "No information available about transaction"), false
+		switch {
+		case t == nil && method == "getrawtransaction":
+			return nil, errorf(-710, "No information available about transaction"), false
+		case t == nil:
+			return nil, errorf(-5, "Invalid or non-wallet transaction id"), false
 		}
 		if method == "getrawtransaction" && !boolAt(p, 1) {
 			return "01000000" + hashHex(t.id), nil, false
@@ -138,9 +154,12 @@ func (n *Node) dispatch(method string, p []json.RawMessage) (result any, e *rpcE
 			return nil, nil, true
 		}
 		t := n.txs[common.HexToHash(str(0))]
+		if t == nil {
+			return nil, errorf(-710, "No information available about transaction"), false
+		}
 		var vout int
-		if t == nil || json.Unmarshal(p[1], &vout) != nil || vout < 0 || vout >= len(t.items) {
-			return nil, errorf(-712, "Output not found"), false
+		if json.Unmarshal(p[1], &vout) != nil || vout < 0 || vout >= len(t.items) {
+			return nil, errorf(-712, "Invalid vout"), false
 		}
 		return t.items[vout].data, nil, false
 	case "stop":
@@ -196,6 +215,26 @@ func (n *Node) stream(name string) (*stream, *rpcErr) {
 	return nil, errorf(-708, "Stream with this name not found: %s", name)
 }
 
+// entity is stream for the calls that name any entity (subscribe, grant):
+// their message for a missing one says "Entity".
+func (n *Node) entity(name string) (*stream, *rpcErr) {
+	s, e := n.stream(name)
+	if e != nil {
+		return nil, errorf(-708, "Entity with this name not found: %s", name)
+	}
+	return s, nil
+}
+
+// streamRef is a stream's reference, "<block>-<offset>-<n>" as the node
+// shows it once the creating transaction is mined; nil before.
+func (n *Node) streamRef(s *stream) any {
+	t := n.txs[s.createTxID]
+	if t == nil || t.block == nil {
+		return nil
+	}
+	return fmt.Sprintf("%d-%d-%d", t.block.height, 264+t.index, int(s.createTxID[30])<<8|int(s.createTxID[31]))
+}
+
 func (n *Node) readableStream(name string) (*stream, *rpcErr) {
 	s, e := n.stream(name)
 	if e != nil {
@@ -209,7 +248,7 @@ func (n *Node) readableStream(name string) (*stream, *rpcErr) {
 
 func (n *Node) streamJSON(s *stream) map[string]any {
 	return map[string]any{
-		"name": s.name, "createtxid": hashHex(s.createTxID), "streamref": nil,
+		"name": s.name, "createtxid": hashHex(s.createTxID), "streamref": n.streamRef(s),
 		"restrict":   map[string]bool{"write": !s.open, "read": false, "onchain": false, "offchain": false},
 		"details":    map[string]any{},
 		"subscribed": s.subscribed,
@@ -227,7 +266,7 @@ func (n *Node) create(kind, name string, open json.RawMessage) (any, *rpcErr, bo
 		return nil, errorf(-8, "Invalid stream name"), false
 	}
 	if n.streams[name] != nil {
-		return nil, errorf(-705, "Stream, asset or entity with this name already exists"), false
+		return nil, errorf(-705, "Entity with this name already exists"), false
 	}
 	var isOpen bool
 	if json.Unmarshal(open, &isOpen) != nil {
@@ -250,7 +289,7 @@ func (n *Node) grant(addresses, permissions string) (any, *rpcErr, bool) {
 		stream, sp, isStream := strings.Cut(perm, ".")
 		switch {
 		case isStream:
-			if _, e := n.stream(stream); e != nil {
+			if _, e := n.entity(stream); e != nil {
 				return nil, e, false
 			}
 			if sp != "write" && sp != "read" && sp != "admin" && sp != "activate" {
@@ -300,7 +339,7 @@ func (n *Node) listPermissions(permissions, addresses string) []any {
 			if name, sp, ok := strings.Cut(perm, "."); ok {
 				typ = sp
 				if s := n.streams[name]; s != nil {
-					forStream = map[string]any{"type": "stream", "name": name, "createtxid": hashHex(s.createTxID), "streamref": nil}
+					forStream = map[string]any{"type": "stream", "name": name, "streamref": n.streamRef(s)}
 				}
 			}
 			out = append(out, map[string]any{"address": a, "for": forStream, "type": typ, "startblock": 0, "endblock": 4294967295})
@@ -329,8 +368,11 @@ func (n *Node) publish(from, streamName string, keyParam, dataParam json.RawMess
 	if !validData(dataParam) {
 		return nil, errorf(-8, "data should be hexadecimal string or recognized object"), false
 	}
-	if !n.inWallet(from) {
-		return nil, errorf(-4, "Private key for from-address is not found in this wallet"), false
+	switch {
+	case !validAddress(from):
+		return nil, errorf(-5, "Invalid address: %s", from), false
+	case !n.inWallet(from):
+		return nil, errorf(-709, "Private key for from-address is not found in this wallet"), false
 	}
 	if !n.perms[from]["send"] || (!s.open && !n.perms[from][s.name+".write"]) {
 		return nil, errorf(-704, "Publishing in this stream is not allowed from this address"), false
@@ -464,7 +506,7 @@ func (n *Node) txJSON(t *tx, method string) any {
 	var vout []any
 	for i, it := range t.items {
 		vout = append(vout, map[string]any{"value": 0, "n": i, "items": []any{map[string]any{
-			"type": "stream", "name": it.stream.name, "createtxid": hashHex(it.stream.createTxID), "streamref": nil,
+			"type": "stream", "name": it.stream.name, "createtxid": hashHex(it.stream.createTxID), "streamref": n.streamRef(it.stream),
 			"publishers": it.publishers, "keys": it.keys, "offchain": false, "data": n.shownData(it),
 		}}})
 	}
@@ -474,4 +516,15 @@ func (n *Node) txJSON(t *tx, method string) any {
 		out["hex"] = "01000000" + hashHex(t.id)
 	}
 	return out
+}
+
+// validAddress reports whether s is an address of the fake's chain: the
+// transcript chain's version bytes and checksum.
+func validAddress(s string) bool {
+	h, err := multichain.PublisherHash(s)
+	if err != nil {
+		return false
+	}
+	enc, err := multichain.EncodeAddress(h, transcriptParams)
+	return err == nil && enc == s
 }
