@@ -497,7 +497,7 @@ func (w *Worker) workAnchor(ctx context.Context, job *river.Job[anchorArgs]) err
 
 func (w *Worker) workBatch(ctx context.Context, job *river.Job[batchArgs]) error {
 	if w.cfg.Mode != ledger.ModeBatch {
-		return nil
+		return w.sweepDirect(ctx)
 	}
 	w.batchScheduled.Store(false)
 	// Batches are sent concurrently (each under its own nonce) so that one
@@ -522,6 +522,26 @@ func (w *Worker) workBatch(ctx context.Context, job *river.Job[batchArgs]) error
 		}
 		sends.do(func(ctx context.Context) error { return w.sendBatch(ctx, job.JobRow, b) })
 	}
+}
+
+// sweepDirect is direct mode's periodic sweep: every unfinished direct
+// anchor gets a job unless one is waiting or running for it already (River
+// refuses the duplicate). It covers an anchor queued again while its
+// previous job was still being marked completed (a final write taken back
+// right after it was final), and anything a crash left without a job.
+func (w *Worker) sweepDirect(ctx context.Context) error {
+	for _, status := range []ledger.AnchorStatus{ledger.AnchorQueued, ledger.AnchorSubmitted, ledger.AnchorIncluded} {
+		open, err := w.store.Anchors(ctx, ledger.AnchorFilter{Mode: ledger.ModeDirect, Status: status, Limit: 1000})
+		if err != nil {
+			return fmt.Errorf("sweep direct anchors: %w", err)
+		}
+		for _, a := range open {
+			if _, err := w.river.Insert(ctx, anchorArgs{LoanID: a.LoanID, RecordKind: a.Kind}, nil); err != nil {
+				return fmt.Errorf("sweep direct anchors: enqueue %s: %w", a.LoanID, err)
+			}
+		}
+	}
+	return nil
 }
 
 // maxBatchesInFlight bounds the batch transactions awaiting finality at once.
