@@ -18,6 +18,7 @@ import (
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/evm/evmtest"
+	"github.com/aartha/ledger/multichain"
 	"github.com/aartha/ledger/simchain"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/store/storetest"
@@ -315,4 +316,70 @@ func TestLyingTagsDoNotShortenConfirmations(t *testing.T) {
 	head, err := f.chain.Client().HeaderByNumber(ctx, nil)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, head.Number.Uint64()-final.BlockNumber+1, uint64(5))
+}
+
+// TestStreamItemLostAfterFinalIsTakenBack: on MultiChain, items final in
+// the stream leave it (a reorg, then the node drops its mempool). The watch
+// takes the anchors (or the batch) back, they are published again, and in
+// the end each record is in the stream once, final, at the item the
+// database names.
+func TestStreamItemLostAfterFinalIsTakenBack(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{ledger.ModeDirect, ledger.ModeBatch} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			r := newStreamRig(t, mode)
+			var losses atomic.Int32
+			sender := worker.StreamSender{Adapter: r.adapter}
+			r.startWith(t, sender, func(c *worker.Config) {
+				c.Watcher, c.WatchInterval = sender, 50*time.Millisecond
+				c.OnLost = func(worker.Loss) { losses.Add(1) }
+			})
+			ids := r.approve(t, "MCLOST-"+mode, 3)
+			first := r.waitFinal(t, ids)
+			lowest := first[0].BlockNumber
+			for _, a := range first {
+				lowest = min(lowest, a.BlockNumber)
+			}
+			r.node.Reorg(int(r.node.Height() - lowest + 1))
+			r.node.DropPending()
+
+			require.Eventually(t, func() bool { return losses.Load() > 0 }, 60*time.Second, 20*time.Millisecond, "the loss is reported")
+			old := map[int64]common.Hash{}
+			for _, a := range first {
+				old[a.ID] = a.TxHash
+			}
+			var again []*ledger.Anchor
+			require.Eventually(t, func() bool {
+				again = again[:0]
+				for _, id := range ids {
+					as, err := r.db.Anchors(ctx, ledger.AnchorFilter{LoanID: id})
+					require.NoError(t, err)
+					if as[0].Status != ledger.AnchorFinal || as[0].TxHash == old[as[0].ID] {
+						return false
+					}
+					again = append(again, as[0])
+				}
+				return true
+			}, 60*time.Second, 50*time.Millisecond, "published again and final")
+			items := map[common.Hash]*multichain.Item{}
+			records := 0
+			require.NoError(t, r.adapter.Items(ctx, func(it *multichain.Item) error {
+				items[it.TxID] = it
+				if it.Record != nil {
+					records++
+				}
+				return nil
+			}))
+			for _, a := range again {
+				it := items[a.TxHash]
+				require.NotNil(t, it, "anchor %s names an item of the stream", a.LoanID)
+				require.Equal(t, it.BlockHash, a.BlockHash)
+			}
+			if mode == ledger.ModeDirect {
+				require.Equal(t, len(ids), records, "each record in the stream once")
+			}
+		})
+	}
 }

@@ -3,8 +3,10 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/aartha/ledger/multichain"
+	"github.com/aartha/ledger/txmgr"
 )
 
 // StreamSender is the Sender that anchors in a MultiChain stream: a
@@ -50,3 +52,39 @@ type permanent struct{ error }
 
 func (p permanent) Unwrap() error   { return p.error }
 func (p permanent) Permanent() bool { return true }
+
+var _ Watcher = StreamSender{}
+
+// WatchFrom implements Watcher: the last 128 blocks, and at least three
+// confirmation depths (as txmgr.WatchFrom for the confirmations rule).
+func (s StreamSender) WatchFrom(ctx context.Context) (uint64, error) {
+	head, err := s.Adapter.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return txmgr.WatchFrom(txmgr.Policy{Confirmations: s.Adapter.Confirmations()}, head, 0), nil
+}
+
+// Recheck implements Watcher: the item is lost when the stream no longer
+// has it in the recorded block (back in the mempool, or gone). Nothing
+// needs reopening: sending the key again reads the stream back and follows
+// the item if it is pending, or publishes it again if it is gone.
+func (s StreamSender) Recheck(ctx context.Context, key string, p Placement) (bool, string, *Gas, error) {
+	head, err := s.Adapter.Head(ctx)
+	if err != nil || head < p.BlockNumber {
+		return false, "", nil, err
+	}
+	it, err := s.Adapter.Item(ctx, p.TxHash)
+	switch {
+	case errors.Is(err, multichain.ErrItemNotFound):
+		return true, fmt.Sprintf("item %s left the chain after it was final (it was in block %d); publishing it again", multichain.TxIDString(p.TxHash), p.BlockNumber), nil, nil
+	case err != nil:
+		return false, "", nil, err
+	case it.BlockHash != p.BlockHash:
+		return true, fmt.Sprintf("item %s left block %d after it was final; following it back to final", multichain.TxIDString(p.TxHash), p.BlockNumber), nil, nil
+	}
+	return false, "", nil, nil
+}
+
+// Heal implements Watcher: a stream has no nonces, nothing to heal.
+func (StreamSender) Heal(context.Context) ([]LostSend, error) { return nil, nil }

@@ -86,7 +86,9 @@ func startMultiChain(ctx context.Context, cfg *config.Config, db *store.DB, log 
 	if err := a.notifier.Start(ctx); err != nil {
 		return nil, err
 	}
-	a.worker, err = worker.New(db, traceSends(ctx, worker.StreamSender{Adapter: a.mc}), nil, worker.Config{
+	streamSender := worker.StreamSender{Adapter: a.mc}
+	a.worker, err = worker.New(db, traceSends(ctx, streamSender), nil, worker.Config{
+		Watcher: streamSender, OnLost: a.reportLoss,
 		Mode: cfg.AnchorMode, Contract: a.mc.Stream(), BatchMax: cfg.BatchMax, BatchWindow: cfg.BatchWindow,
 		MaxRetries: cfg.MaxRetries, RetryDelay: cfg.RetryDelay, Log: log.With("component", "worker"),
 		Network: a.mc.Chain(), Metrics: workerMetrics, Concurrency: cfg.MultiChainConcurrency,
