@@ -456,6 +456,21 @@ func (m *Manager) transient(ctx context.Context, s *sendState, err error) error 
 	return nil
 }
 
+// planFees plans the fees of an attempt (prev: the one it replaces, or
+// nil) from the latest header and the node's suggested tip, and returns the
+// header too.
+func (m *Manager) planFees(ctx context.Context, prev *Fees) (FeePlan, *types.Header, error) {
+	head, err := m.head(ctx)
+	if err != nil {
+		return FeePlan{}, nil, err
+	}
+	tip, err := m.cfg.Chain.SuggestGasTipCap(ctx)
+	if err != nil {
+		return FeePlan{}, nil, fmt.Errorf("suggest tip: %w", err)
+	}
+	return PlanFees(m.policy, head.BaseFee, tip, prev), head, nil
+}
+
 // head reads the latest header.
 func (m *Manager) head(ctx context.Context) (*types.Header, error) {
 	h, err := m.cfg.Chain.HeaderByNumber(ctx, nil)
@@ -489,15 +504,10 @@ func (m *Manager) first(ctx context.Context, s *sendState) error {
 	if gas == 0 {
 		gas = est + est*m.policy.GasHeadroomPercent/100
 	}
-	head, err := m.head(ctx)
+	plan, head, err := m.planFees(ctx, nil)
 	if err != nil {
 		return err
 	}
-	tip, err := m.cfg.Chain.SuggestGasTipCap(ctx)
-	if err != nil {
-		return fmt.Errorf("suggest tip: %w", err)
-	}
-	plan := PlanFees(m.policy, head.BaseFee, tip, nil)
 	if plan.Wait {
 		return m.feeWait(ctx, s, plan.Reason)
 	}
@@ -524,15 +534,10 @@ func (m *Manager) revertBeforeSend(ctx context.Context, s *sendState, reason str
 		return m.setStatus(ctx, s, Status{Phase: PhaseFailed, Reason: reason, Tries: s.rec.Tries})
 	}
 	s.cancelReason = reason
-	head, err := m.head(ctx)
+	plan, head, err := m.planFees(ctx, nil)
 	if err != nil {
 		return err
 	}
-	tip, err := m.cfg.Chain.SuggestGasTipCap(ctx)
-	if err != nil {
-		return fmt.Errorf("suggest tip: %w", err)
-	}
-	plan := PlanFees(m.policy, head.BaseFee, tip, nil)
 	if plan.Wait {
 		return m.feeWait(ctx, s, plan.Reason)
 	}
@@ -877,16 +882,11 @@ func (m *Manager) resend(ctx context.Context, key string) error {
 	if err == nil || isAbort(err) {
 		return err
 	}
-	head, herr := m.head(ctx)
-	if herr != nil {
-		return errors.Join(err, herr)
-	}
-	tip, terr := m.cfg.Chain.SuggestGasTipCap(ctx)
-	if terr != nil {
-		return errors.Join(err, fmt.Errorf("suggest tip: %w", terr))
-	}
 	last := rec.Attempts[len(rec.Attempts)-1]
-	plan := PlanFees(m.policy, head.BaseFee, tip, &Fees{TipCap: last.TipCap, FeeCap: last.FeeCap})
+	plan, head, perr := m.planFees(ctx, &Fees{TipCap: last.TipCap, FeeCap: last.FeeCap})
+	if perr != nil {
+		return errors.Join(err, perr)
+	}
 	if plan.Wait {
 		return errors.Join(err, errors.New(plan.Reason))
 	}
@@ -976,15 +976,10 @@ func (m *Manager) fill(ctx context.Context, n uint64) error {
 	if err := m.loadChainID(ctx); err != nil {
 		return err
 	}
-	head, err := m.head(ctx)
+	plan, _, err := m.planFees(ctx, nil)
 	if err != nil {
 		return err
 	}
-	tip, err := m.cfg.Chain.SuggestGasTipCap(ctx)
-	if err != nil {
-		return fmt.Errorf("suggest tip: %w", err)
-	}
-	plan := PlanFees(m.policy, head.BaseFee, tip, nil)
 	if plan.Wait {
 		return errors.New(plan.Reason)
 	}
