@@ -21,9 +21,12 @@ func TestReconcileAndRebuildStartAtTheDeploymentBlock(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	sim, url, key := httpChain(t)
-	for range 3 {
-		sim.Commit() // blocks before the deployment
-	}
+	// Blocks before the deployment: httpChain seals one every 50 ms (a
+	// Commit from here would race its sealing).
+	require.Eventually(t, func() bool {
+		n, err := sim.Client().BlockNumber(ctx)
+		return err == nil && n >= 3
+	}, time.Minute, 20*time.Millisecond)
 
 	out, err := runDeploy(ctx, map[string]string{"BLOCKCHAIN_RPC_URL": url, "BLOCKCHAIN_PRIVATE_KEY": key})
 	require.NoError(t, err, out)
