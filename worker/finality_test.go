@@ -92,7 +92,6 @@ type costObserver struct {
 	mu          sync.Mutex
 	mined, lost int
 	gas         int64
-	lostByWrite map[string]int
 }
 
 func (o *costObserver) ObserveBatch(int) {}
@@ -108,14 +107,7 @@ func (o *costObserver) TxLost(gas uint64, _ *big.Int) {
 	o.lost++
 	o.gas -= int64(gas)
 }
-func (o *costObserver) FinalLost(write string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.lostByWrite == nil {
-		o.lostByWrite = map[string]int{}
-	}
-	o.lostByWrite[write]++
-}
+func (o *costObserver) FinalLost(string)                  {}
 func (o *costObserver) ObserveConfirmation(time.Duration) {}
 
 // counted is the number of transactions counted and not taken back, and
