@@ -583,6 +583,9 @@ func TestReorgDropsTransaction(t *testing.T) {
 	e := newEnv(t, simchain.Options{Manual: true})
 	policy := fastPolicy()
 	policy.Confirmations = 3
+	// The pool may forget the reorged transaction after the manager has
+	// sent it again: rebroadcast soon, as a real node's peers would.
+	policy.RebroadcastAfter = 200 * time.Millisecond
 	m := e.manager(e.chain.Client(), policy)
 	before := e.nonce()
 	rec := &recorder{}
