@@ -2,11 +2,11 @@
 //
 // Every variable is declared once in the options table (one file per
 // section, options_<section>.go), with its default, whether it is secret
-// and how it is parsed. Any variable NAME may
-// instead be read from the file named by NAME_FILE (how Docker, Kubernetes
-// and Vault Agent deliver secrets); setting both is an error. The package
-// never reads the process environment itself: callers pass a lookup function,
-// so cmd/aartha is the only place that touches os.Getenv.
+// and how it is parsed. Any variable NAME may instead be read from the file
+// named by NAME_FILE (how Docker, Kubernetes and Vault Agent deliver
+// secrets); setting both is an error. The package never reads the process
+// environment itself: callers pass a lookup function, so cmd/aartha is the
+// only place that touches os.Getenv.
 package config
 
 import (
