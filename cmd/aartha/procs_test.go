@@ -137,6 +137,20 @@ func startServeProc(t *testing.T, name string, vars map[string]string) *servePro
 	}
 }
 
+// runProc runs one `aartha` command as a child process, with only vars
+// (plus PATH and HOME) in its environment, and returns its combined output.
+func runProc(t *testing.T, ctx context.Context, vars map[string]string, args ...string) (string, error) {
+	t.Helper()
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for k, v := range vars {
+		env = append(env, k+"="+v)
+	}
+	cmd := exec.CommandContext(ctx, aarthaBinary(t), args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
 func (p *serveProc) exited() bool {
 	select {
 	case <-p.done:

@@ -124,7 +124,9 @@ func TestKeyRotationKeepsAnchoring(t *testing.T) {
 	}
 	rotated := make(chan result, 1)
 	go func() {
-		out, err := run(t, ctx, oldVars, "keys", "rotate", "--new-keystore", newPath,
+		// A process of its own, as an operator runs it: in-process it would
+		// open a second SQLite handle on the replicas' database file.
+		out, err := runProc(t, ctx, oldVars, "keys", "rotate", "--new-keystore", newPath,
 			"--admin-keystore", adminPath, "--admin-passphrase-file", passFile, "--poll", "200ms", "--timeout", "3m")
 		rotated <- result{out, err}
 	}()
