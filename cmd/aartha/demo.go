@@ -104,19 +104,16 @@ func newDemoCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func rpcHint(a *anchoring) string {
-	if a.embedded != nil && a.embedded.RPCURL() != "" {
-		return a.embedded.RPCURL()
-	}
-	if a.mc != nil {
-		return "http://" + a.mc.Client().Host()
+func rpcHint(a *anchorRun) string {
+	if url := a.RPCURL(); url != "" {
+		return url
 	}
 	return "<your RPC URL>"
 }
 
 // waitForReceipt waits until every listed loan's anchor of the kind is final
 // and returns the receipt of the first.
-func waitForReceipt(ctx context.Context, db *store.DB, a *anchoring, ids []string, kind ledger.Kind) (*ledger.Receipt, error) {
+func waitForReceipt(ctx context.Context, db *store.DB, a *anchorRun, ids []string, kind ledger.Kind) (*ledger.Receipt, error) {
 	for _, id := range ids {
 		for {
 			anchors, err := db.Anchors(ctx, ledger.AnchorFilter{LoanID: id})
@@ -145,7 +142,7 @@ func waitForReceipt(ctx context.Context, db *store.DB, a *anchoring, ids []strin
 	return ledger.ReceiptFor(ctx, db, ids[0], kind, a.CAIP2(), a.Contract())
 }
 
-func verifyAndShow(ctx context.Context, out io.Writer, a *anchoring, r *ledger.Receipt) error {
+func verifyAndShow(ctx context.Context, out io.Writer, a *anchorRun, r *ledger.Receipt) error {
 	v, err := a.VerifyReceipt(ctx, r)
 	if err != nil {
 		return err

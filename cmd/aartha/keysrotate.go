@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/store"
@@ -106,7 +107,7 @@ func rotateKeys(ctx context.Context, a *app, f rotateFlags, out io.Writer) error
 	}
 	r := &rotation{cfg: cfg, newAddr: newAddr, out: out, poll: f.poll,
 		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	if r.old, err = signerFromConfig(ctx, cfg); err != nil {
+	if r.old, err = anchoring.Signer(ctx, cfg); err != nil {
 		return err
 	}
 	if r.old.Address() == newAddr {
@@ -218,7 +219,7 @@ func rotateAdminSigner(ctx context.Context, f rotateFlags) (txmgr.Signer, error)
 
 // policy is the service's sending policy, for the admin's and the old
 // key's transactions alike.
-func (r *rotation) policy() txmgr.Policy { return txPolicy(r.cfg) }
+func (r *rotation) policy() txmgr.Policy { return anchoring.TxPolicy(r.cfg) }
 
 // grant is step 1: ANCHORER_ROLE for the new account.
 func (r *rotation) grant(ctx context.Context) error {

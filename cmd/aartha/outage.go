@@ -11,7 +11,7 @@ import (
 // notifyOutage alerts (webhook and mail) when the chain has been
 // unreachable for BLOCKCHAIN_OUTAGE_ALERT_AFTER, and again when it answers
 // (o nil). Anchoring waits meanwhile; nothing fails for the outage.
-func (a *anchoring) notifyOutage(o *worker.Outage) {
+func (a *anchorRun) notifyOutage(o *worker.Outage) {
 	if a.notifier == nil {
 		return
 	}
