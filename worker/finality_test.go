@@ -72,7 +72,7 @@ func newFinalityRig(t *testing.T, open func(testing.TB) *store.DB, mode string, 
 		MaxRetries: 10, RetryDelay: 100 * time.Millisecond, Network: "eip155:1337",
 		Log:     testLog(t),
 		Metrics: f.obs, Watcher: sender, WatchInterval: 100 * time.Millisecond,
-		OnLost: func(worker.Loss) { f.losses.Add(1) },
+		OnLost: func(ledger.Loss) { f.losses.Add(1) },
 	})
 	require.NoError(t, err)
 	f.run(t, w)
@@ -331,7 +331,7 @@ func TestStreamItemLostAfterFinalIsTakenBack(t *testing.T) {
 			sender := multichain.NewChain(r.adapter)
 			r.startWith(t, sender, func(c *worker.Config) {
 				c.Watcher, c.WatchInterval = sender, 50*time.Millisecond
-				c.OnLost = func(worker.Loss) { losses.Add(1) }
+				c.OnLost = func(ledger.Loss) { losses.Add(1) }
 			})
 			ids := r.approve(t, "MCLOST-"+mode, 3)
 			first := r.waitFinal(t, ids)

@@ -13,16 +13,6 @@ import (
 	ledger "github.com/aartha/ledger"
 )
 
-// Loss is a write reported final that left the chain and was queued again.
-type Loss struct {
-	LoanID  string      // the loan, in direct mode
-	Kind    ledger.Kind // the record, in direct mode
-	BatchID int64       // the batch, in batch mode
-	TxHash  common.Hash // the transaction that left the chain
-	Block   uint64      // the block it had been final in
-	Reason  string
-}
-
 // startWatch starts the watch loop if the worker has a Watcher.
 func (w *Worker) startWatch(ctx context.Context) {
 	watcher := w.cfg.Watcher
@@ -135,19 +125,11 @@ func (w *Worker) takeBack(ctx context.Context, key, reason string, gas *ledger.G
 	if err != nil || (kind != "anchor" && kind != "batch") {
 		return fmt.Errorf("take back send %q: not an anchor's or a batch's key", key)
 	}
-	now := w.cfg.Now().UTC()
-	var loss *Loss
-	err = w.store.InTx(ctx, func(tx ledger.Tx) error {
-		loss = nil
-		if kind == "batch" {
-			l, err := takeBackBatch(ctx, tx, id, reason, w.chainWrite(ledger.SendUpdate{}), now)
-			loss = l
-			return err
-		}
-		l, err := takeBackAnchor(ctx, tx, id, reason, w.chainWrite(ledger.SendUpdate{}), now)
-		loss = l
-		return err
-	})
+	takeBack := w.anchors.TakeBackAnchor
+	if kind == "batch" {
+		takeBack = w.anchors.TakeBackBatch
+	}
+	loss, err := takeBack(ctx, id, reason)
 	if err != nil {
 		return fmt.Errorf("take back send %s: %w", key, err)
 	}
@@ -171,53 +153,4 @@ func (w *Worker) takeBack(ctx context.Context, key, reason string, gas *ledger.G
 		w.cfg.OnLost(*loss)
 	}
 	return nil
-}
-
-// takeBackAnchor puts a final direct anchor back in the queue. It returns
-// nil if the anchor is no longer final (taken back already).
-func takeBackAnchor(ctx context.Context, tx ledger.Tx, id int64, reason string, write *ledger.ChainWrite, now time.Time) (*Loss, error) {
-	found, err := tx.AnchorsForUpdate(ctx, ledger.AnchorFilter{ID: id})
-	if err != nil {
-		return nil, err
-	}
-	if len(found) == 0 || found[0].Status != ledger.AnchorFinal {
-		return nil, nil
-	}
-	a := found[0]
-	loss := &Loss{LoanID: a.LoanID, Kind: a.Kind, TxHash: a.TxHash, Block: a.BlockNumber, Reason: reason}
-	write.TxHash = a.TxHash.Hex()
-	if err := tx.ReopenAnchor(ctx, a, reason); err != nil {
-		return nil, err
-	}
-	a.UpdatedAt = now
-	return loss, mirrorOnLoan(ctx, tx, a, ledger.AnchorFinal, write, now, ledger.ActionAnchorLost)
-}
-
-// takeBackBatch puts a final batch and its anchors back in the queue. It
-// returns nil if the batch is no longer final (taken back already).
-func takeBackBatch(ctx context.Context, tx ledger.Tx, id int64, reason string, write *ledger.ChainWrite, now time.Time) (*Loss, error) {
-	b, err := tx.BatchForUpdate(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if b.Status != ledger.AnchorFinal {
-		return nil, nil
-	}
-	loss := &Loss{BatchID: b.ID, TxHash: b.TxHash, Block: b.BlockNumber, Reason: reason}
-	write.TxHash = b.TxHash.Hex()
-	before := batchAudit(b.Status, b)
-	b.Status, b.LastError, b.UpdatedAt, b.FinalAt = ledger.AnchorQueued, reason, now, nil
-	b.TxHash, b.BlockNumber, b.BlockHash, b.LogIndex, b.Seq = common.Hash{}, 0, common.Hash{}, 0, 0
-	if err := tx.UpdateBatch(ctx, b); err != nil {
-		return nil, err
-	}
-	if _, err := tx.SetBatchAnchors(ctx, id, ledger.AnchorProgress{Status: ledger.AnchorQueued, LastError: reason, UpdatedAt: now}); err != nil {
-		return nil, err
-	}
-	after := batchAudit(b.Status, b)
-	return loss, tx.AppendAudit(ctx, &ledger.AuditEntry{
-		At: now, Actor: ledger.SystemActor(), Action: ledger.ActionBatchLost, Entity: "batch",
-		EntityID: strconv.FormatInt(b.ID, 10), Before: before, After: after,
-		Chain: write,
-	})
 }

@@ -3,12 +3,10 @@ package worker
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -62,7 +60,7 @@ type Config struct {
 	WatchInterval time.Duration
 	// OnLost, if set, is told when a write reported final left the chain
 	// and was queued again (an incident, for alerts). It must not block.
-	OnLost func(Loss)
+	OnLost func(ledger.Loss)
 
 	// An unreachable chain (the node down, no answer in time) is a wait,
 	// not a failure: the job is put off for as long as the outage has
@@ -166,10 +164,11 @@ func (c *Config) defaults() {
 // Worker runs the anchoring jobs. Create it with New, set it as the store's
 // job hook (it implements store.JobHook), then Start it.
 type Worker struct {
-	cfg    Config
-	store  Store
-	sender ledger.ChainSender
-	river  *river.Client[*sql.Tx]
+	cfg     Config
+	store   Store
+	sender  ledger.ChainSender
+	anchors *ledger.AnchorService
+	river   *river.Client[*sql.Tx]
 
 	// batchScheduled is set when this process has inserted a batch job
 	// that has not started yet.
@@ -253,7 +252,8 @@ func New(s Store, sender ledger.ChainSender, cfg Config) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{cfg: cfg, store: s, sender: sender}
+	w := &Worker{cfg: cfg, store: s, sender: sender,
+		anchors: &ledger.AnchorService{Store: s, Now: cfg.Now, Network: cfg.Network, Contract: cfg.Contract}}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, river.WorkFunc(w.workAnchor)); err != nil {
 		return nil, err
@@ -426,7 +426,7 @@ func (w *Worker) workBatch(ctx context.Context, job *river.Job[batchArgs]) error
 		}
 	}
 	for {
-		b, err := w.buildBatch(ctx)
+		b, err := w.anchors.BuildBatch(ctx, w.cfg.BatchMax)
 		if err != nil || b == nil {
 			return errors.Join(err, sends.wait())
 		}
@@ -505,47 +505,6 @@ func (g *sendGroup) wait() error {
 	return g.err
 }
 
-// buildBatch gathers up to BatchMax unbatched queued anchors into a new
-// batch, storing each anchor's proof, in one transaction. It returns nil if
-// there is nothing to batch.
-func (w *Worker) buildBatch(ctx context.Context) (*ledger.Batch, error) {
-	var batch *ledger.Batch
-	err := w.store.InTx(ctx, func(tx ledger.Tx) error {
-		anchors, err := tx.AnchorsForUpdate(ctx, ledger.AnchorFilter{
-			Mode: ledger.ModeBatch, Status: ledger.AnchorQueued, Unbatched: true, Limit: w.cfg.BatchMax,
-		})
-		if err != nil || len(anchors) == 0 {
-			return err
-		}
-		leaves := make([]common.Hash, len(anchors))
-		for i, a := range anchors {
-			leaves[i] = a.Leaf
-		}
-		tree, err := ledger.NewMerkleTree(leaves)
-		if err != nil {
-			return err
-		}
-		now := w.cfg.Now().UTC()
-		batch = &ledger.Batch{Root: tree.Root(), LeafCount: len(anchors), Status: ledger.AnchorQueued, CreatedAt: now, UpdatedAt: now}
-		if err := tx.CreateBatch(ctx, batch); err != nil {
-			return err
-		}
-		ids := make([]int64, len(anchors))
-		proofs := make([][]common.Hash, len(anchors))
-		for i, a := range anchors {
-			ids[i] = a.ID
-			if proofs[i], err = tree.Proof(a.Leaf); err != nil {
-				return err
-			}
-		}
-		return tx.AssignBatch(ctx, batch.ID, ids, proofs, now)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("build batch: %w", err)
-	}
-	return batch, nil
-}
-
 func (w *Worker) sendBatch(ctx context.Context, job *rivertype.JobRow, b *ledger.Batch) error {
 	if b.Status == ledger.AnchorQueued {
 		w.cfg.Metrics.ObserveBatch(b.LeafCount)
@@ -599,7 +558,7 @@ func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.Anc
 	}
 	if ledger.Permanent(err) || lastAttempt(job) {
 		w.cfg.Log.Error("anchoring failed for good", "err", err, "loan", f.LoanID, "batch", batchID)
-		if ferr := w.recordFailure(ctx, f, kind, batchID, err.Error()); ferr != nil {
+		if ferr := w.anchors.RecordFailure(ctx, target(f, kind, batchID), err.Error()); ferr != nil {
 			return errors.Join(err, ferr)
 		}
 		if w.cfg.OnFailed != nil {
@@ -654,236 +613,24 @@ func (w *Worker) chainAnswered() {
 	}
 }
 
-// recordProgress writes a send's step onto its anchors, their loans and the
-// batch, in one transaction. A batch's anchors and loans are written in bulk
-// (a few statements whatever the batch size) and its audit row is one per
-// batch step; a direct anchor's step gets an audit row on its loan.
+// target is what a send under the filter, kind and batch wrote.
+func target(f ledger.AnchorFilter, kind ledger.Kind, batchID int64) ledger.AnchorTarget {
+	return ledger.AnchorTarget{Filter: f, Kind: kind, BatchID: batchID}
+}
+
+// recordProgress records a send's step (AnchorService.RecordProgress) and
+// measures it: the confirmation lag of what became final and, once, the
+// transaction's cost.
 func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, u ledger.SendUpdate) error {
-	now := w.cfg.Now().UTC()
-	write := w.chainWrite(u)
-	// The transaction's cost is counted once: when this update is the one
-	// that records it final (a retry that finds it final already does not).
-	becameFinal := false
-	err := w.store.InTx(ctx, func(tx ledger.Tx) error {
-		becameFinal = false
-		if batchID != 0 {
-			b, before, err := recordBatchProgress(ctx, tx, batchID, u, write, now)
-			if err == nil && u.Status == ledger.AnchorFinal && before != ledger.AnchorFinal {
-				becameFinal = true
-				w.cfg.Metrics.ObserveConfirmation(now.Sub(b.CreatedAt))
-			}
-			return err
-		}
-		return applyToAnchors(ctx, tx, f, kind, write, now, func(a *ledger.Anchor) {
-			if u.Status == ledger.AnchorFinal && a.Status != ledger.AnchorFinal {
-				becameFinal = true
-			}
-			a.Status, a.TxHash = u.Status, u.TxHash
-			// Back to submitted after a reorg: the old block is no more.
-			a.BlockNumber, a.BlockHash, a.LogIndex = 0, common.Hash{}, 0
-			if u.InBlock() {
-				a.BlockNumber, a.BlockHash, a.LogIndex = u.BlockNumber, u.BlockHash, u.LogIndex
-			}
-			if u.Status == ledger.AnchorFinal {
-				a.FinalAt = &now
-				w.cfg.Metrics.ObserveConfirmation(now.Sub(a.CreatedAt))
-			}
-		})
-	})
-	if err == nil && becameFinal && u.Gas != nil {
+	p, err := w.anchors.RecordProgress(ctx, target(f, kind, batchID), u)
+	if err != nil {
+		return err
+	}
+	for _, d := range p.Latencies {
+		w.cfg.Metrics.ObserveConfirmation(d)
+	}
+	if p.BecameFinal && u.Gas != nil {
 		w.cfg.Metrics.TxMined(u.Gas.Used, u.Gas.Price)
 	}
-	return err
-}
-
-// applyToAnchors applies change to the selected anchors of a kind (0: any),
-// writes them and mirrors each onto its loan, in the caller's transaction.
-func applyToAnchors(ctx context.Context, tx ledger.Tx, f ledger.AnchorFilter, kind ledger.Kind, write *ledger.ChainWrite, now time.Time, change func(*ledger.Anchor)) error {
-	anchors, err := tx.AnchorsForUpdate(ctx, f)
-	if err != nil {
-		return err
-	}
-	for _, a := range anchors {
-		if kind != 0 && a.Kind != kind {
-			continue
-		}
-		before := a.Status
-		change(a)
-		a.UpdatedAt = now
-		if err := tx.UpdateAnchor(ctx, a); err != nil {
-			return err
-		}
-		if err := mirrorOnLoan(ctx, tx, a, before, write, now, ""); err != nil {
-			return err
-		}
-	}
 	return nil
-}
-
-// chainWrite describes a send's transaction for the audit trail: network,
-// contract (the stream on MultiChain), hash and, once mined on a chain with
-// gas, gas used, price and total cost in wei.
-func (w *Worker) chainWrite(u ledger.SendUpdate) *ledger.ChainWrite {
-	c := &ledger.ChainWrite{Network: w.cfg.Network, Contract: w.cfg.Contract}
-	if u.TxHash != (common.Hash{}) {
-		c.TxHash = u.TxHash.Hex()
-	}
-	if g := u.Gas; g != nil && g.Price != nil {
-		c.GasUsed = g.Used
-		c.GasPriceWei = g.Price.String()
-		c.TotalCostWei = new(big.Int).Mul(g.Price, new(big.Int).SetUint64(g.Used)).String()
-	}
-	return c
-}
-
-// recordBatchProgress writes a step of a batch's transaction onto the batch,
-// all its anchors and their loans, with one audit row for the batch.
-func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u ledger.SendUpdate, write *ledger.ChainWrite, now time.Time) (_ *ledger.Batch, before ledger.AnchorStatus, _ error) {
-	b, err := tx.BatchForUpdate(ctx, batchID)
-	if err != nil {
-		return nil, "", err
-	}
-	before = b.Status
-	b.Status, b.TxHash, b.UpdatedAt = u.Status, u.TxHash, now
-	// Back to submitted after a reorg: the old block is no more.
-	b.BlockNumber, b.BlockHash, b.LogIndex, b.Seq = 0, common.Hash{}, 0, 0
-	if u.InBlock() {
-		b.BlockNumber, b.BlockHash = u.BlockNumber, u.BlockHash
-		b.Seq, b.LogIndex = u.BatchSeq, u.LogIndex
-		if u.Gas != nil {
-			b.GasUsed = u.Gas.Used
-			if u.Gas.Price != nil {
-				b.GasPriceWei = u.Gas.Price.String()
-			}
-		}
-	}
-	if u.Status == ledger.AnchorFinal {
-		b.FinalAt = &now
-	}
-	if err := tx.UpdateBatch(ctx, b); err != nil {
-		return nil, before, err
-	}
-	// "included" is a moment on the way to final (the per-loan
-	// status of docs/api.md calls both "submitted"): the batch row records it, and its
-	// anchors and loans are written once more only when it is final, which
-	// spares a write of every row of a large batch.
-	if b.Status == ledger.AnchorIncluded {
-		return b, before, nil
-	}
-	if _, err := tx.SetBatchAnchors(ctx, batchID, ledger.AnchorProgress{
-		Status: b.Status, TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash,
-		LogIndex: b.LogIndex, UpdatedAt: now, FinalAt: b.FinalAt,
-	}); err != nil {
-		return nil, before, err
-	}
-	if before == b.Status {
-		return b, before, nil
-	}
-	return b, before, tx.AppendAudit(ctx, &ledger.AuditEntry{
-		At: now, Actor: ledger.SystemActor(), Action: "batch." + string(b.Status), Entity: "batch",
-		EntityID: strconv.FormatInt(b.ID, 10), Before: batchAudit(before, nil), After: batchAudit(b.Status, b),
-		Chain: write,
-	})
-}
-
-// batchAudit is the audit view of a batch's state; b is nil for the state
-// before the change.
-func batchAudit(status ledger.AnchorStatus, b *ledger.Batch) json.RawMessage {
-	v := map[string]any{"batch_status": status}
-	if b != nil {
-		v["root"], v["leaf_count"] = b.Root.Hex(), b.LeafCount
-		if b.TxHash != (common.Hash{}) {
-			v["tx_hash"], v["block_number"], v["gas_used"], v["gas_price_wei"] = b.TxHash.Hex(), b.BlockNumber, b.GasUsed, b.GasPriceWei
-		}
-		if b.LastError != "" {
-			v["error"] = b.LastError
-		}
-	}
-	out, _ := json.Marshal(v) // a map of strings and numbers always marshals
-	return out
-}
-
-// recordFailure marks the selected anchors (and the batch) failed.
-func (w *Worker) recordFailure(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, reason string) error {
-	now := w.cfg.Now().UTC()
-	return w.store.InTx(ctx, func(tx ledger.Tx) error {
-		if batchID != 0 {
-			b, err := tx.BatchForUpdate(ctx, batchID)
-			if err != nil {
-				return err
-			}
-			before := b.Status
-			b.Status, b.LastError, b.UpdatedAt = ledger.AnchorFailed, reason, now
-			if err := tx.UpdateBatch(ctx, b); err != nil {
-				return err
-			}
-			if _, err := tx.SetBatchAnchors(ctx, batchID, ledger.AnchorProgress{
-				Status: ledger.AnchorFailed, TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash,
-				LogIndex: b.LogIndex, LastError: reason, UpdatedAt: now,
-			}); err != nil {
-				return err
-			}
-			return tx.AppendAudit(ctx, &ledger.AuditEntry{
-				At: now, Actor: ledger.SystemActor(), Action: "batch.failed", Entity: "batch",
-				EntityID: strconv.FormatInt(b.ID, 10), Before: batchAudit(before, nil), After: batchAudit(b.Status, b),
-			})
-		}
-		return applyToAnchors(ctx, tx, f, kind, nil, now, func(a *ledger.Anchor) {
-			a.Status, a.LastError = ledger.AnchorFailed, reason
-		})
-	})
-}
-
-// mirrorOnLoan copies an anchor's state onto the loan's per-loan chain
-// fields (docs/api.md) and, when the state changed, writes an audit row: action, or
-// "anchor.<status>" when action is "".
-func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before ledger.AnchorStatus, write *ledger.ChainWrite, now time.Time, action string) error {
-	if before == a.Status {
-		return nil
-	}
-	loan, err := tx.LoanForUpdate(ctx, a.LoanID)
-	if err != nil {
-		return err
-	}
-	status, txHash, storedAt := &loan.BlockchainStatus, &loan.BlockchainTxHash, &loan.BlockchainStoredAt
-	if a.Kind == ledger.KindRepaid {
-		status, txHash, storedAt = &loan.RepaymentBlockchainStatus, &loan.RepaymentBlockchainTxHash, &loan.RepaymentBlockchainStoredAt
-	}
-	*status = a.Status.ChainStatus()
-	if a.TxHash != (common.Hash{}) {
-		*txHash = a.TxHash.Hex()
-	}
-	switch a.Status {
-	case ledger.AnchorFinal:
-		*storedAt = &now
-	case ledger.AnchorQueued:
-		*storedAt = nil // taken back: what was stored is no longer on chain
-	}
-	if err := tx.UpdateLoan(ctx, loan); err != nil {
-		return err
-	}
-	if action == "" {
-		action = "anchor." + string(a.Status)
-	}
-	return tx.AppendAudit(ctx, &ledger.AuditEntry{
-		At: now, Actor: ledger.SystemActor(), Action: action, Entity: "loan", EntityID: a.LoanID,
-		Before: anchorAudit(a.Kind, before, nil), After: anchorAudit(a.Kind, a.Status, a), Chain: write,
-	})
-}
-
-// anchorAudit is the audit view of an anchor's state; a is nil for the
-// state before the change.
-func anchorAudit(kind ledger.Kind, status ledger.AnchorStatus, a *ledger.Anchor) json.RawMessage {
-	v := map[string]any{"record": kind.String(), "anchor_status": status}
-	if a != nil {
-		if a.TxHash != (common.Hash{}) {
-			v["tx_hash"] = a.TxHash.Hex()
-			v["block_number"] = a.BlockNumber
-		}
-		if a.LastError != "" {
-			v["error"] = a.LastError
-		}
-	}
-	b, _ := json.Marshal(v) // a map of strings and numbers always marshals
-	return b
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/metrics"
@@ -119,7 +120,7 @@ func (a *anchorRun) notifyFailure(f worker.Failure) {
 // reportLoss raises the incident of a write that left the chain after it
 // was final: the webhook and mail alert (the metric and the audit row come
 // from the worker).
-func (a *anchorRun) reportLoss(l worker.Loss) {
+func (a *anchorRun) reportLoss(l ledger.Loss) {
 	what := fmt.Sprintf("the %s record of loan %s", l.Kind, l.LoanID)
 	if l.BatchID != 0 {
 		what = fmt.Sprintf("batch %d", l.BatchID)

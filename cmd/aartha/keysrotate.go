@@ -23,13 +23,6 @@ import (
 	"github.com/aartha/ledger/txmgr"
 )
 
-// The audit actions of a key rotation, one per step.
-const (
-	actionRotateGrant  = "keys.rotate.grant"
-	actionRotateDrain  = "keys.rotate.drain"
-	actionRotateRevoke = "keys.rotate.revoke"
-)
-
 // rotateFlags are the inputs of `aartha keys rotate`.
 type rotateFlags struct {
 	newKeystore, newAddress                string
@@ -229,14 +222,14 @@ func (r *rotation) grant(ctx context.Context) error {
 	}
 	if has {
 		fmt.Fprintf(r.out, "1/3 %s already holds ANCHORER_ROLE\n", r.newAddr.Hex())
-		return r.audit(ctx, actionRotateGrant, r.newAddr, map[string]any{"role": "ANCHORER_ROLE", "account": r.newAddr.Hex(), "already": true}, nil)
+		return r.audit(ctx, ledger.ActionKeysRotateGrant, r.newAddr, map[string]any{"role": "ANCHORER_ROLE", "account": r.newAddr.Hex(), "already": true}, nil)
 	}
 	res, err := r.adminSend(ctx, "grant", r.newAddr, evm.GrantRoleData(evm.AnchorerRole, r.newAddr))
 	if err != nil {
 		return fmt.Errorf("grant ANCHORER_ROLE to %s: %w", r.newAddr.Hex(), err)
 	}
 	fmt.Fprintf(r.out, "1/3 granted ANCHORER_ROLE to %s (tx %s, block %d)\n", r.newAddr.Hex(), res.Inclusion.TxHash.Hex(), res.Inclusion.BlockNumber)
-	return r.audit(ctx, actionRotateGrant, r.newAddr, map[string]any{"role": "ANCHORER_ROLE", "account": r.newAddr.Hex(), "admin": r.adminAt.Hex()}, res.Inclusion)
+	return r.audit(ctx, ledger.ActionKeysRotateGrant, r.newAddr, map[string]any{"role": "ANCHORER_ROLE", "account": r.newAddr.Hex(), "admin": r.adminAt.Hex()}, res.Inclusion)
 }
 
 // drain is step 2: once no service process holds the old key's sender
@@ -298,7 +291,7 @@ func (r *rotation) drain(ctx context.Context) (release func(), err error) {
 		}
 	}
 	fmt.Fprintf(r.out, "2/3 drained %s: no unfinished transactions left (%d finished now, %d failed)\n", old.Hex(), finished, failed)
-	if err := r.audit(ctx, actionRotateDrain, old, map[string]any{"signer": old.Hex(), "finished": finished, "failed": failed}, nil); err != nil {
+	if err := r.audit(ctx, ledger.ActionKeysRotateDrain, old, map[string]any{"signer": old.Hex(), "finished": finished, "failed": failed}, nil); err != nil {
 		return nil, err
 	}
 	return release, nil
@@ -313,14 +306,14 @@ func (r *rotation) revoke(ctx context.Context) error {
 	}
 	if !has {
 		fmt.Fprintf(r.out, "3/3 %s holds no ANCHORER_ROLE any more\n", old.Hex())
-		return r.audit(ctx, actionRotateRevoke, old, map[string]any{"role": "ANCHORER_ROLE", "account": old.Hex(), "already": true}, nil)
+		return r.audit(ctx, ledger.ActionKeysRotateRevoke, old, map[string]any{"role": "ANCHORER_ROLE", "account": old.Hex(), "already": true}, nil)
 	}
 	res, err := r.adminSend(ctx, "revoke", old, evm.RevokeRoleData(evm.AnchorerRole, old))
 	if err != nil {
 		return fmt.Errorf("revoke ANCHORER_ROLE of %s: %w", old.Hex(), err)
 	}
 	fmt.Fprintf(r.out, "3/3 revoked ANCHORER_ROLE of %s (tx %s, block %d)\n", old.Hex(), res.Inclusion.TxHash.Hex(), res.Inclusion.BlockNumber)
-	return r.audit(ctx, actionRotateRevoke, old, map[string]any{"role": "ANCHORER_ROLE", "account": old.Hex(), "admin": r.adminAt.Hex()}, res.Inclusion)
+	return r.audit(ctx, ledger.ActionKeysRotateRevoke, old, map[string]any{"role": "ANCHORER_ROLE", "account": old.Hex(), "admin": r.adminAt.Hex()}, res.Inclusion)
 }
 
 // adminSend sends one registry call signed by the admin key and waits
