@@ -84,7 +84,9 @@ var (
 	price = big.NewInt(7)
 )
 
-func submitted() ledger.SendUpdate { return ledger.SendUpdate{Status: ledger.AnchorSubmitted, TxHash: tx1} }
+func submitted() ledger.SendUpdate {
+	return ledger.SendUpdate{Status: ledger.AnchorSubmitted, TxHash: tx1}
+}
 func included() ledger.SendUpdate {
 	return ledger.SendUpdate{Status: ledger.AnchorIncluded, TxHash: tx1, BlockNumber: 10, BlockHash: blk1, LogIndex: 3, BatchSeq: 4,
 		Gas: &ledger.Gas{Used: 21000, Price: price}}
