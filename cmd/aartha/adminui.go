@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/doctor"
 	aarthahttp "github.com/aartha/ledger/http"
@@ -14,17 +15,14 @@ import (
 	"github.com/aartha/ledger/ui"
 )
 
-// HeadBlock is the chain's latest block number (ui.Chain).
-func (a *anchorRun) HeadBlock(ctx context.Context) (uint64, error) { return a.Head(ctx) }
-
 var (
-	_ ui.Chain       = (*anchorRun)(nil)
-	_ ui.StreamChain = (*anchorRun)(nil)
+	_ ui.Chain       = (*anchoring.Running)(nil)
+	_ ui.StreamChain = (*anchoring.Running)(nil)
 )
 
 // newAdminUI builds the admin web UI on the API's own service, store,
 // chain, authenticator and rate limiter. anch is nil when anchoring is off.
-func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anchorRun, log *slog.Logger) (http.Handler, error) {
+func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anchoring.Running, log *slog.Logger) (http.Handler, error) {
 	acfg := api.Config()
 	ucfg := ui.Config{
 		Loans: acfg.Loans, Store: db, Auth: acfg.Auth, Limiter: acfg.Limiter, Maintenance: db,

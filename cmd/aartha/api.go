@@ -10,13 +10,14 @@ import (
 	"time"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/doctor"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
 )
 
-var _ aarthahttp.Chain = (*anchorRun)(nil)
+var _ aarthahttp.Chain = (*anchoring.Running)(nil)
 
 // devAdminEmail is the admin serve creates in development mode when the
 // database has no users.
@@ -26,7 +27,7 @@ const devAdminEmail = "admin@aartha.local"
 // start in development when JWT_SECRET_KEY is unset), the rate limiter
 // (Redis when REDIS_URL is set), and the first admin. anch is nil when
 // anchoring is off. The returned function releases what it opened.
-func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchorRun, log *slog.Logger, out io.Writer) (*aarthahttp.API, func(), error) {
+func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchoring.Running, log *slog.Logger, out io.Writer) (*aarthahttp.API, func(), error) {
 	secret := []byte(cfg.JWTSecretKey)
 	switch {
 	case len(secret) == 0 && cfg.Mode == config.Development:

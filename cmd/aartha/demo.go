@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/store"
 )
 
@@ -104,7 +105,7 @@ func newDemoCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func rpcHint(a *anchorRun) string {
+func rpcHint(a *anchoring.Running) string {
 	if url := a.RPCURL(); url != "" {
 		return url
 	}
@@ -113,7 +114,7 @@ func rpcHint(a *anchorRun) string {
 
 // waitForReceipt waits until every listed loan's anchor of the kind is final
 // and returns the receipt of the first.
-func waitForReceipt(ctx context.Context, db *store.DB, a *anchorRun, ids []string, kind ledger.Kind) (*ledger.Receipt, error) {
+func waitForReceipt(ctx context.Context, db *store.DB, a *anchoring.Running, ids []string, kind ledger.Kind) (*ledger.Receipt, error) {
 	for _, id := range ids {
 		for {
 			anchors, err := db.Anchors(ctx, ledger.AnchorFilter{LoanID: id})
@@ -139,10 +140,10 @@ func waitForReceipt(ctx context.Context, db *store.DB, a *anchorRun, ids []strin
 			}
 		}
 	}
-	return ledger.ReceiptFor(ctx, db, ids[0], kind, a.CAIP2(), a.Contract())
+	return ledger.ReceiptFor(ctx, db, ids[0], kind, a.Network(), a.Contract())
 }
 
-func verifyAndShow(ctx context.Context, out io.Writer, a *anchorRun, r *ledger.Receipt) error {
+func verifyAndShow(ctx context.Context, out io.Writer, a *anchoring.Running, r *ledger.Receipt) error {
 	v, err := a.VerifyReceipt(ctx, r)
 	if err != nil {
 		return err

@@ -120,7 +120,7 @@ func (b brokenDB) AnchorCountsByStatus(context.Context) (map[string]int, error) 
 
 // runningDoctorDeps is what a running service diagnoses about itself: its
 // store and its chain client (with failover, so one endpoint entry).
-func runningDoctorDeps(cfg *config.Config, db *store.DB, a *anchorRun) doctor.Deps {
+func runningDoctorDeps(cfg *config.Config, db *store.DB, a *anchoring.Running) doctor.Deps {
 	deps := doctor.Deps{DB: db, Journal: db.TxJournal(), Finality: txmgr.Finality(cfg.Finality), Confirmations: cfg.Confirmations}
 	if cfg.MaxGasPriceWei > 0 {
 		deps.FeeCapWei = new(big.Int).SetUint64(cfg.MaxGasPriceWei)

@@ -77,7 +77,7 @@ func newServeCmd(a *app) *cobra.Command {
 			defer secretRefresh.Stop()
 			drain := &drainState{}
 			ready := map[string]aarthahttp.Pinger{"database": db, "shutdown": drain}
-			var anch *anchorRun
+			var anch *anchoring.Running
 			if cfg.EnableBlockchain {
 				anch, err = startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout(), meters)
 				if err != nil {

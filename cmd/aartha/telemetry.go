@@ -14,7 +14,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/telemetry"
 	"github.com/aartha/ledger/worker"
@@ -104,15 +103,21 @@ func reportAnchorFailure(ctx context.Context, f worker.Failure) {
 	tel.CaptureError(errors.New("anchoring failed for good: "+what+": "+f.Reason), tags)
 }
 
-// traceSends wraps s so that every send is a span "anchor.send", with an
-// event per step (submitted, included, final), when ctx carries a
-// Telemetry that traces; otherwise it returns s.
-func traceSends(ctx context.Context, s *anchoring.Chain) ledger.ChainSender {
+// traceSends returns what wraps a sender so that every send is a span
+// "anchor.send", with an event per step (submitted, included, final), when
+// ctx carries a Telemetry that traces; otherwise nil (no wrapping).
+func traceSends(ctx context.Context) func(ledger.ChainSender) ledger.ChainSender {
 	tel := telemetryFrom(ctx)
 	if tel == nil || !tel.Tracing() {
-		return s
+		return nil
 	}
-	return tracedSender{next: s, target: s.Target(), tel: tel}
+	return func(s ledger.ChainSender) ledger.ChainSender {
+		target := ""
+		if c, ok := s.(interface{ Target() string }); ok {
+			target = c.Target()
+		}
+		return tracedSender{next: s, target: target, tel: tel}
+	}
 }
 
 // tracedSender is a ledger.ChainSender that traces the one it wraps.
