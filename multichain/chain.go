@@ -158,14 +158,15 @@ func (c *Chain) Recheck(ctx context.Context, key string, p ledger.Placement) (bo
 // heal.
 func (c *Chain) Heal(context.Context) ([]ledger.LostSend, error) { return nil, nil }
 
-// ScanWrites implements ledger.ChainScanner: every item of the stream, in
-// the order the node lists them. A direct item is a direct write (its
+// ScanWrites implements ledger.ChainScanner: every item of the stream
+// mined from block from on, and those still in the mempool, in the order
+// the node lists them. A direct item is a direct write (its
 // txid, block, and output as the log index), a batch item a batch write
 // with the sequence number its payload carries; items still in the
 // mempool come with a zero block hash. Items that are not ours in format
 // (another schema, a loan key that is not the hash of a key) are skipped;
 // items in our format by an address not ours come marked Foreign.
-func (c *Chain) ScanWrites(ctx context.Context, _ uint64, fn func(ledger.ScannedWrite) error) (uint64, error) {
+func (c *Chain) ScanWrites(ctx context.Context, from uint64, fn func(ledger.ScannedWrite) error) (uint64, error) {
 	head, err := c.ad.Head(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("read chain head: %w", err)
@@ -176,6 +177,9 @@ func (c *Chain) ScanWrites(ctx context.Context, _ uint64, fn func(ledger.Scanned
 		}
 		w := ledger.ScannedWrite{TxHash: it.TxID, LogIndex: uint(it.Vout), Foreign: it.Foreign, Keys: it.Keys, Publishers: it.Publishers}
 		if it.InBlock() && it.BlockHeight <= head {
+			if it.BlockHeight < from {
+				return nil
+			}
 			w.BlockNumber, w.BlockHash = it.BlockHeight, it.BlockHash
 		}
 		switch {

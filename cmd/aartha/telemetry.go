@@ -72,7 +72,7 @@ func configSecrets(cfg *config.Config) []string {
 }
 
 // telemetryKey carries the service's Telemetry in the context the
-// anchoring side is started with, so that its wiring (anchoring.go) needs
+// anchoring side is started with, so that its wiring (startAnchoring) needs
 // one call per hook and no new parameter.
 type telemetryKey struct{}
 
