@@ -54,21 +54,52 @@ type ChainWrite struct {
 	TotalCostWei string `json:"total_cost_wei,omitempty"` // gas used × gas price
 }
 
-// Audit actions on loans.
+// Audit actions: every Action an audit row may carry, in one table.
 const (
+	// On loans, by people.
 	ActionLoanCreate    = "loan.create"
 	ActionLoanApprove   = "loan.approve"
 	ActionLoanReject    = "loan.reject"
 	ActionLoanRepaid    = "loan.mark_repaid"
 	ActionLoanDefaulted = "loan.mark_defaulted"
+	ActionLoanAnchor    = "loan.anchor" // an anchor queued (again) by hand
+
+	// On loans, by the anchoring lifecycle (AnchorService): AnchorAction
+	// of each status an anchor reaches.
+	ActionAnchorQueued    = "anchor.queued"
+	ActionAnchorSubmitted = "anchor.submitted"
+	ActionAnchorIncluded  = "anchor.included"
+	ActionAnchorFinal     = "anchor.final"
+	ActionAnchorFailed    = "anchor.failed"
+	// A final write left the chain and was queued to be sent again (see
+	// docs/finality.md).
+	ActionAnchorLost = "anchor.lost_after_final"
+	// Rebuild restored an anchor from the chain.
+	ActionAnchorRestored = "anchor.restored"
+
+	// On batches: BatchAction of each status a batch reaches.
+	ActionBatchSubmitted = "batch.submitted"
+	ActionBatchIncluded  = "batch.included"
+	ActionBatchFinal     = "batch.final"
+	ActionBatchFailed    = "batch.failed"
+	ActionBatchLost      = "batch.lost_after_final"
+
+	// On users and the service.
+	ActionUserCreate  = "user.create"
+	ActionMaintenance = "service.maintenance"
+
+	// Key rotation (aartha keys rotate): the new key granted the anchorer
+	// role, the old key's transactions drained, its role revoked.
+	ActionKeysRotateGrant  = "keys.rotate.grant"
+	ActionKeysRotateDrain  = "keys.rotate.drain"
+	ActionKeysRotateRevoke = "keys.rotate.revoke"
 )
 
-// Audit actions of the chain watch: a write reported final left the chain
-// and was queued to be sent again (see docs/finality.md).
-const (
-	ActionAnchorLost = "anchor.lost_after_final"
-	ActionBatchLost  = "batch.lost_after_final"
-)
+// AnchorAction is the audit action of an anchor reaching status.
+func AnchorAction(status AnchorStatus) string { return "anchor." + string(status) }
+
+// BatchAction is the audit action of a batch reaching status.
+func BatchAction(status AnchorStatus) string { return "batch." + string(status) }
 
 // snapshot is the audit view of a loan: every field but the salts.
 func snapshot(l *Loan) json.RawMessage {

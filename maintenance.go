@@ -12,8 +12,5 @@ type Maintenance struct {
 	By      string     `json:"by,omitempty"` // who switched it last
 }
 
-// ActionMaintenance is the audit action of switching maintenance mode.
-const ActionMaintenance = "service.maintenance"
-
 // MaxMaintenanceMessage bounds the message shown to refused callers.
 const MaxMaintenanceMessage = 500

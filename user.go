@@ -90,9 +90,3 @@ func CheckPassword(hash, password string) bool {
 	}
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
-
-// Audit actions on users and anchors.
-const (
-	ActionUserCreate = "user.create"
-	ActionLoanAnchor = "loan.anchor"
-)

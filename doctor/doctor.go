@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/core/types"
 
-	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/txmgr"
 )
 
@@ -75,14 +75,21 @@ type Database interface {
 	AnchorCountsByStatus(ctx context.Context) (map[string]int, error)
 }
 
-// Chain is what the doctor asks one RPC endpoint. *evm.Client satisfies it.
+// Chain is what the doctor asks one RPC endpoint of an EVM chain;
+// evmchain.Endpoint satisfies it.
 type Chain interface {
-	evm.RegistryBackend
+	HeaderByNumber(ctx context.Context, number *big.Int) (*types.Header, error)
 	ChainID(ctx context.Context) (*big.Int, error)
 	BalanceAt(ctx context.Context, account common.Address, block *big.Int) (*big.Int, error)
 	CodeAt(ctx context.Context, account common.Address, block *big.Int) ([]byte, error)
 	NonceAt(ctx context.Context, account common.Address, block *big.Int) (uint64, error)
 	SuggestGasTipCap(ctx context.Context) (*big.Int, error)
+	// Unreachable reports whether err, from this endpoint, is a failure to
+	// reach it rather than an answer.
+	Unreachable(err error) bool
+	// HasAnchorerRole reports whether account may anchor at the
+	// LoanRegistry at registry.
+	HasAnchorerRole(ctx context.Context, registry, account common.Address) (bool, error)
 }
 
 // Journal lists the signer's unfinished transactions. *store.TxJournal and
@@ -92,7 +99,7 @@ type Journal interface {
 }
 
 // ExternalSigner is a signer in another process (Clef or an
-// eth_signTransaction signer); *evm.ExternalSigner satisfies it.
+// eth_signTransaction signer); the EVM backend's external signer satisfies it.
 type ExternalSigner interface {
 	Ping(ctx context.Context) error
 }
@@ -100,7 +107,7 @@ type ExternalSigner interface {
 // Endpoint is one named RPC endpoint ("primary", "backup").
 type Endpoint struct {
 	Name string
-	// Host is where it is, redacted (evm.RedactURL: no credentials, path
+	// Host is where it is, redacted (no credentials, path
 	// or query), for the report; may be empty.
 	Host  string
 	Chain Chain
@@ -111,7 +118,7 @@ type Deps struct {
 	DB        Database
 	Endpoints []Endpoint
 	// ActiveEndpoint, when set, names the endpoint a running failover
-	// client is using and its redacted host (*evm.Client.ActiveEndpoint);
+	// client is using and its redacted host;
 	// the doctor reports it as "rpc in use". Nil: with more than one
 	// Endpoint, the one in use is the first that can be reached, as the
 	// client picks it.
@@ -304,7 +311,7 @@ func checkEndpoint(ctx context.Context, ep Endpoint, d Deps) endpointResult {
 	}
 	id, err := ep.Chain.ChainID(ctx)
 	if err != nil {
-		res.reachable = !evm.IsConnectionError(err)
+		res.reachable = !ep.Chain.Unreachable(err)
 		if !res.reachable {
 			return set(Fail, err.Error(), "the node is down or unreachable: start it or fix its URL")
 		}
@@ -403,7 +410,7 @@ func checkRegistry(ctx context.Context, r *Report, c Chain, d Deps) {
 		r.add("registry", Pass, "contract code present at "+d.Registry.Hex(), "")
 		return
 	}
-	ok, err := evm.NewRegistry(c, d.Registry).HasRole(ctx, evm.AnchorerRole, d.Signer)
+	ok, err := c.HasAnchorerRole(ctx, d.Registry, d.Signer)
 	switch {
 	case err != nil:
 		r.add("registry", Fail, err.Error(), "the address may not hold a LoanRegistry")
@@ -514,5 +521,3 @@ func gwei(wei *big.Int) string {
 	}
 	return q.String() + "." + frac
 }
-
-var _ Chain = (*evm.Client)(nil)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aartha/ledger/doctor"
 	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/evmchain"
 	"github.com/aartha/ledger/simchain"
 )
 
@@ -68,8 +69,8 @@ func TestDeadPrimaryWithWorkingBackupWarns(t *testing.T) {
 
 	// As `aartha doctor` sees it: each endpoint on its own.
 	r := doctor.Run(ctx, deps(
-		doctor.Endpoint{Name: "primary", Host: evm.RedactURL(dead), Chain: dial(t, dead, "")},
-		doctor.Endpoint{Name: "backup", Host: evm.RedactURL(chain.RPCURL()), Chain: dial(t, chain.RPCURL(), "")},
+		doctor.Endpoint{Name: "primary", Host: evm.RedactURL(dead), Chain: evmchain.Endpoint{Client: dial(t, dead, "")}},
+		doctor.Endpoint{Name: "backup", Host: evm.RedactURL(chain.RPCURL()), Chain: evmchain.Endpoint{Client: dial(t, chain.RPCURL(), "")}},
 	), 10*time.Second)
 	checks := byName(r)
 	require.Equal(t, doctor.Warn, r.Worst, "%+v", r)
@@ -87,7 +88,7 @@ func TestDeadPrimaryWithWorkingBackupWarns(t *testing.T) {
 
 	// As the running service sees it: one failover client.
 	client := dial(t, dead, chain.RPCURL())
-	d := deps(doctor.Endpoint{Name: "chain", Chain: client})
+	d := deps(doctor.Endpoint{Name: "chain", Chain: evmchain.Endpoint{Client: client}})
 	d.ActiveEndpoint = client.ActiveEndpoint
 	r = doctor.Run(ctx, d, 10*time.Second)
 	checks = byName(r)
@@ -98,14 +99,14 @@ func TestDeadPrimaryWithWorkingBackupWarns(t *testing.T) {
 
 	// Both up: the primary is in use and all passes.
 	r = doctor.Run(ctx, deps(
-		doctor.Endpoint{Name: "primary", Host: "primary-host", Chain: dial(t, chain.RPCURL(), "")},
-		doctor.Endpoint{Name: "backup", Chain: dial(t, chain.RPCURL(), "")},
+		doctor.Endpoint{Name: "primary", Host: "primary-host", Chain: evmchain.Endpoint{Client: dial(t, chain.RPCURL(), "")}},
+		doctor.Endpoint{Name: "backup", Chain: evmchain.Endpoint{Client: dial(t, chain.RPCURL(), "")}},
 	), 10*time.Second)
 	require.Equal(t, doctor.Pass, r.Worst, "%+v", r)
 	require.Equal(t, "primary (primary-host)", byName(r)["rpc in use"].Detail)
 
 	// A dead primary and no backup: nothing anchors, a failure.
-	r = doctor.Run(ctx, deps(doctor.Endpoint{Name: "primary", Chain: dial(t, dead, "")}), 10*time.Second)
+	r = doctor.Run(ctx, deps(doctor.Endpoint{Name: "primary", Chain: evmchain.Endpoint{Client: dial(t, dead, "")}}), 10*time.Second)
 	require.Equal(t, doctor.Fail, r.Worst)
 	require.Equal(t, doctor.Fail, byName(r)["rpc primary"].Status)
 	require.NotContains(t, byName(r), "rpc in use")
@@ -114,7 +115,7 @@ func TestDeadPrimaryWithWorkingBackupWarns(t *testing.T) {
 // otherNetwork is a real node that claims another chain id, as a node of a
 // public network would.
 type otherNetwork struct {
-	*evm.Client
+	evmchain.Endpoint
 	id int64
 }
 
@@ -135,14 +136,14 @@ func TestClockAheadOnADevelopmentChain(t *testing.T) {
 	// chain's genesis time.
 	now := func() time.Time { return time.Unix(int64(head.Time), 0).Add(-10 * time.Minute) }
 
-	r := doctor.Run(ctx, doctor.Deps{Endpoints: []doctor.Endpoint{{Name: "embedded", Chain: chain.Client()}}, Now: now}, 10*time.Second)
+	r := doctor.Run(ctx, doctor.Deps{Endpoints: []doctor.Endpoint{{Name: "embedded", Chain: evmchain.Endpoint{Client: chain.Client()}}}, Now: now}, 10*time.Second)
 	c := byName(r)["rpc embedded"]
 	require.Equal(t, doctor.Pass, c.Status, "%+v", c)
 	require.Contains(t, c.Detail, "chain id 1337, head block "+head.Number.String()+" is stamped 10m0s ahead of this machine's clock")
 	require.Contains(t, c.Detail, "expected on a development chain (geth --dev and the embedded simulated chain")
 	require.NotContains(t, c.Detail+c.Hint, "NTP")
 
-	r = doctor.Run(ctx, doctor.Deps{Endpoints: []doctor.Endpoint{{Name: "primary", Chain: otherNetwork{chain.Client(), 137}}}, Now: now}, 10*time.Second)
+	r = doctor.Run(ctx, doctor.Deps{Endpoints: []doctor.Endpoint{{Name: "primary", Chain: otherNetwork{evmchain.Endpoint{Client: chain.Client()}, 137}}}, Now: now}, 10*time.Second)
 	c = byName(r)["rpc primary"]
 	require.Equal(t, doctor.Warn, c.Status, "%+v", c)
 	require.Contains(t, c.Detail, "chain id 137, head block "+head.Number.String()+" is stamped 10m0s ahead of this machine's clock")

@@ -85,16 +85,16 @@
 //
 // How the rest of the service uses it:
 //
-//   - worker.StreamSender drives the worker's sends through AnchorRecord and
-//     AnchorBatch, mapping each Progress onto a worker.SendUpdate (TxHash =
-//     Item.TxID, block fields, LogIndex = Item.Vout, BatchSeq =
-//     Item.Batch.Seq); audit rows name Chain() and the stream.
-//   - cmd/aartha (multichain.go): serve runs Check at start and a worker
-//     with that sender under the one-sender lock keyed on the From address;
-//     `aartha multichain init` runs Init, `check` runs Check; the API, the
-//     UI and `aartha verify` verify "multichain:" receipts with Verify;
-//     receipts carry Chain() and Publisher(); the doctor asks Head and Check.
-//   - reconcile.ScanMultiChain reads Head and Items into the same chain
-//     index as the EVM event scan (mempool items left out: pending;
-//     foreign items listed apart, reported as foreign).
+//   - Chain is the adapter behind ledger.Chain: Send drives the worker's
+//     sends through AnchorRecord and AnchorBatch, mapping each Progress
+//     onto a ledger.SendUpdate (TxHash = Item.TxID, block fields, LogIndex
+//     = Item.Vout, BatchSeq = Item.Batch.Seq); audit rows name Chain() and
+//     the stream. ScanWrites reads Head and Items for reconcile.Scan, into
+//     the same chain index as the EVM event scan (mempool items: pending;
+//     foreign items marked, reported as foreign).
+//   - package anchoring: serve runs Check at start and a worker on the
+//     Chain under the one-sender lock keyed on the From address; `aartha
+//     multichain init` runs Init, `check` runs Check; the API, the UI and
+//     `aartha verify` verify "multichain:" receipts with Verify; receipts
+//     carry Chain() and Publisher(); the doctor asks Head and Check.
 package multichain

@@ -18,6 +18,7 @@ import (
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/evmchain"
 	"github.com/aartha/ledger/reconcile"
 	"github.com/aartha/ledger/simchain"
 	"github.com/aartha/ledger/store"
@@ -129,7 +130,7 @@ func BenchmarkReconcileAllBatch(b *testing.B) {
 	seedBatchAnchored(b, db, chain, n, 1000)
 	b.ResetTimer()
 	for range b.N {
-		idx, err := reconcile.ScanChain(ctx, chain.Client(), chain.Registry(), 0)
+		idx, err := reconcile.Scan(ctx, embeddedChain(b, chain), 0)
 		require.NoError(b, err)
 		run, err := reconcile.Run(ctx, db, idx, reconcile.Options{})
 		require.NoError(b, err)
@@ -157,7 +158,7 @@ func BenchmarkRebuildBatch(b *testing.B) {
 		_, err := db.SQLDB().ExecContext(ctx, "DELETE FROM anchors")
 		require.NoError(b, err)
 		b.StartTimer()
-		idx, err := reconcile.ScanChain(ctx, chain.Client(), chain.Registry(), 0)
+		idx, err := reconcile.Scan(ctx, embeddedChain(b, chain), 0)
 		require.NoError(b, err)
 		rep, err := reconcile.Rebuild(ctx, db, idx, reconcile.RebuildOptions{Confirmations: 2, Leaves: leaves})
 		require.NoError(b, err)
@@ -178,4 +179,12 @@ func benchSetup(b *testing.B) (*store.DB, *simchain.Chain) {
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = chain.Stop() })
 	return db, chain
+}
+
+// embeddedChain is the embedded chain's registry behind the chain seam,
+// read-only.
+func embeddedChain(tb testing.TB, chain *simchain.Chain) *evmchain.Chain {
+	c, err := evmchain.New(evmchain.Config{Client: chain.Client(), ChainID: big.NewInt(simchain.ChainID), Registry: chain.Registry()})
+	require.NoError(tb, err)
+	return c
 }

@@ -2,19 +2,11 @@ package reconcile
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
 )
-
-// ChainBackend is what scanning the registry needs from a chain; *evm.Client
-// satisfies it.
-type ChainBackend interface {
-	evm.RegistryBackend
-}
 
 // Write is one registry write as its event shows it: where it is, and what it
 // carries.
@@ -60,40 +52,51 @@ type ChainIndex struct {
 	Foreign []ForeignItem
 }
 
-// ScanChain reads the registry's events from block from to the chain head
-// and indexes them. An event seen twice for the same record or root (which
-// the contract's reverts rule out) keeps the first.
-func ScanChain(ctx context.Context, backend ChainBackend, registry common.Address, from uint64) (*ChainIndex, error) {
-	head, err := backend.HeaderByNumber(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("read chain head: %w", err)
-	}
+// Scan reads every anchoring write of the chain from block from to its
+// head and indexes it, whatever the chain: the registry's events on an
+// EVM chain, the stream's items on MultiChain. Writes not yet in a block
+// are left out, as their anchors are submitted, so Run counts them pending
+// (or missing after the grace period); a pending batch's sequence number
+// is kept in PendingBatchSeqs, so that the gap it fills is not reported
+// yet. Writes in our format by an account not ours are left out of the
+// index too, and listed in idx.Foreign: Run reports them as foreign,
+// neither as unknown writes nor as mismatches. The first write of a record
+// or root wins, as the EVM registry refuses a second; a later duplicate is
+// ignored here.
+func Scan(ctx context.Context, chain ledger.ChainScanner, from uint64) (*ChainIndex, error) {
 	idx := &ChainIndex{
-		FromBlock: from, Head: head.Number.Uint64(),
-		Direct: map[ledger.RecordKey]DirectWrite{}, Batches: map[common.Hash]BatchWrite{},
+		FromBlock: from,
+		Direct:    map[ledger.RecordKey]DirectWrite{}, Batches: map[common.Hash]BatchWrite{},
+		PendingBatchSeqs: map[uint64]bool{},
 	}
-	if from > idx.Head {
-		return idx, nil
-	}
-	events, err := evm.NewRegistry(backend, registry).Events(ctx, evm.EventQuery{From: from, To: idx.Head})
+	head, err := chain.ScanWrites(ctx, from, func(sw ledger.ScannedWrite) error {
+		if sw.BlockHash == (common.Hash{}) {
+			if sw.Batch != nil {
+				idx.PendingBatchSeqs[sw.Batch.Seq] = true
+			}
+			return nil
+		}
+		if sw.BlockNumber < from {
+			return nil
+		}
+		w := Write{TxHash: sw.TxHash, BlockNumber: sw.BlockNumber, BlockHash: sw.BlockHash, LogIndex: sw.LogIndex}
+		switch {
+		case sw.Foreign:
+			idx.Foreign = append(idx.Foreign, ForeignItem{Write: w, Keys: sw.Keys, Publishers: sw.Publishers})
+		case sw.Record != nil:
+			idx.addDirect(DirectWrite{Write: w, Key: sw.Record.Key, Commitment: sw.Record.Commitment})
+		case sw.Batch != nil:
+			if _, ok := idx.Batches[sw.Batch.Root]; !ok {
+				idx.Batches[sw.Batch.Root] = BatchWrite{Write: w, Root: sw.Batch.Root, Seq: sw.Batch.Seq, LeafCount: sw.Batch.LeafCount}
+				idx.BatchOrder = append(idx.BatchOrder, sw.Batch.Root)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	for _, ev := range events {
-		w := Write{TxHash: ev.Log.TxHash, BlockNumber: ev.Log.BlockNumber, BlockHash: ev.Log.BlockHash, LogIndex: ev.Log.Index}
-		switch ev.Kind {
-		case evm.EventLoanStored:
-			idx.addDirect(DirectWrite{Write: w, Key: ledger.RecordKey{LoanKey: ev.Stored.LoanKey, Kind: ledger.KindApproved}, Commitment: ev.Stored.Commitment})
-		case evm.EventLoanRepaid:
-			idx.addDirect(DirectWrite{Write: w, Key: ledger.RecordKey{LoanKey: ev.Repaid.LoanKey, Kind: ledger.KindRepaid}, Commitment: ev.Repaid.RepaymentCommitment})
-		case evm.EventBatchAnchored:
-			root := common.Hash(ev.Batch.Root)
-			if _, ok := idx.Batches[root]; !ok {
-				idx.Batches[root] = BatchWrite{Write: w, Root: root, Seq: ev.Batch.Seq, LeafCount: ev.Batch.LeafCount}
-				idx.BatchOrder = append(idx.BatchOrder, root)
-			}
-		}
-	}
+	idx.Head = head
 	return idx, nil
 }
 

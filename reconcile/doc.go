@@ -24,7 +24,7 @@
 // direct anchors) cannot be restored; Rebuild sets them to what a fresh
 // anchor would have.
 //
-// ScanChain reads the events once; for a real chain, pass the block the
+// Scan reads the chain's writes once; for a real chain, pass the block the
 // registry was deployed at as the start, since providers limit log ranges
 // and a scan from block 0 walks the whole chain in steps.
 package reconcile

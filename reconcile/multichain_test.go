@@ -15,7 +15,7 @@ import (
 	"github.com/aartha/ledger/store"
 )
 
-// TestScanMultiChain indexes a stream as ScanChain indexes the registry:
+// TestScanMultiChain indexes a stream as reconcile.Scan indexes the registry:
 // mined direct items by record, batch items by root with their sequence
 // numbers, the output as the log index; items in the mempool, items below
 // the start block and items that are not ours are left out.
@@ -49,7 +49,7 @@ func TestScanMultiChain(t *testing.T) {
 	_, _, err = ad.PublishBatch(ctx, multichain.BatchRequest{Root: common.Hash{6}, LeafCount: 2})
 	require.NoError(t, err)
 
-	idx, err := reconcile.ScanMultiChain(ctx, ad, from)
+	idx, err := reconcile.Scan(ctx, multichain.NewChain(ad), from)
 	require.NoError(t, err)
 	require.Equal(t, node.Height(), idx.Head)
 	require.Equal(t, from, idx.FromBlock)
@@ -81,7 +81,7 @@ func TestScanMultiChain(t *testing.T) {
 
 	// Once mined, the pending item is indexed too.
 	node.Mine()
-	idx, err = reconcile.ScanMultiChain(ctx, ad, 0)
+	idx, err = reconcile.Scan(ctx, multichain.NewChain(ad), 0)
 	require.NoError(t, err)
 	require.Len(t, idx.Direct, 4)
 	require.Len(t, idx.Batches, 2)
@@ -116,7 +116,7 @@ func TestForeignItemsAreForeign(t *testing.T) {
 	}
 	node.Mine()
 
-	idx, err := reconcile.ScanMultiChain(ctx, ours, 0)
+	idx, err := reconcile.Scan(ctx, multichain.NewChain(ours), 0)
 	require.NoError(t, err)
 	require.Empty(t, idx.Direct)
 	require.Empty(t, idx.Batches)
@@ -138,7 +138,7 @@ func TestForeignItemsAreForeign(t *testing.T) {
 
 	rotated, err := multichain.New(c, multichain.Options{Stream: "loans", ChainName: "testchain", From: node.Address(), Publishers: []string{earlier}})
 	require.NoError(t, err)
-	idx, err = reconcile.ScanMultiChain(ctx, rotated, 0)
+	idx, err = reconcile.Scan(ctx, multichain.NewChain(rotated), 0)
 	require.NoError(t, err)
 	require.Len(t, idx.Direct, 1, "the earlier publisher's record counts")
 	require.Len(t, idx.Batches, 1)

@@ -546,6 +546,6 @@ func (r *rebuild) mirror(ctx context.Context, tx ledger.Tx, a *ledger.Anchor) er
 	}
 	after, _ := json.Marshal(map[string]any{"record": a.Kind.String(), "anchor_status": a.Status, "tx_hash": a.TxHash.Hex(), "block_number": a.BlockNumber})
 	return tx.AppendAudit(ctx, &ledger.AuditEntry{
-		At: r.now, Actor: ledger.SystemActor(), Action: "anchor.restored", Entity: "loan", EntityID: a.LoanID, After: after,
+		At: r.now, Actor: ledger.SystemActor(), Action: ledger.ActionAnchorRestored, Entity: "loan", EntityID: a.LoanID, After: after,
 	})
 }

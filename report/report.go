@@ -37,7 +37,7 @@ type Source interface {
 // user.delete) are listed so that they are reported as soon as they are.
 var SecurityActions = []string{
 	"auth.login", "auth.login_failed", ledger.ActionUserCreate, "user.role_change", "user.delete",
-	ledger.ActionLoanAnchor, "anchor.failed", "batch.failed", "anchor.restored",
+	ledger.ActionLoanAnchor, ledger.ActionAnchorFailed, ledger.ActionBatchFailed, ledger.ActionAnchorRestored,
 }
 
 // MaxEvents bounds the security events a report lists; the counts are

@@ -1,6 +1,6 @@
 package ui
 
-import "errors"
+import ledger "github.com/aartha/ledger"
 
 // StreamChain is implemented by a Chain that anchors in a MultiChain
 // stream: Stream names it ("" when anchoring goes to an EVM registry), and
@@ -11,5 +11,6 @@ type StreamChain interface {
 
 // ErrNoBalance is what Chain.SignerBalance returns on a chain where the
 // anchoring account pays no fees (a MultiChain stream): the dashboard then
-// says so instead of warning that the chain did not answer.
-var ErrNoBalance = errors.New("the anchoring account pays no fees on this chain: there is no balance to watch")
+// says so instead of warning that the chain did not answer. It is
+// ledger.ErrNoBalance, which every ledger.Chain returns.
+var ErrNoBalance = ledger.ErrNoBalance

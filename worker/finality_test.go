@@ -66,13 +66,13 @@ func newFinalityRig(t *testing.T, open func(testing.TB) *store.DB, mode string, 
 			svc: &ledger.LoanService{Store: db, Now: time.Now, Rand: detRand{}, AnchorMode: mode}},
 		proxy: proxy, client: client, signer: signer.Address(), journal: db.TxJournal(), obs: &costObserver{},
 	}
-	sender := worker.TxSender{Manager: manager, Receipts: client}
-	w, err := worker.New(db, sender, client, worker.Config{
-		Mode: mode, Registry: chain.Registry(), BatchMax: 4, BatchWindow: 100 * time.Millisecond,
+	sender := txChain(t, manager, client, chain.Registry())
+	w, err := worker.New(db, sender, worker.Config{
+		Mode: mode, Contract: chain.Registry().Hex(), BatchMax: 4, BatchWindow: 100 * time.Millisecond,
 		MaxRetries: 10, RetryDelay: 100 * time.Millisecond, Network: "eip155:1337",
 		Log:     testLog(t),
 		Metrics: f.obs, Watcher: sender, WatchInterval: 100 * time.Millisecond,
-		OnLost: func(worker.Loss) { f.losses.Add(1) },
+		OnLost: func(ledger.Loss) { f.losses.Add(1) },
 	})
 	require.NoError(t, err)
 	f.run(t, w)
@@ -328,10 +328,10 @@ func TestStreamItemLostAfterFinalIsTakenBack(t *testing.T) {
 			ctx := context.Background()
 			r := newStreamRig(t, mode)
 			var losses atomic.Int32
-			sender := worker.StreamSender{Adapter: r.adapter}
+			sender := multichain.NewChain(r.adapter)
 			r.startWith(t, sender, func(c *worker.Config) {
 				c.Watcher, c.WatchInterval = sender, 50*time.Millisecond
-				c.OnLost = func(worker.Loss) { losses.Add(1) }
+				c.OnLost = func(ledger.Loss) { losses.Add(1) }
 			})
 			ids := r.approve(t, "MCLOST-"+mode, 3)
 			first := r.waitFinal(t, ids)

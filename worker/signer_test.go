@@ -55,8 +55,8 @@ func TestSignerRefusalFailsTheAnchorWithItsReason(t *testing.T) {
 	var failures atomic.Int32
 	var reported atomic.Value
 	elsewhere := common.HexToAddress("0x000000000000000000000000000000000000dEaD")
-	w, err := worker.New(r.db, worker.TxSender{Manager: manager, Receipts: r.chain.Client()}, r.chain.Client(), worker.Config{
-		Mode: ledger.ModeDirect, Registry: elsewhere, MaxRetries: 5, RetryDelay: 50 * time.Millisecond,
+	w, err := worker.New(r.db, txChain(t, manager, r.chain.Client(), elsewhere), worker.Config{
+		Mode: ledger.ModeDirect, Contract: elsewhere.Hex(), MaxRetries: 5, RetryDelay: 50 * time.Millisecond,
 		OnFailed: func(f worker.Failure) {
 			failures.Add(1)
 			reported.Store(f.Reason)

@@ -56,7 +56,7 @@ func benchStreamOnce(b *testing.B, mode string, concurrency, n int) {
 	require.NoError(b, err)
 	_, err = a.Init(ctx)
 	require.NoError(b, err)
-	w, err := worker.New(db, worker.StreamSender{Adapter: a}, nil, worker.Config{
+	w, err := worker.New(db, multichain.NewChain(a), worker.Config{
 		Mode: mode, Contract: a.Stream(), Network: a.Chain(), Concurrency: concurrency, BatchWindow: time.Second,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -47,14 +47,14 @@ func newStreamRig(t *testing.T, mode string) *streamRig {
 	}
 }
 
-func (r *streamRig) start(t *testing.T, sender worker.Sender) {
+func (r *streamRig) start(t *testing.T, sender ledger.ChainSender) {
 	t.Helper()
 	r.startWith(t, sender, func(*worker.Config) {})
 }
 
 // startWith starts a worker sending 8 direct-mode records at once, with
 // edit applied to its configuration.
-func (r *streamRig) startWith(t *testing.T, sender worker.Sender, edit func(*worker.Config)) {
+func (r *streamRig) startWith(t *testing.T, sender ledger.ChainSender, edit func(*worker.Config)) {
 	t.Helper()
 	cfg := worker.Config{
 		Mode: r.mode, Contract: r.adapter.Stream(), BatchMax: 4, BatchWindow: 100 * time.Millisecond,
@@ -62,7 +62,7 @@ func (r *streamRig) startWith(t *testing.T, sender worker.Sender, edit func(*wor
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	edit(&cfg)
-	w, err := worker.New(r.db, sender, nil, cfg)
+	w, err := worker.New(r.db, sender, cfg)
 	require.NoError(t, err)
 	r.db.SetJobHook(w)
 	require.NoError(t, w.Start(context.Background()))
@@ -85,7 +85,7 @@ func TestStreamSenderAnchorsEachRecordOnce(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			r := newStreamRig(t, mode)
-			r.start(t, worker.StreamSender{Adapter: r.adapter})
+			r.start(t, multichain.NewChain(r.adapter))
 			ids := r.approve(t, "MC-"+mode, 6)
 			_, err := r.svc.MarkRepaid(ctx, ledger.CLIActor("test"), ids[0], "1100")
 			require.NoError(t, err)
@@ -175,17 +175,17 @@ func TestStreamSenderRepaymentOfUnknownLoanFails(t *testing.T) {
 	t.Parallel()
 	r := newStreamRig(t, ledger.ModeDirect)
 	var calls int
-	err := worker.StreamSender{Adapter: r.adapter}.Send(context.Background(), worker.SendRequest{
+	err := multichain.NewChain(r.adapter).Send(context.Background(), ledger.SendRequest{
 		Key:    "anchor:1",
-		Record: &worker.RecordWrite{LoanID: "NOPE-1", Kind: ledger.KindRepaid, Commitment: ledger.LoanKey("x")},
-	}, func(worker.SendUpdate) error { calls++; return nil })
+		Record: &ledger.RecordWrite{LoanID: "NOPE-1", Kind: ledger.KindRepaid, Commitment: ledger.LoanKey("x")},
+	}, func(ledger.SendUpdate) error { calls++; return nil })
 	require.Error(t, err)
-	require.True(t, worker.Permanent(err), "%v", err)
+	require.True(t, ledger.Permanent(err), "%v", err)
 	require.Zero(t, calls)
 
-	err = worker.StreamSender{Adapter: r.adapter}.Send(context.Background(), worker.SendRequest{Key: "anchor:2"},
-		func(worker.SendUpdate) error { return nil })
-	require.True(t, worker.Permanent(err), "%v", err)
+	err = multichain.NewChain(r.adapter).Send(context.Background(), ledger.SendRequest{Key: "anchor:2"},
+		func(ledger.SendUpdate) error { return nil })
+	require.True(t, ledger.Permanent(err), "%v", err)
 }
 
 // TestStreamSenderCrashNeverPublishesTwice cuts the first send off right
@@ -205,7 +205,7 @@ func TestStreamSenderCrashNeverPublishesTwice(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			r := newStreamRig(t, c.mode)
-			sender := &crashingSender{at: c.at, inner: worker.StreamSender{Adapter: r.adapter}}
+			sender := &crashingSender{at: c.at, inner: multichain.NewChain(r.adapter)}
 			r.start(t, sender)
 			ids := r.approve(t, "C", 3)
 			anchors := r.waitFinal(t, ids)
@@ -244,7 +244,7 @@ func TestStreamSenderOutageIsAWait(t *testing.T) {
 			ctx := context.Background()
 			r := newStreamRig(t, mode)
 			outages := make(chan *worker.Outage, 16)
-			r.startWith(t, worker.StreamSender{Adapter: r.adapter}, func(c *worker.Config) {
+			r.startWith(t, multichain.NewChain(r.adapter), func(c *worker.Config) {
 				c.MaxRetries, c.RetryDelay = 2, 10*time.Millisecond
 				c.OutageRetryDelay, c.OutageMaxDelay, c.OutageAlertAfter = 10*time.Millisecond, 40*time.Millisecond, 300*time.Millisecond
 				c.OnOutage = func(o *worker.Outage) { outages <- o }
@@ -320,7 +320,7 @@ func TestStreamSenderForeignItemsNeverBlock(t *testing.T) {
 				Confirmations: 2, PollInterval: 20 * time.Millisecond, PageSize: 3,
 				OnForeign: func(string, *multichain.Item) { foreign.Add(1) }})
 			require.NoError(t, err)
-			r.start(t, worker.StreamSender{Adapter: a})
+			r.start(t, multichain.NewChain(a))
 			got := r.approve(t, "SQ", 3)
 			require.Equal(t, ids, got)
 			anchors := r.waitFinal(t, ids)

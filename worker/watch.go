@@ -13,47 +13,6 @@ import (
 	ledger "github.com/aartha/ledger"
 )
 
-// Watcher looks again at writes a Sender reported final (TxSender is one). The
-// worker uses it to keep every "final" it showed true when the chain
-// changes its mind: a write that left the chain is taken back (an
-// incident: audit row, metric, OnLost) and queued to be sent again.
-type Watcher interface {
-	// WatchFrom is the lowest block whose final writes are still watched.
-	WatchFrom(ctx context.Context) (uint64, error)
-	// Recheck reports whether the write sent under key, recorded final at
-	// p, has left the chain; if so the sender has reopened the send, so
-	// that sending key again puts the write back, and gas says what the
-	// lost transaction had cost (nil if unknown).
-	Recheck(ctx context.Context, key string, p Placement) (lost bool, reason string, gas *Gas, err error)
-	// Heal repairs the sender's own sequence (an EVM signer's nonce gaps)
-	// and returns the final sends it found lost and reopened.
-	Heal(ctx context.Context) ([]LostSend, error)
-}
-
-// Placement is where a write was recorded final.
-type Placement struct {
-	TxHash      common.Hash
-	BlockNumber uint64
-	BlockHash   common.Hash
-}
-
-// LostSend is a final send that Heal found gone from the chain.
-type LostSend struct {
-	Key    string
-	Reason string
-	Gas    *Gas
-}
-
-// Loss is a write reported final that left the chain and was queued again.
-type Loss struct {
-	LoanID  string      // the loan, in direct mode
-	Kind    ledger.Kind // the record, in direct mode
-	BatchID int64       // the batch, in batch mode
-	TxHash  common.Hash // the transaction that left the chain
-	Block   uint64      // the block it had been final in
-	Reason  string
-}
-
 // startWatch starts the watch loop if the worker has a Watcher.
 func (w *Worker) startWatch(ctx context.Context) {
 	watcher := w.cfg.Watcher
@@ -101,7 +60,7 @@ func (w *Worker) endWatch() {
 // then every final write still inside the watch window is checked against
 // the chain, and each one that left it is taken back and queued again.
 // Start runs it every WatchInterval; tests call it directly.
-func (w *Worker) WatchOnce(ctx context.Context, watcher Watcher) error {
+func (w *Worker) WatchOnce(ctx context.Context, watcher ledger.ChainWatcher) error {
 	healed, err := watcher.Heal(ctx)
 	var errs []error
 	if err != nil {
@@ -121,7 +80,7 @@ func (w *Worker) WatchOnce(ctx context.Context, watcher Watcher) error {
 	// A block still in place vouches for every write in it: ask once.
 	intact := map[common.Hash]bool{}
 	for _, a := range anchors {
-		errs = append(errs, w.recheck(ctx, watcher, anchorKey(a.ID), Placement{TxHash: a.TxHash, BlockNumber: a.BlockNumber, BlockHash: a.BlockHash}, intact))
+		errs = append(errs, w.recheck(ctx, watcher, anchorKey(a.ID), ledger.Placement{TxHash: a.TxHash, BlockNumber: a.BlockNumber, BlockHash: a.BlockHash}, intact))
 	}
 	batches, err := w.store.Batches(ctx, ledger.AnchorFinal, 1000)
 	if err != nil {
@@ -129,13 +88,13 @@ func (w *Worker) WatchOnce(ctx context.Context, watcher Watcher) error {
 	}
 	for _, b := range batches {
 		if b.BlockNumber >= from {
-			errs = append(errs, w.recheck(ctx, watcher, batchKey(b.ID), Placement{TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash}, intact))
+			errs = append(errs, w.recheck(ctx, watcher, batchKey(b.ID), ledger.Placement{TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash}, intact))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-func (w *Worker) recheck(ctx context.Context, watcher Watcher, key string, p Placement, intact map[common.Hash]bool) error {
+func (w *Worker) recheck(ctx context.Context, watcher ledger.ChainWatcher, key string, p ledger.Placement, intact map[common.Hash]bool) error {
 	if intact[p.BlockHash] {
 		return nil
 	}
@@ -160,25 +119,17 @@ func batchKey(id int64) string  { return "batch:" + strconv.FormatInt(id, 10) }
 // with the reason, an audit row says what happened, and a job sends it
 // again, all in one transaction; then the metrics and OnLost are told. A
 // write already taken back is left alone, so a retry is harmless.
-func (w *Worker) takeBack(ctx context.Context, key, reason string, gas *Gas) error {
+func (w *Worker) takeBack(ctx context.Context, key, reason string, gas *ledger.Gas) error {
 	kind, idText, _ := strings.Cut(key, ":")
 	id, err := strconv.ParseInt(idText, 10, 64)
 	if err != nil || (kind != "anchor" && kind != "batch") {
 		return fmt.Errorf("take back send %q: not an anchor's or a batch's key", key)
 	}
-	now := w.cfg.Now().UTC()
-	var loss *Loss
-	err = w.store.InTx(ctx, func(tx ledger.Tx) error {
-		loss = nil
-		if kind == "batch" {
-			l, err := takeBackBatch(ctx, tx, id, reason, w.chainWrite(SendUpdate{}), now)
-			loss = l
-			return err
-		}
-		l, err := takeBackAnchor(ctx, tx, id, reason, w.chainWrite(SendUpdate{}), now)
-		loss = l
-		return err
-	})
+	takeBack := w.anchors.TakeBackAnchor
+	if kind == "batch" {
+		takeBack = w.anchors.TakeBackBatch
+	}
+	loss, err := takeBack(ctx, id, reason)
 	if err != nil {
 		return fmt.Errorf("take back send %s: %w", key, err)
 	}
@@ -202,53 +153,4 @@ func (w *Worker) takeBack(ctx context.Context, key, reason string, gas *Gas) err
 		w.cfg.OnLost(*loss)
 	}
 	return nil
-}
-
-// takeBackAnchor puts a final direct anchor back in the queue. It returns
-// nil if the anchor is no longer final (taken back already).
-func takeBackAnchor(ctx context.Context, tx ledger.Tx, id int64, reason string, write *ledger.ChainWrite, now time.Time) (*Loss, error) {
-	found, err := tx.AnchorsForUpdate(ctx, ledger.AnchorFilter{ID: id})
-	if err != nil {
-		return nil, err
-	}
-	if len(found) == 0 || found[0].Status != ledger.AnchorFinal {
-		return nil, nil
-	}
-	a := found[0]
-	loss := &Loss{LoanID: a.LoanID, Kind: a.Kind, TxHash: a.TxHash, Block: a.BlockNumber, Reason: reason}
-	write.TxHash = a.TxHash.Hex()
-	if err := tx.ReopenAnchor(ctx, a, reason); err != nil {
-		return nil, err
-	}
-	a.UpdatedAt = now
-	return loss, mirrorOnLoan(ctx, tx, a, ledger.AnchorFinal, write, now, ledger.ActionAnchorLost)
-}
-
-// takeBackBatch puts a final batch and its anchors back in the queue. It
-// returns nil if the batch is no longer final (taken back already).
-func takeBackBatch(ctx context.Context, tx ledger.Tx, id int64, reason string, write *ledger.ChainWrite, now time.Time) (*Loss, error) {
-	b, err := tx.BatchForUpdate(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if b.Status != ledger.AnchorFinal {
-		return nil, nil
-	}
-	loss := &Loss{BatchID: b.ID, TxHash: b.TxHash, Block: b.BlockNumber, Reason: reason}
-	write.TxHash = b.TxHash.Hex()
-	before := batchAudit(b.Status, b)
-	b.Status, b.LastError, b.UpdatedAt, b.FinalAt = ledger.AnchorQueued, reason, now, nil
-	b.TxHash, b.BlockNumber, b.BlockHash, b.LogIndex, b.Seq = common.Hash{}, 0, common.Hash{}, 0, 0
-	if err := tx.UpdateBatch(ctx, b); err != nil {
-		return nil, err
-	}
-	if _, err := tx.SetBatchAnchors(ctx, id, ledger.AnchorProgress{Status: ledger.AnchorQueued, LastError: reason, UpdatedAt: now}); err != nil {
-		return nil, err
-	}
-	after := batchAudit(b.Status, b)
-	return loss, tx.AppendAudit(ctx, &ledger.AuditEntry{
-		At: now, Actor: ledger.SystemActor(), Action: ledger.ActionBatchLost, Entity: "batch",
-		EntityID: strconv.FormatInt(b.ID, 10), Before: before, After: after,
-		Chain: write,
-	})
 }

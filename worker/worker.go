@@ -3,18 +3,15 @@ package worker
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -23,84 +20,10 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
 )
 
 // queueName is the River queue all anchoring jobs use.
 const queueName = "anchoring"
-
-// SendRequest is one chain write to drive to finality. An EVM sender sends
-// To and Data (the registry call); a sender that writes records its own way
-// (a MultiChain stream) reads Record or Batch, exactly one of which is set.
-type SendRequest struct {
-	// Key makes the send idempotent: sending again under the same key finds
-	// the first transaction instead of making a second.
-	Key  string
-	To   common.Address
-	Data []byte
-
-	Record *RecordWrite // a direct-mode record
-	Batch  *BatchWrite  // a batch root
-}
-
-// RecordWrite is what a direct-mode send anchors.
-type RecordWrite struct {
-	LoanID     string
-	Kind       ledger.Kind
-	LoanKey    common.Hash
-	Commitment common.Hash
-}
-
-// BatchWrite is what a batch-mode send anchors.
-type BatchWrite struct {
-	Root      common.Hash
-	LeafCount int
-}
-
-// SendUpdate reports a step of a send: submitted (TxHash set), included
-// and final (the block fields set as well).
-//
-// A sender fills the block fields itself: BlockNumber, BlockHash (zero
-// while the write is not in a block), LogIndex (where in the transaction
-// the write is: the registry event's log index, or the stream item's
-// output) and, for a batch, BatchSeq; Gas is nil on chains without gas.
-// An EVM sender may instead set Receipt: the worker then takes the block,
-// the gas and, from the registry's events, the log index and sequence
-// number out of it.
-type SendUpdate struct {
-	Status      ledger.AnchorStatus
-	TxHash      common.Hash
-	BlockNumber uint64
-	BlockHash   common.Hash
-	LogIndex    uint
-	BatchSeq    uint64
-	Gas         *Gas
-
-	Receipt *types.Receipt
-}
-
-// inBlock reports whether the update places the write in a block.
-func (u *SendUpdate) inBlock() bool { return u.BlockHash != (common.Hash{}) }
-
-// Gas is what a mined EVM transaction cost.
-type Gas struct {
-	Used  uint64
-	Price *big.Int // effective price in wei; nil if the receipt lacks it
-}
-
-// Sender drives registry calls onto the chain. Send returns once the call is
-// final, calling update at every step; update's error aborts the send. An
-// error for which Permanent reports true (a revert, a signer refusing) must
-// not be retried.
-type Sender interface {
-	Send(ctx context.Context, req SendRequest, update func(SendUpdate) error) error
-}
-
-// Permanent reports whether err says that retrying cannot help.
-func Permanent(err error) bool {
-	var p interface{ Permanent() bool }
-	return errors.As(err, &p) && p.Permanent()
-}
 
 // Store is what the worker needs from the database: the ledger's store and
 // the SQL pool River shares with it.
@@ -112,10 +35,9 @@ type Store interface {
 
 // Config tunes the worker. Zero values take the documented defaults.
 type Config struct {
-	Mode     string         // ledger.ModeBatch (default) or ledger.ModeDirect
-	Registry common.Address // the LoanRegistry to write to
-	// Contract is what audit rows of chain writes name as the contract;
-	// default Registry's address (on MultiChain: the stream's name).
+	Mode string // ledger.ModeBatch (default) or ledger.ModeDirect
+	// Contract is what audit rows of chain writes name as the contract
+	// (ledger.Chain's Target: the registry's address, or the stream's name).
 	Contract    string
 	BatchMax    int           // leaves per batch; default 1000
 	BatchWindow time.Duration // how long anchors collect before a batch goes; default 5s
@@ -131,14 +53,14 @@ type Config struct {
 	// batch (for alerts). It must not block.
 	OnFailed func(Failure)
 	// Watcher, if set, keeps final writes final (see watch.go): usually the
-	// Sender itself, unwrapped.
-	Watcher Watcher
+	// chain itself, unwrapped.
+	Watcher ledger.ChainWatcher
 	// WatchInterval is how often final writes are looked at again and the
 	// sender's sequence healed; default 15s.
 	WatchInterval time.Duration
 	// OnLost, if set, is told when a write reported final left the chain
 	// and was queued again (an incident, for alerts). It must not block.
-	OnLost func(Loss)
+	OnLost func(ledger.Loss)
 
 	// An unreachable chain (the node down, no answer in time) is a wait,
 	// not a failure: the job is put off for as long as the outage has
@@ -222,9 +144,6 @@ func (c *Config) defaults() {
 	if c.Metrics == nil {
 		c.Metrics = nopObserver{}
 	}
-	if c.Contract == "" {
-		c.Contract = c.Registry.Hex()
-	}
 	if c.WatchInterval == 0 {
 		c.WatchInterval = 15 * time.Second
 	}
@@ -245,11 +164,11 @@ func (c *Config) defaults() {
 // Worker runs the anchoring jobs. Create it with New, set it as the store's
 // job hook (it implements store.JobHook), then Start it.
 type Worker struct {
-	cfg      Config
-	store    Store
-	sender   Sender
-	registry *evm.Registry
-	river    *river.Client[*sql.Tx]
+	cfg     Config
+	store   Store
+	sender  ledger.ChainSender
+	anchors *ledger.AnchorService
+	river   *river.Client[*sql.Tx]
 
 	// batchScheduled is set when this process has inserted a batch job
 	// that has not started yet.
@@ -316,10 +235,9 @@ func CheckSchema(ctx context.Context, s Store) error {
 	return nil
 }
 
-// New returns a worker that sends through sender and reads the registry
-// through reader (used to decode the events of the receipts an EVM sender
-// reports; nil for a sender that reports no receipts). It starts nothing.
-func New(s Store, sender Sender, reader evm.RegistryBackend, cfg Config) (*Worker, error) {
+// New returns a worker that sends through sender (a ledger.Chain, or a
+// wrapper of one). It starts nothing.
+func New(s Store, sender ledger.ChainSender, cfg Config) (*Worker, error) {
 	cfg.defaults()
 	if cfg.Mode != ledger.ModeBatch && cfg.Mode != ledger.ModeDirect {
 		return nil, fmt.Errorf("anchor mode %q is neither batch nor direct", cfg.Mode)
@@ -334,10 +252,8 @@ func New(s Store, sender Sender, reader evm.RegistryBackend, cfg Config) (*Worke
 	if err != nil {
 		return nil, err
 	}
-	w := &Worker{cfg: cfg, store: s, sender: sender}
-	if reader != nil {
-		w.registry = evm.NewRegistry(reader, cfg.Registry)
-	}
+	w := &Worker{cfg: cfg, store: s, sender: sender,
+		anchors: &ledger.AnchorService{Store: s, Now: cfg.Now, Network: cfg.Network, Contract: cfg.Contract}}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, river.WorkFunc(w.workAnchor)); err != nil {
 		return nil, err
@@ -479,17 +395,11 @@ func (w *Worker) workAnchor(ctx context.Context, job *river.Job[anchorArgs]) err
 	if err != nil {
 		return err
 	}
-	data := evm.MarkRepaidData(a.LoanKey, a.Commitment)
-	if a.Kind == ledger.KindApproved {
-		data = evm.StoreLoanData(a.LoanKey, a.Commitment,
-			common.HexToAddress(loan.BorrowerAddress), common.HexToAddress(loan.LenderAddress))
-	}
-	req := SendRequest{Key: anchorKey(a.ID), To: w.cfg.Registry, Data: data,
-		Record: &RecordWrite{LoanID: a.LoanID, Kind: a.Kind, LoanKey: a.LoanKey, Commitment: a.Commitment}}
-	err = w.sender.Send(ctx, req, func(u SendUpdate) error {
-		if err := w.fromReceipt(&u, func(ev evm.Event) bool { return recordEvent(a, ev) }); err != nil {
-			return err
-		}
+	req := ledger.SendRequest{Key: anchorKey(a.ID), Record: &ledger.RecordWrite{
+		LoanID: a.LoanID, Kind: a.Kind, LoanKey: a.LoanKey, Commitment: a.Commitment,
+		Borrower: common.HexToAddress(loan.BorrowerAddress), Lender: common.HexToAddress(loan.LenderAddress),
+	}}
+	err = w.sender.Send(ctx, req, func(u ledger.SendUpdate) error {
 		return w.recordProgress(ctx, ledger.AnchorFilter{LoanID: a.LoanID}, a.Kind, 0, u)
 	})
 	return w.settle(ctx, job.JobRow, ledger.AnchorFilter{LoanID: a.LoanID}, a.Kind, 0, err)
@@ -516,7 +426,7 @@ func (w *Worker) workBatch(ctx context.Context, job *river.Job[batchArgs]) error
 		}
 	}
 	for {
-		b, err := w.buildBatch(ctx)
+		b, err := w.anchors.BuildBatch(ctx, w.cfg.BatchMax)
 		if err != nil || b == nil {
 			return errors.Join(err, sends.wait())
 		}
@@ -595,65 +505,13 @@ func (g *sendGroup) wait() error {
 	return g.err
 }
 
-// buildBatch gathers up to BatchMax unbatched queued anchors into a new
-// batch, storing each anchor's proof, in one transaction. It returns nil if
-// there is nothing to batch.
-func (w *Worker) buildBatch(ctx context.Context) (*ledger.Batch, error) {
-	var batch *ledger.Batch
-	err := w.store.InTx(ctx, func(tx ledger.Tx) error {
-		anchors, err := tx.AnchorsForUpdate(ctx, ledger.AnchorFilter{
-			Mode: ledger.ModeBatch, Status: ledger.AnchorQueued, Unbatched: true, Limit: w.cfg.BatchMax,
-		})
-		if err != nil || len(anchors) == 0 {
-			return err
-		}
-		leaves := make([]common.Hash, len(anchors))
-		for i, a := range anchors {
-			leaves[i] = a.Leaf
-		}
-		tree, err := ledger.NewMerkleTree(leaves)
-		if err != nil {
-			return err
-		}
-		now := w.cfg.Now().UTC()
-		batch = &ledger.Batch{Root: tree.Root(), LeafCount: len(anchors), Status: ledger.AnchorQueued, CreatedAt: now, UpdatedAt: now}
-		if err := tx.CreateBatch(ctx, batch); err != nil {
-			return err
-		}
-		ids := make([]int64, len(anchors))
-		proofs := make([][]common.Hash, len(anchors))
-		for i, a := range anchors {
-			ids[i] = a.ID
-			if proofs[i], err = tree.Proof(a.Leaf); err != nil {
-				return err
-			}
-		}
-		return tx.AssignBatch(ctx, batch.ID, ids, proofs, now)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("build batch: %w", err)
-	}
-	return batch, nil
-}
-
 func (w *Worker) sendBatch(ctx context.Context, job *rivertype.JobRow, b *ledger.Batch) error {
 	if b.Status == ledger.AnchorQueued {
 		w.cfg.Metrics.ObserveBatch(b.LeafCount)
 	}
-	req := SendRequest{
-		Key:   batchKey(b.ID),
-		To:    w.cfg.Registry,
-		Data:  evm.AnchorBatchData(b.Root, uint32(b.LeafCount)),
-		Batch: &BatchWrite{Root: b.Root, LeafCount: b.LeafCount},
-	}
+	req := ledger.SendRequest{Key: batchKey(b.ID), Batch: &ledger.BatchWrite{Root: b.Root, LeafCount: b.LeafCount}}
 	filter := ledger.AnchorFilter{BatchID: b.ID, Limit: w.cfg.BatchMax}
-	err := w.sender.Send(ctx, req, func(u SendUpdate) error {
-		err := w.fromReceipt(&u, func(ev evm.Event) bool {
-			return ev.Kind == evm.EventBatchAnchored && common.Hash(ev.Batch.Root) == b.Root
-		})
-		if err != nil {
-			return err
-		}
+	err := w.sender.Send(ctx, req, func(u ledger.SendUpdate) error {
 		return w.recordProgress(ctx, filter, 0, b.ID, u)
 	})
 	return w.settle(ctx, job, filter, 0, b.ID, err)
@@ -673,34 +531,34 @@ func approvalPending(a *ledger.Anchor, anchors []*ledger.Anchor) bool {
 	return false
 }
 
-// Unreachable reports whether err says the chain could not be reached (no
+// unreachable reports whether err says the chain could not be reached (no
 // connection, no answer in time, an unavailable node) rather than that it
 // refused the write: a wait, not a failure. Permanent errors never are.
-func Unreachable(err error) bool {
-	if err == nil || Permanent(err) || errors.Is(err, context.Canceled) {
+func (w *Worker) unreachable(err error) bool {
+	if err == nil || ledger.Permanent(err) || errors.Is(err, context.Canceled) {
 		return false
 	}
-	return evm.IsConnectionError(err) || ledger.ErrorCode(err) == ledger.EUNAVAILABLE
+	return w.sender.Unreachable(err) || ledger.ErrorCode(err) == ledger.EUNAVAILABLE
 }
 
 // settle turns a send's outcome into the job's: an unreachable chain puts
 // the job off (waitForChain); permanent failures, and other failures on
 // the last attempt, mark the anchors failed with the reason.
 func (w *Worker) settle(ctx context.Context, job *rivertype.JobRow, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, err error) error {
-	if err == nil || (!Unreachable(err) && !errors.Is(err, context.Canceled)) {
+	if err == nil || (!w.unreachable(err) && !errors.Is(err, context.Canceled)) {
 		w.chainAnswered()
 	}
 	if err == nil {
 		return nil
 	}
-	if Unreachable(err) {
+	if w.unreachable(err) {
 		// Also when shutting down: the job waits for the next start
 		// rather than using up an attempt.
 		return w.waitForChain(err)
 	}
-	if Permanent(err) || lastAttempt(job) {
+	if ledger.Permanent(err) || lastAttempt(job) {
 		w.cfg.Log.Error("anchoring failed for good", "err", err, "loan", f.LoanID, "batch", batchID)
-		if ferr := w.recordFailure(ctx, f, kind, batchID, err.Error()); ferr != nil {
+		if ferr := w.anchors.RecordFailure(ctx, target(f, kind, batchID), err.Error()); ferr != nil {
 			return errors.Join(err, ferr)
 		}
 		if w.cfg.OnFailed != nil {
@@ -755,278 +613,24 @@ func (w *Worker) chainAnswered() {
 	}
 }
 
-// fromReceipt fills u's block, log, sequence and gas fields from the EVM
-// receipt a sender reported (nothing to do without one): the log index and
-// batch sequence number are those of the first registry event match picks.
-func (w *Worker) fromReceipt(u *SendUpdate, match func(evm.Event) bool) error {
-	r := u.Receipt
-	if r == nil {
-		return nil
-	}
-	if w.registry == nil {
-		return errors.New("the sender reported an EVM receipt but the worker has no registry reader")
-	}
-	events, err := w.registry.ReceiptEvents(r)
+// target is what a send under the filter, kind and batch wrote.
+func target(f ledger.AnchorFilter, kind ledger.Kind, batchID int64) ledger.AnchorTarget {
+	return ledger.AnchorTarget{Filter: f, Kind: kind, BatchID: batchID}
+}
+
+// recordProgress records a send's step (AnchorService.RecordProgress) and
+// measures it: the confirmation lag of what became final and, once, the
+// transaction's cost.
+func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, u ledger.SendUpdate) error {
+	p, err := w.anchors.RecordProgress(ctx, target(f, kind, batchID), u)
 	if err != nil {
 		return err
 	}
-	u.BlockNumber, u.BlockHash = r.BlockNumber.Uint64(), r.BlockHash
-	u.Gas = &Gas{Used: r.GasUsed, Price: r.EffectiveGasPrice}
-	u.LogIndex, u.BatchSeq = 0, 0
-	for _, ev := range events {
-		if match(ev) {
-			u.LogIndex = ev.Log.Index
-			if ev.Kind == evm.EventBatchAnchored {
-				u.BatchSeq = ev.Batch.Seq
-			}
-			break
-		}
+	for _, d := range p.Latencies {
+		w.cfg.Metrics.ObserveConfirmation(d)
 	}
-	return nil
-}
-
-// recordEvent reports whether ev is the registry event that anchors a's
-// record (direct mode).
-func recordEvent(a *ledger.Anchor, ev evm.Event) bool {
-	switch {
-	case ev.Kind == evm.EventLoanStored && a.Kind == ledger.KindApproved:
-		return common.Hash(ev.Stored.LoanKey) == a.LoanKey
-	case ev.Kind == evm.EventLoanRepaid && a.Kind == ledger.KindRepaid:
-		return common.Hash(ev.Repaid.LoanKey) == a.LoanKey
-	}
-	return false
-}
-
-// recordProgress writes a send's step onto its anchors, their loans and the
-// batch, in one transaction. A batch's anchors and loans are written in bulk
-// (a few statements whatever the batch size) and its audit row is one per
-// batch step; a direct anchor's step gets an audit row on its loan.
-func (w *Worker) recordProgress(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, u SendUpdate) error {
-	now := w.cfg.Now().UTC()
-	write := w.chainWrite(u)
-	// The transaction's cost is counted once: when this update is the one
-	// that records it final (a retry that finds it final already does not).
-	becameFinal := false
-	err := w.store.InTx(ctx, func(tx ledger.Tx) error {
-		becameFinal = false
-		if batchID != 0 {
-			b, before, err := recordBatchProgress(ctx, tx, batchID, u, write, now)
-			if err == nil && u.Status == ledger.AnchorFinal && before != ledger.AnchorFinal {
-				becameFinal = true
-				w.cfg.Metrics.ObserveConfirmation(now.Sub(b.CreatedAt))
-			}
-			return err
-		}
-		return applyToAnchors(ctx, tx, f, kind, write, now, func(a *ledger.Anchor) {
-			if u.Status == ledger.AnchorFinal && a.Status != ledger.AnchorFinal {
-				becameFinal = true
-			}
-			a.Status, a.TxHash = u.Status, u.TxHash
-			// Back to submitted after a reorg: the old block is no more.
-			a.BlockNumber, a.BlockHash, a.LogIndex = 0, common.Hash{}, 0
-			if u.inBlock() {
-				a.BlockNumber, a.BlockHash, a.LogIndex = u.BlockNumber, u.BlockHash, u.LogIndex
-			}
-			if u.Status == ledger.AnchorFinal {
-				a.FinalAt = &now
-				w.cfg.Metrics.ObserveConfirmation(now.Sub(a.CreatedAt))
-			}
-		})
-	})
-	if err == nil && becameFinal && u.Gas != nil {
+	if p.BecameFinal && u.Gas != nil {
 		w.cfg.Metrics.TxMined(u.Gas.Used, u.Gas.Price)
 	}
-	return err
-}
-
-// applyToAnchors applies change to the selected anchors of a kind (0: any),
-// writes them and mirrors each onto its loan, in the caller's transaction.
-func applyToAnchors(ctx context.Context, tx ledger.Tx, f ledger.AnchorFilter, kind ledger.Kind, write *ledger.ChainWrite, now time.Time, change func(*ledger.Anchor)) error {
-	anchors, err := tx.AnchorsForUpdate(ctx, f)
-	if err != nil {
-		return err
-	}
-	for _, a := range anchors {
-		if kind != 0 && a.Kind != kind {
-			continue
-		}
-		before := a.Status
-		change(a)
-		a.UpdatedAt = now
-		if err := tx.UpdateAnchor(ctx, a); err != nil {
-			return err
-		}
-		if err := mirrorOnLoan(ctx, tx, a, before, write, now, ""); err != nil {
-			return err
-		}
-	}
 	return nil
-}
-
-// chainWrite describes a send's transaction for the audit trail: network,
-// contract (the stream on MultiChain), hash and, once mined on a chain with
-// gas, gas used, price and total cost in wei.
-func (w *Worker) chainWrite(u SendUpdate) *ledger.ChainWrite {
-	c := &ledger.ChainWrite{Network: w.cfg.Network, Contract: w.cfg.Contract}
-	if u.TxHash != (common.Hash{}) {
-		c.TxHash = u.TxHash.Hex()
-	}
-	if g := u.Gas; g != nil && g.Price != nil {
-		c.GasUsed = g.Used
-		c.GasPriceWei = g.Price.String()
-		c.TotalCostWei = new(big.Int).Mul(g.Price, new(big.Int).SetUint64(g.Used)).String()
-	}
-	return c
-}
-
-// recordBatchProgress writes a step of a batch's transaction onto the batch,
-// all its anchors and their loans, with one audit row for the batch.
-func recordBatchProgress(ctx context.Context, tx ledger.Tx, batchID int64, u SendUpdate, write *ledger.ChainWrite, now time.Time) (_ *ledger.Batch, before ledger.AnchorStatus, _ error) {
-	b, err := tx.BatchForUpdate(ctx, batchID)
-	if err != nil {
-		return nil, "", err
-	}
-	before = b.Status
-	b.Status, b.TxHash, b.UpdatedAt = u.Status, u.TxHash, now
-	// Back to submitted after a reorg: the old block is no more.
-	b.BlockNumber, b.BlockHash, b.LogIndex, b.Seq = 0, common.Hash{}, 0, 0
-	if u.inBlock() {
-		b.BlockNumber, b.BlockHash = u.BlockNumber, u.BlockHash
-		b.Seq, b.LogIndex = u.BatchSeq, u.LogIndex
-		if u.Gas != nil {
-			b.GasUsed = u.Gas.Used
-			if u.Gas.Price != nil {
-				b.GasPriceWei = u.Gas.Price.String()
-			}
-		}
-	}
-	if u.Status == ledger.AnchorFinal {
-		b.FinalAt = &now
-	}
-	if err := tx.UpdateBatch(ctx, b); err != nil {
-		return nil, before, err
-	}
-	// "included" is a moment on the way to final (the per-loan
-	// status of docs/api.md calls both "submitted"): the batch row records it, and its
-	// anchors and loans are written once more only when it is final, which
-	// spares a write of every row of a large batch.
-	if b.Status == ledger.AnchorIncluded {
-		return b, before, nil
-	}
-	if _, err := tx.SetBatchAnchors(ctx, batchID, ledger.AnchorProgress{
-		Status: b.Status, TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash,
-		LogIndex: b.LogIndex, UpdatedAt: now, FinalAt: b.FinalAt,
-	}); err != nil {
-		return nil, before, err
-	}
-	if before == b.Status {
-		return b, before, nil
-	}
-	return b, before, tx.AppendAudit(ctx, &ledger.AuditEntry{
-		At: now, Actor: ledger.SystemActor(), Action: "batch." + string(b.Status), Entity: "batch",
-		EntityID: strconv.FormatInt(b.ID, 10), Before: batchAudit(before, nil), After: batchAudit(b.Status, b),
-		Chain: write,
-	})
-}
-
-// batchAudit is the audit view of a batch's state; b is nil for the state
-// before the change.
-func batchAudit(status ledger.AnchorStatus, b *ledger.Batch) json.RawMessage {
-	v := map[string]any{"batch_status": status}
-	if b != nil {
-		v["root"], v["leaf_count"] = b.Root.Hex(), b.LeafCount
-		if b.TxHash != (common.Hash{}) {
-			v["tx_hash"], v["block_number"], v["gas_used"], v["gas_price_wei"] = b.TxHash.Hex(), b.BlockNumber, b.GasUsed, b.GasPriceWei
-		}
-		if b.LastError != "" {
-			v["error"] = b.LastError
-		}
-	}
-	out, _ := json.Marshal(v) // a map of strings and numbers always marshals
-	return out
-}
-
-// recordFailure marks the selected anchors (and the batch) failed.
-func (w *Worker) recordFailure(ctx context.Context, f ledger.AnchorFilter, kind ledger.Kind, batchID int64, reason string) error {
-	now := w.cfg.Now().UTC()
-	return w.store.InTx(ctx, func(tx ledger.Tx) error {
-		if batchID != 0 {
-			b, err := tx.BatchForUpdate(ctx, batchID)
-			if err != nil {
-				return err
-			}
-			before := b.Status
-			b.Status, b.LastError, b.UpdatedAt = ledger.AnchorFailed, reason, now
-			if err := tx.UpdateBatch(ctx, b); err != nil {
-				return err
-			}
-			if _, err := tx.SetBatchAnchors(ctx, batchID, ledger.AnchorProgress{
-				Status: ledger.AnchorFailed, TxHash: b.TxHash, BlockNumber: b.BlockNumber, BlockHash: b.BlockHash,
-				LogIndex: b.LogIndex, LastError: reason, UpdatedAt: now,
-			}); err != nil {
-				return err
-			}
-			return tx.AppendAudit(ctx, &ledger.AuditEntry{
-				At: now, Actor: ledger.SystemActor(), Action: "batch.failed", Entity: "batch",
-				EntityID: strconv.FormatInt(b.ID, 10), Before: batchAudit(before, nil), After: batchAudit(b.Status, b),
-			})
-		}
-		return applyToAnchors(ctx, tx, f, kind, nil, now, func(a *ledger.Anchor) {
-			a.Status, a.LastError = ledger.AnchorFailed, reason
-		})
-	})
-}
-
-// mirrorOnLoan copies an anchor's state onto the loan's per-loan chain
-// fields (docs/api.md) and, when the state changed, writes an audit row: action, or
-// "anchor.<status>" when action is "".
-func mirrorOnLoan(ctx context.Context, tx ledger.Tx, a *ledger.Anchor, before ledger.AnchorStatus, write *ledger.ChainWrite, now time.Time, action string) error {
-	if before == a.Status {
-		return nil
-	}
-	loan, err := tx.LoanForUpdate(ctx, a.LoanID)
-	if err != nil {
-		return err
-	}
-	status, txHash, storedAt := &loan.BlockchainStatus, &loan.BlockchainTxHash, &loan.BlockchainStoredAt
-	if a.Kind == ledger.KindRepaid {
-		status, txHash, storedAt = &loan.RepaymentBlockchainStatus, &loan.RepaymentBlockchainTxHash, &loan.RepaymentBlockchainStoredAt
-	}
-	*status = a.Status.ChainStatus()
-	if a.TxHash != (common.Hash{}) {
-		*txHash = a.TxHash.Hex()
-	}
-	switch a.Status {
-	case ledger.AnchorFinal:
-		*storedAt = &now
-	case ledger.AnchorQueued:
-		*storedAt = nil // taken back: what was stored is no longer on chain
-	}
-	if err := tx.UpdateLoan(ctx, loan); err != nil {
-		return err
-	}
-	if action == "" {
-		action = "anchor." + string(a.Status)
-	}
-	return tx.AppendAudit(ctx, &ledger.AuditEntry{
-		At: now, Actor: ledger.SystemActor(), Action: action, Entity: "loan", EntityID: a.LoanID,
-		Before: anchorAudit(a.Kind, before, nil), After: anchorAudit(a.Kind, a.Status, a), Chain: write,
-	})
-}
-
-// anchorAudit is the audit view of an anchor's state; a is nil for the
-// state before the change.
-func anchorAudit(kind ledger.Kind, status ledger.AnchorStatus, a *ledger.Anchor) json.RawMessage {
-	v := map[string]any{"record": kind.String(), "anchor_status": status}
-	if a != nil {
-		if a.TxHash != (common.Hash{}) {
-			v["tx_hash"] = a.TxHash.Hex()
-			v["block_number"] = a.BlockNumber
-		}
-		if a.LastError != "" {
-			v["error"] = a.LastError
-		}
-	}
-	b, _ := json.Marshal(v) // a map of strings and numbers always marshals
-	return b
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/evmchain"
 	"github.com/aartha/ledger/simchain"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/txmgr"
@@ -54,6 +56,21 @@ func newRig(t *testing.T, mode string) *rig {
 		svc: &ledger.LoanService{Store: db, Now: time.Now, Rand: detRand{}, AnchorMode: mode}}
 }
 
+// evmChain is the rig's registry behind the chain seam, sending through
+// the rig's transaction manager.
+func (r *rig) evmChain(t *testing.T) *evmchain.Chain {
+	return txChain(t, r.manager, r.chain.Client(), r.chain.Registry())
+}
+
+// txChain is the registry at registry behind the chain seam, read through
+// client and written through manager.
+func txChain(t *testing.T, manager *txmgr.Manager, client *evm.Client, registry common.Address) *evmchain.Chain {
+	t.Helper()
+	c, err := evmchain.New(evmchain.Config{Client: client, ChainID: big.NewInt(simchain.ChainID), Registry: registry, Manager: manager})
+	require.NoError(t, err)
+	return c
+}
+
 // detRand is a deterministic salt source; salts need not be secret here.
 type detRand struct{}
 
@@ -65,10 +82,10 @@ func (detRand) Read(p []byte) (int, error) {
 }
 
 // start starts a worker on the rig with sender and stops it at cleanup.
-func (r *rig) start(t *testing.T, sender worker.Sender) *worker.Worker {
+func (r *rig) start(t *testing.T, sender ledger.ChainSender) *worker.Worker {
 	t.Helper()
-	w, err := worker.New(r.db, sender, r.chain.Client(), worker.Config{
-		Mode: r.mode, Registry: r.chain.Registry(), BatchMax: 4, BatchWindow: 100 * time.Millisecond,
+	w, err := worker.New(r.db, sender, worker.Config{
+		Mode: r.mode, Contract: r.chain.Registry().Hex(), BatchMax: 4, BatchWindow: 100 * time.Millisecond,
 		MaxRetries: 10, RetryDelay: 100 * time.Millisecond, Network: "eip155:1337",
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
@@ -166,7 +183,7 @@ func TestWorkerAnchorsEachRecordOnce(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
 			r := newRig(t, mode)
-			r.start(t, worker.TxSender{Manager: r.manager, Receipts: r.chain.Client()})
+			r.start(t, r.evmChain(t))
 			ids := r.approve(t, "L", 9)
 			anchors := r.waitFinal(t, ids)
 			requireAnchoredOnce(t, r, anchors)
@@ -184,20 +201,22 @@ func TestWorkerAnchorsEachRecordOnce(t *testing.T) {
 // else is recorded; at "final" the chain and the transaction journal say
 // final but the anchors do not.
 type crashingSender struct {
-	inner   worker.Sender
+	inner   ledger.ChainSender
 	at      ledger.AnchorStatus
 	crashed atomic.Bool
 }
 
 var errCrash = errors.New("simulated crash after broadcast")
 
-func (c *crashingSender) Send(ctx context.Context, req worker.SendRequest, update func(worker.SendUpdate) error) error {
+func (c *crashingSender) Unreachable(err error) bool { return c.inner.Unreachable(err) }
+
+func (c *crashingSender) Send(ctx context.Context, req ledger.SendRequest, update func(ledger.SendUpdate) error) error {
 	if c.crashed.Load() {
 		return c.inner.Send(ctx, req, update)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	err := c.inner.Send(ctx, req, func(u worker.SendUpdate) error {
+	err := c.inner.Send(ctx, req, func(u ledger.SendUpdate) error {
 		if u.Status == c.at && c.crashed.CompareAndSwap(false, true) {
 			cancel(errCrash)
 			return errCrash
@@ -224,7 +243,7 @@ func TestCrashAfterBroadcastNeverAnchorsTwice(t *testing.T) {
 		t.Run(mode+" at "+string(c.at), func(t *testing.T) {
 			t.Parallel()
 			r := newRig(t, mode)
-			sender := &crashingSender{at: c.at, inner: worker.TxSender{Manager: r.manager, Receipts: r.chain.Client()}}
+			sender := &crashingSender{at: c.at, inner: r.evmChain(t)}
 			r.start(t, sender)
 			ids := r.approve(t, "C", 3)
 			anchors := r.waitFinal(t, ids)
@@ -259,8 +278,8 @@ func TestRevertFailsTheAnchorWithItsReason(t *testing.T) {
 	require.NoError(t, err)
 
 	var failures atomic.Int32
-	w, werr := worker.New(r.db, worker.TxSender{Manager: r.manager, Receipts: r.chain.Client()}, r.chain.Client(), worker.Config{
-		Mode: ledger.ModeDirect, Registry: r.chain.Registry(), MaxRetries: 3, RetryDelay: 50 * time.Millisecond,
+	w, werr := worker.New(r.db, r.evmChain(t), worker.Config{
+		Mode: ledger.ModeDirect, Contract: r.chain.Registry().Hex(), MaxRetries: 3, RetryDelay: 50 * time.Millisecond,
 		OnFailed: func(f worker.Failure) { failures.Add(1) },
 		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})

@@ -9,52 +9,15 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/doctor"
-	"github.com/aartha/ledger/evm"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
 )
 
-// Network is the chain's CAIP-2 id (aarthahttp.Chain).
-func (a *anchoring) Network() string { return a.CAIP2() }
-
-// Contract is the LoanRegistry's address, or on MultiChain the publishing
-// address's public key hash (aarthahttp.Chain): a receipt's contract field.
-func (a *anchoring) Contract() common.Address {
-	if a.mc != nil {
-		return a.mc.Publisher()
-	}
-	return a.registry
-}
-
-// VerifyReceipt checks a receipt against the running chain (aarthahttp.Chain):
-// the MultiChain stream's node or the EVM chain, whichever anchoring uses.
-func (a *anchoring) VerifyReceipt(ctx context.Context, r *ledger.Receipt) (*ledger.Verification, error) {
-	if a.mc != nil {
-		return verifyOnStream(ctx, a.mc, r)
-	}
-	return evm.VerifyReceipt(ctx, a.client, r)
-}
-
-// Ping checks that the chain answers, for /ready.
-func (a *anchoring) Ping(ctx context.Context) error {
-	if a.mc != nil {
-		if _, err := a.mc.Head(ctx); err != nil {
-			return fmt.Errorf("MultiChain node does not answer: %w", err)
-		}
-		return nil
-	}
-	if _, err := a.client.ChainID(ctx); err != nil {
-		return fmt.Errorf("chain does not answer: %w", err)
-	}
-	return nil
-}
-
-var _ aarthahttp.Chain = (*anchoring)(nil)
+var _ aarthahttp.Chain = (*anchoring.Running)(nil)
 
 // devAdminEmail is the admin serve creates in development mode when the
 // database has no users.
@@ -64,7 +27,7 @@ const devAdminEmail = "admin@aartha.local"
 // start in development when JWT_SECRET_KEY is unset), the rate limiter
 // (Redis when REDIS_URL is set), and the first admin. anch is nil when
 // anchoring is off. The returned function releases what it opened.
-func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchoring, log *slog.Logger, out io.Writer) (*aarthahttp.API, func(), error) {
+func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchoring.Running, log *slog.Logger, out io.Writer) (*aarthahttp.API, func(), error) {
 	secret := []byte(cfg.JWTSecretKey)
 	switch {
 	case len(secret) == 0 && cfg.Mode == config.Development:

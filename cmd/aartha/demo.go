@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/store"
 )
 
@@ -104,19 +105,16 @@ func newDemoCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-func rpcHint(a *anchoring) string {
-	if a.embedded != nil && a.embedded.RPCURL() != "" {
-		return a.embedded.RPCURL()
-	}
-	if a.mc != nil {
-		return "http://" + a.mc.Client().Host()
+func rpcHint(a *anchoring.Running) string {
+	if url := a.RPCURL(); url != "" {
+		return url
 	}
 	return "<your RPC URL>"
 }
 
 // waitForReceipt waits until every listed loan's anchor of the kind is final
 // and returns the receipt of the first.
-func waitForReceipt(ctx context.Context, db *store.DB, a *anchoring, ids []string, kind ledger.Kind) (*ledger.Receipt, error) {
+func waitForReceipt(ctx context.Context, db *store.DB, a *anchoring.Running, ids []string, kind ledger.Kind) (*ledger.Receipt, error) {
 	for _, id := range ids {
 		for {
 			anchors, err := db.Anchors(ctx, ledger.AnchorFilter{LoanID: id})
@@ -142,10 +140,10 @@ func waitForReceipt(ctx context.Context, db *store.DB, a *anchoring, ids []strin
 			}
 		}
 	}
-	return ledger.ReceiptFor(ctx, db, ids[0], kind, a.CAIP2(), a.Contract())
+	return ledger.ReceiptFor(ctx, db, ids[0], kind, a.Network(), a.Contract())
 }
 
-func verifyAndShow(ctx context.Context, out io.Writer, a *anchoring, r *ledger.Receipt) error {
+func verifyAndShow(ctx context.Context, out io.Writer, a *anchoring.Running, r *ledger.Receipt) error {
 	v, err := a.VerifyReceipt(ctx, r)
 	if err != nil {
 		return err

@@ -9,14 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/spf13/cobra"
 
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/doctor"
-	"github.com/aartha/ledger/evm"
-	"github.com/aartha/ledger/simchain"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/txmgr"
 )
@@ -100,71 +97,13 @@ func doctorDeps(ctx context.Context, cfg *config.Config) (doctor.Deps, func(), e
 	if !cfg.EnableBlockchain {
 		return deps, closeAll, nil
 	}
-	if cfg.Backend == backendMultiChain {
-		ad, err := openMultiChain(cfg, nil)
-		if err != nil {
-			closeAll()
-			return deps, nil, err
-		}
-		deps.Stream = ad
-		return deps, closeAll, nil
-	}
-	urls := map[string]string{"primary": cfg.RPCURL, "backup": cfg.RPCURLBackup}
-	if cfg.RPCURL == "" {
-		// The embedded chain: its fixed development registry and key.
-		if cfg.DevChainRPCAddr == "" {
-			return deps, closeAll, nil
-		}
-		urls = map[string]string{"embedded": "http://" + cfg.DevChainRPCAddr}
-		deps.ChainID, deps.Registry, deps.Signer = simchain.ChainID, simchain.RegistryAddress(), simchain.DevAddress()
-	} else {
-		deps.Registry = common.HexToAddress(cfg.ContractAddress)
-		addr, err := signerAddress(cfg)
-		if err != nil {
-			closeAll()
-			return deps, nil, err
-		}
-		deps.Signer = addr
-		if cfg.SignerURL != "" {
-			ext, err := evm.DialExternalSigner(ctx, cfg.SignerURL, addr, evm.ExternalSignerOptions{API: cfg.SignerAPI})
-			if err != nil {
-				closeAll()
-				return deps, nil, fmt.Errorf("BLOCKCHAIN_SIGNER_URL: %w", err)
-			}
-			closers = append(closers, ext.Close)
-			deps.ExternalSigner = ext
-		}
-	}
-	for _, name := range []string{"primary", "backup", "embedded"} {
-		url := urls[name]
-		if url == "" {
-			continue
-		}
-		client, err := evm.Dial(ctx, url, "", evm.ClientOptions{CallTimeout: 5 * time.Second})
-		if err != nil {
-			closeAll()
-			return deps, nil, err
-		}
-		closers = append(closers, client.Close)
-		deps.Endpoints = append(deps.Endpoints, doctor.Endpoint{Name: name, Host: evm.RedactURL(url), Chain: client})
+	chainClosers, err := anchoring.Diagnose(ctx, cfg, &deps)
+	closers = append(closers, chainClosers...)
+	if err != nil {
+		closeAll()
+		return deps, nil, err
 	}
 	return deps, closeAll, nil
-}
-
-// signerAddress is the anchoring account's address, read without the
-// keystore's passphrase (or asking the external signer) where possible.
-func signerAddress(cfg *config.Config) (common.Address, error) {
-	if cfg.SignerURL != "" {
-		return common.HexToAddress(cfg.SignerAddress), nil
-	}
-	if cfg.KeystorePath != "" {
-		return evm.KeystoreAddress(cfg.KeystorePath)
-	}
-	key, err := crypto.HexToECDSA(cfg.PrivateKey)
-	if err != nil {
-		return common.Address{}, fmt.Errorf("BLOCKCHAIN_PRIVATE_KEY is not a valid secp256k1 key")
-	}
-	return crypto.PubkeyToAddress(key.PublicKey), nil
 }
 
 // brokenDB stands for a database that could not be opened, so that the
@@ -181,21 +120,13 @@ func (b brokenDB) AnchorCountsByStatus(context.Context) (map[string]int, error) 
 
 // runningDoctorDeps is what a running service diagnoses about itself: its
 // store and its chain client (with failover, so one endpoint entry).
-func runningDoctorDeps(cfg *config.Config, db *store.DB, a *anchoring) doctor.Deps {
+func runningDoctorDeps(cfg *config.Config, db *store.DB, a *anchoring.Running) doctor.Deps {
 	deps := doctor.Deps{DB: db, Journal: db.TxJournal(), Finality: txmgr.Finality(cfg.Finality), Confirmations: cfg.Confirmations}
 	if cfg.MaxGasPriceWei > 0 {
 		deps.FeeCapWei = new(big.Int).SetUint64(cfg.MaxGasPriceWei)
 	}
-	switch {
-	case a != nil && a.mc != nil:
-		deps.Stream = a.mc
-	case a != nil:
-		deps.Endpoints = []doctor.Endpoint{{Name: "chain", Chain: a.client}}
-		if len(a.client.EndpointNames()) > 1 {
-			deps.ActiveEndpoint = a.client.ActiveEndpoint // "rpc in use": primary or backup
-		}
-		deps.ChainID, deps.Registry, deps.Signer = a.chainID.Uint64(), a.registry, a.signer
-		deps.ExternalSigner = a.external
+	if a != nil {
+		a.Diagnose(&deps)
 	}
 	return deps
 }

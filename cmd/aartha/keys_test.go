@@ -12,6 +12,7 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/evm"
 )
@@ -51,7 +52,7 @@ func TestKeysNewImportAddress(t *testing.T) {
 		return v, ok
 	}, os.ReadFile)
 	require.NoError(t, err)
-	signer, err := signerFromConfig(context.Background(), cfg)
+	signer, err := anchoring.Signer(context.Background(), cfg)
 	require.NoError(t, err)
 	require.Equal(t, crypto.PubkeyToAddress(key.PublicKey), signer.Address())
 

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/reconcile"
 )
@@ -119,33 +120,18 @@ type chainScan struct {
 // scanConfiguredChain indexes the anchoring chain's writes from block from
 // on: the MultiChain stream's items when BLOCKCHAIN_BACKEND=multichain
 // (rpcURL, if set, in place of MULTICHAIN_RPC_URL), else the registry's
-// events (see openChainReader).
+// events (see anchoring.OpenReader).
 func scanConfiguredChain(ctx context.Context, cfg *config.Config, rpcURL, contract string, from uint64) (*chainScan, error) {
-	if cfg.Backend == backendMultiChain {
-		mcfg := *cfg
-		if rpcURL != "" {
-			mcfg.MultiChainRPCURL = rpcURL
-		}
-		ad, err := openMultiChain(&mcfg, nil)
-		if err != nil {
-			return nil, err
-		}
-		idx, err := reconcile.ScanMultiChain(ctx, ad, from)
-		if err != nil {
-			return nil, err
-		}
-		return &chainScan{idx: idx, chain: ad.Chain(), contract: ad.Publisher()}, nil
-	}
-	chain, err := openChainReader(ctx, cfg, rpcURL, contract)
+	chain, err := anchoring.OpenReader(ctx, cfg, rpcURL, contract)
 	if err != nil {
 		return nil, err
 	}
 	defer chain.Close()
-	idx, err := reconcile.ScanChain(ctx, chain.client, chain.registry, from)
+	idx, err := reconcile.Scan(ctx, chain, from)
 	if err != nil {
 		return nil, err
 	}
-	return &chainScan{idx: idx, chain: chain.chain, contract: chain.registry}, nil
+	return &chainScan{idx: idx, chain: chain.Network(), contract: chain.Contract()}, nil
 }
 
 // printRun writes a run for a person.

@@ -213,13 +213,13 @@ func TestKeyRotationKeepsAnchoring(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, unfinished)
 
-	for _, action := range []string{actionRotateGrant, actionRotateDrain, actionRotateRevoke} {
+	for _, action := range []string{ledger.ActionKeysRotateGrant, ledger.ActionKeysRotateDrain, ledger.ActionKeysRotateRevoke} {
 		rows, err := db.AuditEntries(ctx, ledger.AuditFilter{Action: action})
 		require.NoError(t, err)
 		require.Len(t, rows, 1, action)
 		require.Equal(t, "signer", rows[0].Entity)
 	}
-	grant, err := db.AuditEntries(ctx, ledger.AuditFilter{Action: actionRotateGrant})
+	grant, err := db.AuditEntries(ctx, ledger.AuditFilter{Action: ledger.ActionKeysRotateGrant})
 	require.NoError(t, err)
 	require.NotNil(t, grant[0].Chain)
 	require.NotEmpty(t, grant[0].Chain.TxHash)

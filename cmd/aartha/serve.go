@@ -12,8 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
 
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
-	"github.com/aartha/ledger/evm"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/metrics"
 	"github.com/aartha/ledger/store"
@@ -70,14 +70,14 @@ func newServeCmd(a *app) *cobra.Command {
 
 			reg := prometheus.NewRegistry()
 			meters := metrics.New(reg)
-			if cfg.EnableBlockchain && cfg.Backend != backendMultiChain {
-				meters.KnownCalls(evm.Operations...) // at zero until the first call
+			if cfg.EnableBlockchain {
+				meters.KnownCalls(anchoring.KnownCalls(cfg)...) // at zero until the first call
 			}
 			secretRefresh.Start(ctx, meters)
 			defer secretRefresh.Stop()
 			drain := &drainState{}
 			ready := map[string]aarthahttp.Pinger{"database": db, "shutdown": drain}
-			var anch *anchoring
+			var anch *anchoring.Running
 			if cfg.EnableBlockchain {
 				anch, err = startAnchoring(ctx, cfg, db, log, cmd.OutOrStdout(), meters)
 				if err != nil {
@@ -87,8 +87,10 @@ func newServeCmd(a *app) *cobra.Command {
 				ready["chain"] = anch
 			}
 			meters.Watch(metricSources(db, anch))
-			if anch != nil && anch.client != nil {
-				meters.WatchRPCEndpoints(anch.client) // aartha_rpc_endpoint_active
+			if anch != nil {
+				if eps := anch.RPCEndpoints(); eps != nil {
+					meters.WatchRPCEndpoints(eps) // aartha_rpc_endpoint_active
+				}
 			}
 			api, release, err := newAPI(ctx, cfg, db, anch, log, cmd.OutOrStdout())
 			if err != nil {

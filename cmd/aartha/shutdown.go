@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aartha/ledger/anchoring"
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
 )
@@ -34,7 +35,7 @@ func (d *drainState) Ping(context.Context) error {
 // restart or by the replica that takes the sender lock over); then the
 // audit sealer stops. The caller closes the database afterwards. All of it
 // shares shutdownGrace.
-func shutdown(log *slog.Logger, drain *drainState, srv *aarthahttp.Server, anch *anchoring, sealer *store.AuditSealer) error {
+func shutdown(log *slog.Logger, drain *drainState, srv *aarthahttp.Server, anch *anchoring.Running, sealer *store.AuditSealer) error {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()

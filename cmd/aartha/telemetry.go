@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 
+	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/telemetry"
 	"github.com/aartha/ledger/worker"
@@ -71,7 +72,7 @@ func configSecrets(cfg *config.Config) []string {
 }
 
 // telemetryKey carries the service's Telemetry in the context the
-// anchoring side is started with, so that its wiring (anchoring.go) needs
+// anchoring side is started with, so that its wiring (startAnchoring) needs
 // one call per hook and no new parameter.
 type telemetryKey struct{}
 
@@ -102,32 +103,45 @@ func reportAnchorFailure(ctx context.Context, f worker.Failure) {
 	tel.CaptureError(errors.New("anchoring failed for good: "+what+": "+f.Reason), tags)
 }
 
-// traceSends wraps s so that every send is a span "anchor.send", with an
-// event per step (submitted, included, final), when ctx carries a
-// Telemetry that traces; otherwise it returns s.
-func traceSends(ctx context.Context, s worker.Sender) worker.Sender {
+// traceSends returns what wraps a sender so that every send is a span
+// "anchor.send", with an event per step (submitted, included, final), when
+// ctx carries a Telemetry that traces; otherwise nil (no wrapping).
+func traceSends(ctx context.Context) func(ledger.ChainSender) ledger.ChainSender {
 	tel := telemetryFrom(ctx)
 	if tel == nil || !tel.Tracing() {
-		return s
+		return nil
 	}
-	return tracedSender{next: s, tel: tel}
+	return func(s ledger.ChainSender) ledger.ChainSender {
+		target := ""
+		if c, ok := s.(interface{ Target() string }); ok {
+			target = c.Target()
+		}
+		return tracedSender{next: s, target: target, tel: tel}
+	}
 }
 
-// tracedSender is a worker.Sender that traces the one it wraps.
+// tracedSender is a ledger.ChainSender that traces the one it wraps.
 type tracedSender struct {
-	next worker.Sender
-	tel  *telemetry.Telemetry
+	next   ledger.ChainSender
+	target string // the registry (or stream) written to
+	tel    *telemetry.Telemetry
 }
 
-var _ worker.Sender = tracedSender{}
+var _ ledger.ChainSender = tracedSender{}
 
-func (s tracedSender) Send(ctx context.Context, req worker.SendRequest, update func(worker.SendUpdate) error) error {
+func (s tracedSender) Unreachable(err error) bool { return s.next.Unreachable(err) }
+
+func (s tracedSender) Send(ctx context.Context, req ledger.SendRequest, update func(ledger.SendUpdate) error) error {
+	write := "record"
+	if req.Batch != nil {
+		write = "batch"
+	}
 	ctx, span := s.tel.StartSpan(ctx, "anchor.send",
 		attribute.String("anchor.key", req.Key),
-		attribute.String("anchor.registry", req.To.Hex()),
-		attribute.Int("anchor.calldata_bytes", len(req.Data)))
+		attribute.String("anchor.registry", s.target),
+		attribute.String("anchor.write", write))
 	defer span.End()
-	err := s.next.Send(ctx, req, func(u worker.SendUpdate) error {
+	err := s.next.Send(ctx, req, func(u ledger.SendUpdate) error {
 		span.AddEvent(string(u.Status), trace.WithAttributes(attribute.String("tx.hash", u.TxHash.Hex())))
 		return update(u)
 	})

@@ -1,18 +1,15 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
-	"github.com/aartha/ledger/multichain"
+	"github.com/aartha/ledger/anchoring"
 )
 
 // errNotVerified makes `aartha verify` exit non-zero after printing why.
@@ -42,12 +39,7 @@ func newVerifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var v *ledger.Verification
-			if strings.HasPrefix(receipt.Chain, multichain.ChainPrefix) {
-				v, err = verifyOnMultiChain(cmd.Context(), receipt, rpcURL, confPath, stream)
-			} else {
-				v, err = verifyOnEVM(cmd.Context(), receipt, rpcURL)
-			}
+			v, err := anchoring.Verify(cmd.Context(), receipt, anchoring.VerifyOptions{RPCURL: rpcURL, ConfFile: confPath, Stream: stream})
 			if err != nil {
 				return err
 			}
@@ -85,30 +77,4 @@ func newVerifyCmd() *cobra.Command {
 	cmd.Flags().StringVar(&stream, "stream", "", "MultiChain receipts: the stream the item must be in")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the checks as JSON")
 	return cmd
-}
-
-// verifyOnEVM checks a receipt against an EVM chain.
-func verifyOnEVM(ctx context.Context, r *ledger.Receipt, rpcURL string) (*ledger.Verification, error) {
-	if rpcURL == "" {
-		return nil, fmt.Errorf("--rpc is required: the JSON-RPC URL of the chain named in the receipt")
-	}
-	client, err := evm.Dial(ctx, rpcURL, "", evm.ClientOptions{})
-	if err != nil {
-		return nil, err
-	}
-	defer client.Close()
-	return evm.VerifyReceipt(ctx, client, r)
-}
-
-// verifyOnMultiChain checks a receipt against a MultiChain node. Errors
-// name the node by host only: the URL may carry the password.
-func verifyOnMultiChain(ctx context.Context, r *ledger.Receipt, rpcURL, confPath, stream string) (*ledger.Verification, error) {
-	if rpcURL == "" && confPath == "" {
-		return nil, fmt.Errorf("the receipt is on %s: give --rpc http://user:password@host:port of one of its nodes, or --multichain-conf", r.Chain)
-	}
-	client, err := multichain.NewClient(multichain.ClientConfig{URL: rpcURL, ConfFile: confPath})
-	if err != nil {
-		return nil, err
-	}
-	return multichain.Verify(ctx, client, r, multichain.VerifyOptions{Stream: stream})
 }

@@ -1,4 +1,4 @@
-package main
+package anchoring
 
 import (
 	"context"
@@ -21,38 +21,38 @@ func TestKeysRotateInputs(t *testing.T) {
 	addr, err := evm.WriteKeystore(ks, key, "pass phrase", evm.LightScrypt)
 	require.NoError(t, err)
 
-	got, err := rotateNewAddress(rotateFlags{newKeystore: ks})
+	got, err := newAccount(RotateRequest{NewKeystore: ks})
 	require.NoError(t, err)
 	require.Equal(t, addr, got)
-	got, err = rotateNewAddress(rotateFlags{newAddress: addr.Hex()})
+	got, err = newAccount(RotateRequest{NewAddress: addr.Hex()})
 	require.NoError(t, err)
 	require.Equal(t, addr, got)
 	for _, c := range []struct {
-		f    rotateFlags
+		f    RotateRequest
 		want string
 	}{
-		{rotateFlags{}, "--new-keystore FILE or --new-address"},
-		{rotateFlags{newKeystore: ks, newAddress: addr.Hex()}, "not both"},
-		{rotateFlags{newAddress: "0x12"}, "40 hex digits"},
+		{RotateRequest{}, "--new-keystore FILE or --new-address"},
+		{RotateRequest{NewKeystore: ks, NewAddress: addr.Hex()}, "not both"},
+		{RotateRequest{NewAddress: "0x12"}, "40 hex digits"},
 	} {
-		_, err := rotateNewAddress(c.f)
+		_, err := newAccount(c.f)
 		require.ErrorContains(t, err, c.want)
 	}
 
 	ctx := context.Background()
 	for _, c := range []struct {
-		f    rotateFlags
+		f    RotateRequest
 		want string
 	}{
-		{rotateFlags{}, "--admin-keystore FILE --admin-passphrase-file FILE"},
-		{rotateFlags{adminKeystore: ks}, "--admin-passphrase-file"},
-		{rotateFlags{adminKeystore: ks, adminSignerURL: "http://127.0.0.1:8551"}, "not both"},
-		{rotateFlags{adminSignerURL: "http://127.0.0.1:8551"}, "--admin-address"},
+		{RotateRequest{}, "--admin-keystore FILE --admin-passphrase-file FILE"},
+		{RotateRequest{AdminKeystore: ks}, "--admin-passphrase-file"},
+		{RotateRequest{AdminKeystore: ks, AdminSignerURL: "http://127.0.0.1:8551"}, "not both"},
+		{RotateRequest{AdminSignerURL: "http://127.0.0.1:8551"}, "--admin-address"},
 	} {
-		_, err := rotateAdminSigner(ctx, c.f)
+		_, err := adminSigner(ctx, c.f)
 		require.ErrorContains(t, err, c.want)
 	}
-	s, err := rotateAdminSigner(ctx, rotateFlags{adminSignerURL: "http://127.0.0.1:8551", adminAddress: addr.Hex(), adminAPI: "clef"})
+	s, err := adminSigner(ctx, RotateRequest{AdminSignerURL: "http://127.0.0.1:8551", AdminAddress: addr.Hex(), AdminAPI: "clef"})
 	require.NoError(t, err)
 	require.Equal(t, addr, s.Address())
 }
