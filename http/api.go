@@ -180,6 +180,9 @@ func (a *API) wrap(rt route) nethttp.Handler {
 }
 
 func (a *API) serve(rt route, w nethttp.ResponseWriter, r *nethttp.Request) error {
+	if err := CheckRequestText(r); err != nil {
+		return err
+	}
 	ip := clientIP(r)
 	if rt.Role != "" {
 		p, err := a.authenticate(r)

@@ -324,6 +324,12 @@ func TestCORS(t *testing.T) {
 	require.Equal(t, 204, resp.StatusCode)
 	require.Equal(t, "https://admin.aartha.example", resp.Header.Get("Access-Control-Allow-Origin"))
 
+	// PUT /api/admin/maintenance is callable from an allowed origin.
+	resp, _ = f.request("OPTIONS", "/api/admin/maintenance", "", "", nil,
+		"Origin", "https://admin.aartha.example", "Access-Control-Request-Method", "PUT")
+	require.Equal(t, 204, resp.StatusCode)
+	require.Contains(t, strings.Split(resp.Header.Get("Access-Control-Allow-Methods"), ", "), "PUT")
+
 	resp, _ = f.request("GET", "/api/admin/loans", f.tokens[ledger.RoleViewer], "", nil, "Origin", "https://evil.example")
 	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))
 }

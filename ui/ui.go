@@ -190,6 +190,10 @@ func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		u.renderError(w, r, nil, ledger.Errorf(ledger.EFORBIDDEN, "this form was sent from another site, so it was refused: use the pages of this server"))
 		return
 	}
+	if err := aarthahttp.CheckRequestText(r); err != nil {
+		u.renderError(w, r, nil, err)
+		return
+	}
 	u.mux.ServeHTTP(w, r)
 }
 
