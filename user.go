@@ -52,6 +52,9 @@ type User struct {
 	Role         Role
 	PasswordHash string // bcrypt; never serialised
 	CreatedAt    time.Time
+	// SessionVersion counts how often all of the user's sessions were
+	// revoked; access tokens carry the version they were issued under.
+	SessionVersion int64
 }
 
 // NormalizeEmail returns the address in lower case, or an EINVALID error

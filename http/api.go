@@ -128,7 +128,12 @@ func NewAPI(cfg APIConfig) *API {
 	a := &API{cfg: cfg}
 	a.routes = []route{
 		{"POST", "/api/auth/login", "", "login", a.login},
+		{"POST", "/api/auth/logout", ledger.RoleViewer, "", a.logout},
 		{"POST", "/api/admin/users", ledger.RoleAdmin, "", a.createUser},
+		{"DELETE", "/api/admin/users/{email}", ledger.RoleAdmin, "", a.deleteUser},
+		{"PUT", "/api/admin/users/{email}/role", ledger.RoleAdmin, "", a.setUserRole},
+		{"POST", "/api/admin/users/{email}/revoke-sessions", ledger.RoleAdmin, "", a.revokeUserSessions},
+		{"POST", "/api/admin/sessions/revoke-all", ledger.RoleAdmin, "", a.revokeAllSessions},
 		{"GET", "/api/admin/loans", ledger.RoleViewer, "", a.listLoans},
 		{"POST", "/api/admin/loans", ledger.RoleOperator, "", a.createLoan},
 		{"GET", "/api/admin/loans/{loan_id}", ledger.RoleViewer, "", a.getLoan},
@@ -210,11 +215,11 @@ func (a *API) authenticate(r *nethttp.Request) (principal, error) {
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return principal{}, ledger.Errorf(ledger.EUNAUTHORIZED, "log in first: send the access token from POST /api/auth/login as \"Authorization: Bearer <token>\"")
 	}
-	c, err := a.cfg.Auth.Check(strings.TrimSpace(token))
+	c, err := a.cfg.Auth.Verify(r.Context(), strings.TrimSpace(token))
 	if err != nil {
 		return principal{}, err
 	}
-	return principal{Email: c.Subject, Role: c.Role}, nil
+	return principal{Email: c.Subject, Role: c.Role, claims: c}, nil
 }
 
 // rateLimit applies the route's limit: chain writes per user and per IP,

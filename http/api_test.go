@@ -20,6 +20,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/doctor"
@@ -93,12 +94,26 @@ func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
 	require.NoError(t, s.Start(ctx))
 	t.Cleanup(func() { _ = s.Stop(context.Background()) })
 	f := &apiFixture{t: t, url: s.URL(), db: db, auth: auth, clock: clock, tokens: map[ledger.Role]string{}, limiter: opt.limiter}
+	auth.UseSessions(db, 0)
 	for _, r := range []ledger.Role{ledger.RoleViewer, ledger.RoleOperator, ledger.RoleAdmin} {
-		tok, _, err := auth.Issue(&ledger.User{Email: string(r) + "@example.com", Role: r})
+		u := &ledger.User{Email: string(r) + "@example.com", Role: r, PasswordHash: fixtureHash(t)}
+		require.NoError(t, db.CreateUser(ctx, ledger.SystemActor(), u))
+		tok, _, err := auth.Issue(u)
 		require.NoError(t, err)
 		f.tokens[r] = tok
 	}
 	return f
+}
+
+// fixturePassword is the password of the fixture's users.
+const fixturePassword = "fixture-password-42"
+
+// fixtureHash hashes fixturePassword at the lowest bcrypt cost, which
+// keeps the tests fast under -race; the check is the same at any cost.
+func fixtureHash(t *testing.T) string {
+	h, err := bcrypt.GenerateFromPassword([]byte(fixturePassword), bcrypt.MinCost)
+	require.NoError(t, err)
+	return string(h)
 }
 
 func (f *apiFixture) request(method, path, token, contentType string, body []byte, hdr ...string) (*nethttp.Response, map[string]any) {

@@ -70,6 +70,7 @@ func setup(t *testing.T, chain bool) *env {
 	}
 	auth, err := aarthahttp.NewAuthenticator([]byte("k7Qm2vX9pL4nR8sT1wY6zB3cF5hJ0dGa"), "HS256", time.Hour, nil)
 	require.NoError(t, err)
+	auth.UseSessions(db, 0)
 	svc := &ledger.LoanService{Store: db, Now: time.Now, Rand: rand.Reader}
 	cfg := ui.Config{Loans: svc, Store: db, Auth: auth, ExplorerURL: "https://explorer.example/", AnchorMode: ledger.ModeBatch}
 	if chain {
