@@ -70,13 +70,18 @@ func NormalizeEmail(email string) (string, error) {
 	return strings.ToLower(email), nil
 }
 
-// HashPassword checks the password rules and returns its bcrypt hash.
+// HashPassword checks the password rules — length, and not one of the
+// passwords guessers try first (commonPassword) — and returns its bcrypt
+// hash.
 func HashPassword(password string) (string, error) {
 	switch n := len(password); {
 	case n < MinPasswordLength:
 		return "", Errorf(EINVALID, "password is too short: use at least %d characters", MinPasswordLength)
 	case n > MaxPasswordLength:
 		return "", Errorf(EINVALID, "password is too long: use at most %d bytes", MaxPasswordLength)
+	}
+	if why := commonPassword(password); why != "" {
+		return "", Errorf(EINVALID, "password is too easy to guess (%s): choose a longer phrase of unrelated words", why)
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {

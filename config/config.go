@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -147,6 +148,14 @@ type Config struct {
 	AdminEmail    string
 	AdminPassword string // secret
 	MaxBodyBytes  int64
+
+	// Client addresses and login throttling (issue 20).
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client; a request from any other peer is that peer's own.
+	TrustedProxies []netip.Prefix
+	// RateLimitLoginAccount is login attempts per minute per account,
+	// whatever the address they come from.
+	RateLimitLoginAccount int
 }
 
 // SQLitePath is the database file used when DatabaseURL is empty.
@@ -545,6 +554,30 @@ func options() []option {
 				}
 				return nil
 			}},
+
+		// Client addresses and login throttling (issue 20).
+		{name: "TRUSTED_PROXIES", help: "comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For names the client; empty trusts none",
+			apply: func(c *Config, v string) error {
+				c.TrustedProxies = nil
+				for _, s := range strings.Split(v, ",") {
+					s = strings.TrimSpace(s)
+					if s == "" {
+						continue
+					}
+					p, err := netip.ParsePrefix(s)
+					if err != nil {
+						a, aerr := netip.ParseAddr(s)
+						if aerr != nil {
+							return fmt.Errorf("%q is not an IP address or CIDR like 10.0.0.0/8", s)
+						}
+						p = netip.PrefixFrom(a, a.BitLen())
+					}
+					c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+				}
+				return nil
+			}},
+		{name: "RATE_LIMIT_LOGIN_ACCOUNT", def: "10", help: "login attempts per minute per account, from any address",
+			apply: func(c *Config, v string) (err error) { c.RateLimitLoginAccount, err = perMinute(v); return err }},
 	}
 }
 

@@ -52,6 +52,9 @@ type Limits struct {
 	ChainWrites int // per user and per IP on endpoints that write to the chain; default 5
 	Verify      int // per IP on the public POST /api/verify; default 30
 	Login       int // per IP on POST /api/auth/login; default 10
+	// LoginAccount is per account (the email tried) on POST
+	// /api/auth/login, from any address; default 10.
+	LoginAccount int
 }
 
 // APIConfig is what the admin API needs. Loans, Store and Auth are
@@ -115,6 +118,9 @@ func NewAPI(cfg APIConfig) *API {
 	}
 	if cfg.Limits.Login == 0 {
 		cfg.Limits.Login = 10
+	}
+	if cfg.Limits.LoginAccount == 0 {
+		cfg.Limits.LoginAccount = 10
 	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
@@ -262,10 +268,36 @@ func (a *API) rateLimit(ctx context.Context, rt route, ip string) error {
 }
 
 func limitSubject(key string) string {
-	if strings.Contains(key, ":user:") {
+	switch {
+	case strings.Contains(key, ":user:"):
 		return "user"
+	case strings.Contains(key, ":account:"):
+		return "account"
 	}
 	return "IP address"
+}
+
+// LoginAccountKey is the limiter key of login attempts on one account, the
+// same for the API and the UI.
+func LoginAccountKey(email string) string {
+	return "login:account:" + strings.ToLower(strings.TrimSpace(email))
+}
+
+// allowLogin counts one login attempt on the account email against its
+// limit (the per-IP limit was counted before the handler ran). When the
+// limiter fails the attempt is let through, as for the per-IP limit.
+func (a *API) allowLogin(ctx context.Context, email string) error {
+	k := LoginAccountKey(email)
+	ok, retry, err := a.cfg.Limiter.Allow(ctx, k, a.cfg.Limits.LoginAccount, time.Minute)
+	if err != nil {
+		a.cfg.Log.Error("rate limiter unavailable", "err", err)
+		return nil
+	}
+	if !ok {
+		return &httpError{status: nethttp.StatusTooManyRequests, code: "rate_limited", retryAfter: retry,
+			msg: "too many login attempts on this account: " + itoa(a.cfg.Limits.LoginAccount) + " per minute are allowed; try again after the Retry-After seconds"}
+	}
+	return nil
 }
 
 // actor is the audit author of a request.
@@ -274,8 +306,9 @@ func actor(r *nethttp.Request) ledger.Actor {
 	return ledger.Actor{ID: p.Email, Role: string(p.Role), Addr: clientIP(r)}
 }
 
-// clientIP is the peer's address. Proxy headers are not trusted: behind a
-// proxy every caller shares the proxy's address and limits.
+// clientIP is the peer's address: the client's when the peer is a trusted
+// proxy (Server.SetTrustedProxies rewrites RemoteAddr), else the peer's,
+// whatever X-Forwarded-For says.
 func clientIP(r *nethttp.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -148,6 +148,10 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.renderLogin(w, r, http.StatusBadRequest, email, "Enter your email and password.")
 		return
 	}
+	if err := u.allow(r.Context(), u.cfg.LoginAccountLimit, false, "login attempts on this account", aarthahttp.LoginAccountKey(email)); err != nil {
+		u.renderLogin(w, r, http.StatusTooManyRequests, email, err.Error())
+		return
+	}
 	user, err := u.cfg.Store.UserByEmail(r.Context(), strings.ToLower(email))
 	switch {
 	case ledger.ErrorCode(err) == ledger.ENOTFOUND:

@@ -104,6 +104,7 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 		Store: db, Auth: auth, Limiter: limiter,
 		Limits: aarthahttp.Limits{
 			ChainWrites: cfg.RateLimitChainWrites, Verify: cfg.RateLimitVerify, Login: cfg.RateLimitLogin,
+			LoginAccount: cfg.RateLimitLoginAccount,
 		},
 		AllowedOrigins: cfg.AllowedOrigins, AnchorMode: cfg.AnchorMode, BatchWindow: cfg.BatchWindow,
 		ExplorerURL: cfg.ExplorerURL, MaxBodyBytes: cfg.MaxBodyBytes,
