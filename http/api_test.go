@@ -67,16 +67,28 @@ type apiOptions struct {
 	limiter aarthahttp.Limiter
 	origins []string
 	proxies []netip.Prefix
+	limits  *aarthahttp.Limits         // nil: low limits the rate limit tests reach
+	open    func(testing.TB) *store.DB // nil: a SQLite file
 }
 
 func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
+	var db *store.DB
+	if opt.open != nil {
+		db = opt.open(t)
+	} else {
+		var err error
+		db, err = store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+	}
+	_, err := db.Migrate(ctx)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	_, err = db.Migrate(ctx)
-	require.NoError(t, err)
+	limits := aarthahttp.Limits{ChainWrites: 3, Verify: 3, Login: 5}
+	if opt.limits != nil {
+		limits = *opt.limits
+	}
 	clock := &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	auth, err := aarthahttp.NewAuthenticator([]byte(testKey), "HS256", time.Hour, time.Now)
 	require.NoError(t, err)
@@ -86,7 +98,7 @@ func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
 	api := aarthahttp.NewAPI(aarthahttp.APIConfig{
 		Loans: &ledger.LoanService{Store: db, Now: time.Now, Rand: rand.Reader, AnchorMode: ledger.ModeBatch},
 		Store: db, Chain: fakeChain{}, Auth: auth, Limiter: opt.limiter,
-		Limits: aarthahttp.Limits{ChainWrites: 3, Verify: 3, Login: 5}, AllowedOrigins: opt.origins,
+		Limits: limits, AllowedOrigins: opt.origins,
 		MaxBodyBytes: 4096, BatchWindow: time.Second,
 		Doctor:      func(ctx context.Context) any { return doctor.Run(ctx, doctor.Deps{DB: db}, time.Second) },
 		Maintenance: db,
