@@ -210,7 +210,7 @@ func validateParty(field, v string) error {
 			return Errorf(EINVALID, "%s contains a control character", field)
 		}
 	}
-	return nil
+	return CheckText(field, v)
 }
 
 func truncate(s string, n int) string {
@@ -306,6 +306,9 @@ func (l *Loan) MarkDefaulted(at time.Time, reason string) error {
 }
 
 func validateReason(reason string) error {
+	if err := CheckText("reason", reason); err != nil {
+		return err
+	}
 	if !utf8.ValidString(reason) || utf8.RuneCountInString(reason) > MaxReasonLength {
 		return Errorf(EINVALID, "reason must be valid UTF-8 text of at most %d characters", MaxReasonLength)
 	}

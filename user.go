@@ -52,6 +52,9 @@ type User struct {
 	Role         Role
 	PasswordHash string // bcrypt; never serialised
 	CreatedAt    time.Time
+	// SessionVersion counts how often all of the user's sessions were
+	// revoked; access tokens carry the version they were issued under.
+	SessionVersion int64
 }
 
 // NormalizeEmail returns the address in lower case, or an EINVALID error
@@ -67,13 +70,18 @@ func NormalizeEmail(email string) (string, error) {
 	return strings.ToLower(email), nil
 }
 
-// HashPassword checks the password rules and returns its bcrypt hash.
+// HashPassword checks the password rules — length, and not one of the
+// passwords guessers try first (commonPassword) — and returns its bcrypt
+// hash.
 func HashPassword(password string) (string, error) {
 	switch n := len(password); {
 	case n < MinPasswordLength:
 		return "", Errorf(EINVALID, "password is too short: use at least %d characters", MinPasswordLength)
 	case n > MaxPasswordLength:
 		return "", Errorf(EINVALID, "password is too long: use at most %d bytes", MaxPasswordLength)
+	}
+	if why := commonPassword(password); why != "" {
+		return "", Errorf(EINVALID, "password is too easy to guess (%s): choose a longer phrase of unrelated words", why)
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {

@@ -11,6 +11,7 @@ package config
 
 import (
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 )
@@ -140,6 +141,13 @@ type Config struct {
 	AdminEmail    string
 	AdminPassword string // secret
 	MaxBodyBytes  int64
+
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client; a request from any other peer is that peer's own.
+	TrustedProxies []netip.Prefix
+	// RateLimitLoginAccount is login attempts per minute per account,
+	// whatever the address they come from.
+	RateLimitLoginAccount int
 }
 
 // SQLitePath is the database file used when DatabaseURL is empty.

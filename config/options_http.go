@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -94,5 +95,27 @@ func httpOptions() []option {
 				}
 				return nil
 			}},
+		{name: "TRUSTED_PROXIES", help: "comma-separated IPs or CIDRs of the reverse proxies whose X-Forwarded-For names the client; empty trusts none",
+			apply: func(c *Config, v string) error {
+				c.TrustedProxies = nil
+				for _, s := range strings.Split(v, ",") {
+					s = strings.TrimSpace(s)
+					if s == "" {
+						continue
+					}
+					p, err := netip.ParsePrefix(s)
+					if err != nil {
+						a, aerr := netip.ParseAddr(s)
+						if aerr != nil {
+							return fmt.Errorf("%q is not an IP address or CIDR like 10.0.0.0/8", s)
+						}
+						p = netip.PrefixFrom(a, a.BitLen())
+					}
+					c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+				}
+				return nil
+			}},
+		{name: "RATE_LIMIT_LOGIN_ACCOUNT", def: "10", help: "login attempts per minute per account, from any address",
+			apply: func(c *Config, v string) (err error) { c.RateLimitLoginAccount, err = perMinute(v); return err }},
 	}
 }

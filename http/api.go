@@ -52,6 +52,9 @@ type Limits struct {
 	ChainWrites int // per user and per IP on endpoints that write to the chain; default 5
 	Verify      int // per IP on the public POST /api/verify; default 30
 	Login       int // per IP on POST /api/auth/login; default 10
+	// LoginAccount is per account (the email tried) on POST
+	// /api/auth/login, from any address; default 10.
+	LoginAccount int
 }
 
 // APIConfig is what the admin API needs. Loans, Store and Auth are
@@ -116,6 +119,9 @@ func NewAPI(cfg APIConfig) *API {
 	if cfg.Limits.Login == 0 {
 		cfg.Limits.Login = 10
 	}
+	if cfg.Limits.LoginAccount == 0 {
+		cfg.Limits.LoginAccount = 10
+	}
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -128,7 +134,12 @@ func NewAPI(cfg APIConfig) *API {
 	a := &API{cfg: cfg}
 	a.routes = []route{
 		{"POST", "/api/auth/login", "", "login", a.login},
+		{"POST", "/api/auth/logout", ledger.RoleViewer, "", a.logout},
 		{"POST", "/api/admin/users", ledger.RoleAdmin, "", a.createUser},
+		{"DELETE", "/api/admin/users/{email}", ledger.RoleAdmin, "", a.deleteUser},
+		{"PUT", "/api/admin/users/{email}/role", ledger.RoleAdmin, "", a.setUserRole},
+		{"POST", "/api/admin/users/{email}/revoke-sessions", ledger.RoleAdmin, "", a.revokeUserSessions},
+		{"POST", "/api/admin/sessions/revoke-all", ledger.RoleAdmin, "", a.revokeAllSessions},
 		{"GET", "/api/admin/loans", ledger.RoleViewer, "", a.listLoans},
 		{"POST", "/api/admin/loans", ledger.RoleOperator, "", a.createLoan},
 		{"GET", "/api/admin/loans/{loan_id}", ledger.RoleViewer, "", a.getLoan},
@@ -180,6 +191,9 @@ func (a *API) wrap(rt route) nethttp.Handler {
 }
 
 func (a *API) serve(rt route, w nethttp.ResponseWriter, r *nethttp.Request) error {
+	if err := CheckRequestText(r); err != nil {
+		return err
+	}
 	ip := clientIP(r)
 	if rt.Role != "" {
 		p, err := a.authenticate(r)
@@ -207,11 +221,11 @@ func (a *API) authenticate(r *nethttp.Request) (principal, error) {
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		return principal{}, ledger.Errorf(ledger.EUNAUTHORIZED, "log in first: send the access token from POST /api/auth/login as \"Authorization: Bearer <token>\"")
 	}
-	c, err := a.cfg.Auth.Check(strings.TrimSpace(token))
+	c, err := a.cfg.Auth.Verify(r.Context(), strings.TrimSpace(token))
 	if err != nil {
 		return principal{}, err
 	}
-	return principal{Email: c.Subject, Role: c.Role}, nil
+	return principal{Email: c.Subject, Role: c.Role, claims: c}, nil
 }
 
 // rateLimit applies the route's limit: chain writes per user and per IP,
@@ -254,10 +268,36 @@ func (a *API) rateLimit(ctx context.Context, rt route, ip string) error {
 }
 
 func limitSubject(key string) string {
-	if strings.Contains(key, ":user:") {
+	switch {
+	case strings.Contains(key, ":user:"):
 		return "user"
+	case strings.Contains(key, ":account:"):
+		return "account"
 	}
 	return "IP address"
+}
+
+// LoginAccountKey is the limiter key of login attempts on one account, the
+// same for the API and the UI.
+func LoginAccountKey(email string) string {
+	return "login:account:" + strings.ToLower(strings.TrimSpace(email))
+}
+
+// allowLogin counts one login attempt on the account email against its
+// limit (the per-IP limit was counted before the handler ran). When the
+// limiter fails the attempt is let through, as for the per-IP limit.
+func (a *API) allowLogin(ctx context.Context, email string) error {
+	k := LoginAccountKey(email)
+	ok, retry, err := a.cfg.Limiter.Allow(ctx, k, a.cfg.Limits.LoginAccount, time.Minute)
+	if err != nil {
+		a.cfg.Log.Error("rate limiter unavailable", "err", err)
+		return nil
+	}
+	if !ok {
+		return &httpError{status: nethttp.StatusTooManyRequests, code: "rate_limited", retryAfter: retry,
+			msg: "too many login attempts on this account: " + itoa(a.cfg.Limits.LoginAccount) + " per minute are allowed; try again after the Retry-After seconds"}
+	}
+	return nil
 }
 
 // actor is the audit author of a request.
@@ -266,8 +306,9 @@ func actor(r *nethttp.Request) ledger.Actor {
 	return ledger.Actor{ID: p.Email, Role: string(p.Role), Addr: clientIP(r)}
 }
 
-// clientIP is the peer's address. Proxy headers are not trusted: behind a
-// proxy every caller shares the proxy's address and limits.
+// clientIP is the peer's address: the client's when the peer is a trusted
+// proxy (Server.SetTrustedProxies rewrites RemoteAddr), else the peer's,
+// whatever X-Forwarded-For says.
 func clientIP(r *nethttp.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	nethttp "net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/doctor"
@@ -64,16 +66,29 @@ type apiFixture struct {
 type apiOptions struct {
 	limiter aarthahttp.Limiter
 	origins []string
+	proxies []netip.Prefix
+	limits  *aarthahttp.Limits         // nil: low limits the rate limit tests reach
+	open    func(testing.TB) *store.DB // nil: a SQLite file
 }
 
 func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
+	var db *store.DB
+	if opt.open != nil {
+		db = opt.open(t)
+	} else {
+		var err error
+		db, err = store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = db.Close() })
+	}
+	_, err := db.Migrate(ctx)
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = db.Close() })
-	_, err = db.Migrate(ctx)
-	require.NoError(t, err)
+	limits := aarthahttp.Limits{ChainWrites: 3, Verify: 3, Login: 5}
+	if opt.limits != nil {
+		limits = *opt.limits
+	}
 	clock := &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	auth, err := aarthahttp.NewAuthenticator([]byte(testKey), "HS256", time.Hour, time.Now)
 	require.NoError(t, err)
@@ -83,22 +98,37 @@ func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
 	api := aarthahttp.NewAPI(aarthahttp.APIConfig{
 		Loans: &ledger.LoanService{Store: db, Now: time.Now, Rand: rand.Reader, AnchorMode: ledger.ModeBatch},
 		Store: db, Chain: fakeChain{}, Auth: auth, Limiter: opt.limiter,
-		Limits: aarthahttp.Limits{ChainWrites: 3, Verify: 3, Login: 5}, AllowedOrigins: opt.origins,
+		Limits: limits, AllowedOrigins: opt.origins,
 		MaxBodyBytes: 4096, BatchWindow: time.Second,
 		Doctor:      func(ctx context.Context) any { return doctor.Run(ctx, doctor.Deps{DB: db}, time.Second) },
 		Maintenance: db,
 	})
 	s := aarthahttp.NewServer("127.0.0.1:0", "test", nil, slog.New(slog.DiscardHandler))
 	s.SetAPI(api)
+	s.SetTrustedProxies(opt.proxies)
 	require.NoError(t, s.Start(ctx))
 	t.Cleanup(func() { _ = s.Stop(context.Background()) })
 	f := &apiFixture{t: t, url: s.URL(), db: db, auth: auth, clock: clock, tokens: map[ledger.Role]string{}, limiter: opt.limiter}
+	auth.UseSessions(db, 0)
 	for _, r := range []ledger.Role{ledger.RoleViewer, ledger.RoleOperator, ledger.RoleAdmin} {
-		tok, _, err := auth.Issue(&ledger.User{Email: string(r) + "@example.com", Role: r})
+		u := &ledger.User{Email: string(r) + "@example.com", Role: r, PasswordHash: fixtureHash(t)}
+		require.NoError(t, db.CreateUser(ctx, ledger.SystemActor(), u))
+		tok, _, err := auth.Issue(u)
 		require.NoError(t, err)
 		f.tokens[r] = tok
 	}
 	return f
+}
+
+// fixturePassword is the password of the fixture's users.
+const fixturePassword = "fixture-password-42"
+
+// fixtureHash hashes fixturePassword at the lowest bcrypt cost, which
+// keeps the tests fast under -race; the check is the same at any cost.
+func fixtureHash(t *testing.T) string {
+	h, err := bcrypt.GenerateFromPassword([]byte(fixturePassword), bcrypt.MinCost)
+	require.NoError(t, err)
+	return string(h)
 }
 
 func (f *apiFixture) request(method, path, token, contentType string, body []byte, hdr ...string) (*nethttp.Response, map[string]any) {
@@ -305,9 +335,9 @@ func TestRateLimitThenRecovery(t *testing.T) {
 	code, _ = f.call("GET", "/api/admin/loans/R-1/blockchain/status", ledger.RoleOperator, nil)
 	require.Equal(t, 200, code)
 
-	f.clock.Add(time.Minute)
+	f.clock.Add(2 * time.Minute)
 	code, _ = f.call("POST", "/api/admin/loans/R-1/blockchain/store", ledger.RoleOperator, nil)
-	require.Equal(t, 202, code, "the limit recovers in the next window")
+	require.Equal(t, 202, code, "the limit recovers once the window has slid past")
 }
 
 func TestCORS(t *testing.T) {
@@ -323,6 +353,12 @@ func TestCORS(t *testing.T) {
 		"Origin", "https://admin.aartha.example", "Access-Control-Request-Method", "POST")
 	require.Equal(t, 204, resp.StatusCode)
 	require.Equal(t, "https://admin.aartha.example", resp.Header.Get("Access-Control-Allow-Origin"))
+
+	// PUT /api/admin/maintenance is callable from an allowed origin.
+	resp, _ = f.request("OPTIONS", "/api/admin/maintenance", "", "", nil,
+		"Origin", "https://admin.aartha.example", "Access-Control-Request-Method", "PUT")
+	require.Equal(t, 204, resp.StatusCode)
+	require.Contains(t, strings.Split(resp.Header.Get("Access-Control-Allow-Methods"), ", "), "PUT")
 
 	resp, _ = f.request("GET", "/api/admin/loans", f.tokens[ledger.RoleViewer], "", nil, "Origin", "https://evil.example")
 	require.Empty(t, resp.Header.Get("Access-Control-Allow-Origin"))

@@ -37,11 +37,15 @@ func readJSONBody(r *nethttp.Request, max int64, dst any) error {
 }
 
 // decodeStrict decodes one JSON object into dst: unknown fields, a wrong
-// type for a field, trailing data and an empty body are EINVALID errors
-// whose message names the field and what it should be.
+// type for a field, trailing data, an empty body and everything scanJSON
+// refuses are EINVALID errors whose message names the field and what it
+// should be.
 func decodeStrict(data []byte, dst any) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return ledger.Errorf(ledger.EINVALID, "the request body is empty: send a JSON object")
+	}
+	if err := scanJSON(data, exactFields(dst)); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -213,6 +213,9 @@ func (a *API) login(w nethttp.ResponseWriter, r *nethttp.Request) error {
 	if q.Email == "" || q.Password == "" {
 		return ledger.Errorf(ledger.EINVALID, "email and password are required")
 	}
+	if err := a.allowLogin(r.Context(), q.Email); err != nil {
+		return err
+	}
 	u, err := a.cfg.Store.UserByEmail(r.Context(), q.Email)
 	if ledger.ErrorCode(err) == ledger.ENOTFOUND {
 		// Spend the same time as for a real user, so timing does not tell

@@ -49,11 +49,11 @@ func (c *maintenanceCache) forget() {
 }
 
 // refuseInMaintenance answers 503 with Retry-After for writes while
-// maintenance mode is on. Reads, logging in, public verification and the
-// switch itself stay open.
+// maintenance mode is on. Reads, logging in and out, revoking every
+// session, public verification and the switch itself stay open.
 func (a *API) refuseInMaintenance(w nethttp.ResponseWriter, r *nethttp.Request, rt route) error {
 	if a.cfg.Maintenance == nil || rt.Method == nethttp.MethodGet || rt.Limit == "login" || rt.Limit == "verify" ||
-		rt.Path == "/api/admin/maintenance" {
+		rt.Path == "/api/admin/maintenance" || rt.Path == "/api/auth/logout" || rt.Path == "/api/admin/sessions/revoke-all" {
 		return nil
 	}
 	m, err := a.maint.get(r.Context(), a.cfg.Maintenance)

@@ -10,12 +10,39 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Limiter counts requests per key in fixed windows. Allow records one
-// request under key and reports whether it is within limit per window; if
-// not, retryAfter is how long until the window ends. Implementations are
-// safe for concurrent use.
+// Limiter counts requests per key in a sliding window. Allow records one
+// request under key if it is within limit per window and reports whether
+// it was; if not, retryAfter is how long until one more would be. A
+// refused request is not counted. Implementations are safe for concurrent
+// use.
+//
+// The window slides: the count is this fixed window's requests plus the
+// previous window's, weighted by how much of it still lies inside the
+// last window length. A fixed window lets through twice the limit across
+// a boundary (all at the end of one window, all at the start of the
+// next); this does not.
 type Limiter interface {
 	Allow(ctx context.Context, key string, limit int, window time.Duration) (ok bool, retryAfter time.Duration, err error)
+}
+
+// slide decides one request: prev and cur are the counts of the previous
+// and the current fixed window, elapsed how far into the current one now
+// is.
+func slide(prev, cur int64, limit int, elapsed, window time.Duration) (ok bool, retry time.Duration) {
+	w := float64(window)
+	rest := w - float64(elapsed)
+	if float64(prev)*rest/w+float64(cur)+1 <= float64(limit) {
+		return true, 0
+	}
+	lim := float64(limit - 1)
+	if float64(cur) <= lim && prev > 0 {
+		// Later in this window, once enough of the previous one has slid out.
+		t := rest - (lim-float64(cur))*w/float64(prev)
+		return false, max(time.Duration(t), time.Second)
+	}
+	// In the next window, once enough of this one has slid out.
+	t := w * (1 - lim/float64(cur))
+	return false, max(time.Duration(rest+t), time.Second)
 }
 
 // MemoryLimiter is a Limiter for one process. Counts are lost on restart
@@ -30,8 +57,8 @@ type MemoryLimiter struct {
 }
 
 type memWindow struct {
-	start time.Time
-	count int
+	start     time.Time
+	prev, cur int64
 }
 
 var _ Limiter = (*MemoryLimiter)(nil)
@@ -64,21 +91,27 @@ func (m *MemoryLimiter) Allow(_ context.Context, key string, limit int, window t
 	}
 	k := key + "|" + window.String()
 	w := m.windows[k]
-	if w == nil || !w.start.Equal(start) {
+	switch {
+	case w == nil:
 		w = &memWindow{start: start}
 		m.windows[k] = w
+	case w.start.Add(window).Equal(start):
+		w.start, w.prev, w.cur = start, w.cur, 0
+	case !w.start.Equal(start):
+		w.start, w.prev, w.cur = start, 0, 0
 	}
-	w.count++
-	if w.count > limit {
-		return false, start.Add(window).Sub(now), nil
+	ok, retry := slide(w.prev, w.cur, limit, now.Sub(start), window)
+	if ok {
+		w.cur++
 	}
-	return true, 0, nil
+	return ok, retry, nil
 }
 
 // RedisLimiter is a Limiter shared by every replica that uses the same
-// Redis: one counter per key and window, incremented and given an expiry in
-// one round trip. Windows follow the replica's clock, so replicas' clocks
-// should agree to within a second.
+// Redis: one counter per key and fixed window; a script reads this
+// window's and the previous one's and counts the request if allowed, in
+// one atomic round trip. Windows follow the replica's clock, so replicas'
+// clocks should agree to within a second.
 type RedisLimiter struct {
 	Client *redis.Client
 	Prefix string // key prefix, e.g. "aartha:rl:"
@@ -102,22 +135,41 @@ func NewRedisLimiter(ctx context.Context, url string) (*RedisLimiter, error) {
 	return &RedisLimiter{Client: c, Prefix: "aartha:rl:", Now: time.Now}, nil
 }
 
+// slidingScript counts one request in KEYS[1] (this window) if
+// prev*ARGV[1] + cur + 1 <= ARGV[2], where ARGV[1] is the share of the
+// previous window (KEYS[2]) still inside the sliding one; ARGV[3] is the
+// counter's lifetime in ms. It returns {allowed, prev, cur}.
+var slidingScript = redis.NewScript(`
+local prev = tonumber(redis.call('GET', KEYS[2]) or '0')
+local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+if prev * tonumber(ARGV[1]) + cur + 1 <= tonumber(ARGV[2]) then
+  cur = redis.call('INCR', KEYS[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  return {1, prev, cur}
+end
+return {0, prev, cur}
+`)
+
 // Allow implements Limiter. A Redis failure is returned as an error; the
 // caller decides whether to fail open or closed.
 func (l *RedisLimiter) Allow(ctx context.Context, key string, limit int, window time.Duration) (bool, time.Duration, error) {
 	now := l.Now()
 	start := now.Truncate(window)
-	k := l.Prefix + key + ":" + strconv.FormatInt(start.UnixMilli(), 10) + ":" + strconv.FormatInt(window.Milliseconds(), 10)
-	pipe := l.Client.TxPipeline()
-	incr := pipe.Incr(ctx, k)
-	pipe.PExpire(ctx, k, window+time.Second)
-	if _, err := pipe.Exec(ctx); err != nil {
+	name := func(s time.Time) string {
+		return l.Prefix + key + ":" + strconv.FormatInt(s.UnixMilli(), 10) + ":" + strconv.FormatInt(window.Milliseconds(), 10)
+	}
+	elapsed := now.Sub(start)
+	share := float64(window-elapsed) / float64(window)
+	res, err := slidingScript.Run(ctx, l.Client, []string{name(start), name(start.Add(-window))},
+		strconv.FormatFloat(share, 'f', 6, 64), limit, (2*window + time.Second).Milliseconds()).Int64Slice()
+	if err != nil {
 		return false, 0, fmt.Errorf("rate limit counter in redis: %w", err)
 	}
-	if incr.Val() > int64(limit) {
-		return false, start.Add(window).Sub(now), nil
+	if res[0] == 1 {
+		return true, 0, nil
 	}
-	return true, 0, nil
+	_, retry := slide(res[1], res[2], limit, elapsed, window)
+	return false, retry, nil
 }
 
 // Ping checks that Redis answers.

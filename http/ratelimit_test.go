@@ -65,15 +65,38 @@ func TestLimiters(t *testing.T) {
 			ok, retry, err := l.Allow(ctx, "k", 5, time.Minute)
 			require.NoError(t, err)
 			require.False(t, ok)
-			require.Greater(t, retry, time.Duration(0))
-			require.LessOrEqual(t, retry, time.Minute)
+			require.Equal(t, 72*time.Second, retry.Round(time.Second),
+				"5 at the start of a minute: one slot frees 12s into the next, when 1/5 of them has slid out")
 			ok, _, err = l.Allow(ctx, "other", 5, time.Minute)
 			require.NoError(t, err)
 			require.True(t, ok, "keys are counted apart")
-			clock.Add(time.Minute)
+			clock.Add(2 * time.Minute)
 			ok, _, err = l.Allow(ctx, "k", 5, time.Minute)
 			require.NoError(t, err)
-			require.True(t, ok, "the next window starts afresh")
+			require.True(t, ok, "a window later the count starts afresh")
+
+			// Across a fixed-window boundary: 5 at the end of one minute
+			// leave no room at the start of the next (a fixed window
+			// would let 5 more through), and room comes back as the
+			// earlier minute slides out.
+			clock.Add(time.Minute + 50*time.Second) // :50 of a fresh minute
+			for i := 0; i < 5; i++ {
+				ok, _, err := l.Allow(ctx, "b", 5, time.Minute)
+				require.NoError(t, err)
+				require.True(t, ok, i)
+			}
+			clock.Add(20 * time.Second) // :10 of the next minute
+			ok, retry, err = l.Allow(ctx, "b", 5, time.Minute)
+			require.NoError(t, err)
+			require.False(t, ok, "no second burst across the boundary")
+			require.Equal(t, 2*time.Second, retry.Round(time.Second), "one slot frees when 1/5 of the earlier minute has slid out")
+			clock.Add(retry)
+			ok, _, err = l.Allow(ctx, "b", 5, time.Minute)
+			require.NoError(t, err)
+			require.True(t, ok, "after Retry-After one more is allowed")
+			ok, _, err = l.Allow(ctx, "b", 5, time.Minute)
+			require.NoError(t, err)
+			require.False(t, ok, "and only one")
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	nethttp "net/http"
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -30,6 +31,7 @@ type Server struct {
 	observe func(nethttp.Handler) nethttp.Handler
 	trace   func(nethttp.Handler) nethttp.Handler
 	report  Reporter
+	proxies []netip.Prefix
 
 	mu       sync.Mutex
 	listener net.Listener
@@ -87,9 +89,9 @@ func (s *Server) Handler() nethttp.Handler {
 	}
 	if s.api != nil {
 		s.api.register(mux)
-		return securityHeaders(s.api.cors(h))
+		return forwardedFor(s.proxies, securityHeaders(s.api.cors(h)))
 	}
-	return securityHeaders(h)
+	return forwardedFor(s.proxies, securityHeaders(h))
 }
 
 // Start binds the listen address and serves in the background. It returns

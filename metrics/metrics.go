@@ -208,9 +208,12 @@ func (m *Metrics) SecretRefresh(variable string, err error) {
 	m.secretStale.WithLabelValues(variable).Set(0)
 }
 
-// Middleware counts and times the requests next serves. The route label is
-// the ServeMux pattern that matched (r.Pattern), never the raw path, so ids
-// in paths do not multiply series; unmatched requests are "unmatched".
+// Middleware counts and times the requests next serves. Every label has a
+// fixed set of values, whatever a caller sends: the route label is the
+// ServeMux pattern that matched (r.Pattern), never the raw path, so ids in
+// paths do not multiply series; unmatched requests are "unmatched"; a
+// method outside the standard ones is "OTHER"; a status outside 100-599 is
+// "other".
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		got := httpsnoop.CaptureMetrics(next, w, r)
@@ -218,9 +221,26 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
-		m.httpRequests.WithLabelValues(r.Method, route, strconv.Itoa(got.Code)).Inc()
-		m.httpDuration.WithLabelValues(r.Method, route).Observe(got.Duration.Seconds())
+		method := methodLabel(r.Method)
+		code := "other"
+		if got.Code >= 100 && got.Code <= 599 {
+			code = strconv.Itoa(got.Code)
+		}
+		m.httpRequests.WithLabelValues(method, route, code).Inc()
+		m.httpDuration.WithLabelValues(method, route).Observe(got.Duration.Seconds())
 	})
+}
+
+// methodLabel is method if it is one of the standard HTTP methods, else
+// "OTHER": the method is the caller's to choose, so it must not become a
+// label value as sent.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "OTHER"
 }
 
 // Handler serves the metrics gathered by g in the Prometheus text format,

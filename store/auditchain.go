@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	ledger "github.com/aartha/ledger"
 )
@@ -56,8 +57,18 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (ledger.AuditChainReport, er
 	if err != nil {
 		return ledger.AuditChainReport{}, err
 	}
+	// Ids come from the table's sequence and start at 1: a row with a lower
+	// id was put there by hand, and is not "from before the chain".
+	var impossible, lowest int64
+	if err := rtx.QueryRowContext(ctx, "SELECT count(*), coalesce(min(id), 0) FROM audit_log WHERE id < 1").Scan(&impossible, &lowest); err != nil {
+		return ledger.AuditChainReport{}, db.wrap("look for audit rows with impossible ids", err)
+	}
+	if impossible > 0 {
+		return ledger.AuditChainReport{Break: &ledger.AuditBreak{ID: lowest, Reason: fmt.Sprintf(
+			"%d audit rows have ids below 1 (the lowest is %d), which the store never assigns: they were inserted by hand", impossible, lowest)}}, nil
+	}
 	var legacyCount int64
-	if err := rtx.QueryRowContext(ctx, db.d.rebind("SELECT count(*) FROM audit_log WHERE id <= ?"), head.LegacyUntil).Scan(&legacyCount); err != nil {
+	if err := rtx.QueryRowContext(ctx, db.d.rebind("SELECT count(*) FROM audit_log WHERE id >= 1 AND id <= ?"), head.LegacyUntil).Scan(&legacyCount); err != nil {
 		return ledger.AuditChainReport{}, db.wrap("count audit rows from before the chain", err)
 	}
 	var (

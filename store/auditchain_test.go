@@ -26,6 +26,8 @@ func TestAuditChain(t *testing.T) {
 				"EditDeleteTruncateDetected":          testAuditChainTamper,
 				"GapSealedOver":                       testAuditChainGap,
 				"LateRowIsAnAnomaly":                  testAuditChainLate,
+				"ImpossibleIDsAreTampering":           testAuditChainImpossibleIDs,
+				"VerifyDoesNotSeal":                   testAuditVerifyDoesNotSeal,
 				"Users":                               testUsers,
 			} {
 				t.Run(name, func(t *testing.T) {
@@ -305,7 +307,7 @@ func TestAuditChainUpgrade(t *testing.T) {
 			db := b.open(t)
 			old := migrationSet(t, db, nil)
 			for name := range old {
-				if strings.Contains(name, "0006_") || strings.Contains(name, "0007_") {
+				if strings.Contains(name, "0006_") || strings.Contains(name, "0007_") || strings.Contains(name, "0008_") {
 					delete(old, name)
 				}
 			}
@@ -344,7 +346,7 @@ func TestAuditChainUpgrade(t *testing.T) {
 			db.SetMigrations(store.MigrationsFS)
 			applied, err := db.Migrate(ctx)
 			require.NoError(t, err)
-			require.Equal(t, []string{"0006_audit_seal.sql", "0007_maintenance.sql"}, applied)
+			require.Equal(t, []string{"0006_audit_seal.sql", "0007_maintenance.sql", "0008_sessions.sql"}, applied)
 			c := newClock()
 			f := &fixture{ctx: ctx, db: db, svc: &ledger.LoanService{Store: db, Now: c.Now, Rand: newDetRand()}, clock: c, admin: ledger.CLIActor("ops")}
 			f.create(t, "up-1")
@@ -364,5 +366,50 @@ func TestAuditChainUpgrade(t *testing.T) {
 			require.NotNil(t, r.Break)
 			require.Contains(t, r.Break.Reason, "row 1 was changed")
 		})
+	}
+}
+
+// testAuditChainImpossibleIDs puts rows with ids 0 and -5 into the trail
+// by hand (issue 20: they were reported as "from before the chain
+// existed"): the chain is reported broken, naming them.
+func testAuditChainImpossibleIDs(t *testing.T, open func(testing.TB) *store.DB) {
+	f := setup(t, open)
+	f.create(t, "l-1")
+	sealAll(t, f)
+	require.Nil(t, f.verify(t).Break)
+	overriding := ""
+	if f.db.Driver() == "postgres" {
+		overriding = "OVERRIDING SYSTEM VALUE" // what someone with write access to the database can say
+	}
+	for _, id := range []int{0, -5} {
+		_, err := f.db.SQLDB().ExecContext(f.ctx, fmt.Sprintf(`INSERT INTO audit_log (id, at, actor_id, actor_role, actor_addr, action, entity, entity_id)
+			`+overriding+` VALUES (%d, '2026-03-01T09:00:00.000000Z', 'mallory@example.com', 'admin', 'cli', 'loan.create', 'loan', 'l-9')`, id))
+		require.NoError(t, err)
+	}
+	r := f.verify(t)
+	require.NotNil(t, r.Break)
+	require.EqualValues(t, -5, r.Break.ID)
+	require.Contains(t, r.Break.Reason, "2 audit rows have ids below 1")
+	require.Zero(t, r.Legacy)
+}
+
+// testAuditVerifyDoesNotSeal appends a forged row at the end of a sealed
+// trail: verifying does not seal it (issue 20: verify sealed it and then
+// reported the trail as holding it), so it stays outside the proven part.
+func testAuditVerifyDoesNotSeal(t *testing.T, open func(testing.TB) *store.DB) {
+	f := setup(t, open)
+	f.create(t, "l-1", "l-2")
+	sealAll(t, f)
+	before := f.verify(t)
+	require.Nil(t, before.Break)
+	_, err := f.db.SQLDB().ExecContext(f.ctx, `INSERT INTO audit_log (at, actor_id, actor_role, actor_addr, action, entity, entity_id)
+		VALUES ('2026-03-01T09:00:00.000000Z', 'mallory@example.com', 'admin', 'cli', 'loan.create', 'loan', 'l-9')`)
+	require.NoError(t, err)
+	for range 2 {
+		r := f.verify(t)
+		require.Nil(t, r.Break)
+		require.Equal(t, before.Rows, r.Rows, "the forged row is not counted as proven")
+		require.Equal(t, before.Head, r.Head, "verifying moved no head")
+		require.EqualValues(t, 1, r.Unsealed)
 	}
 }

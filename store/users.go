@@ -11,7 +11,7 @@ import (
 	ledger "github.com/aartha/ledger"
 )
 
-const userColumns = `id, email, role, password_hash, created_at`
+const userColumns = `id, email, role, password_hash, created_at, session_version`
 
 // CreateUser stores a new user with its audit row (action user.create, by
 // actor) in one transaction and sets u.ID. It returns EINVALID for a bad
@@ -63,7 +63,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*ledger.User, erro
 		created nullTime
 	)
 	err := db.r.QueryRowContext(ctx, db.d.rebind("SELECT "+userColumns+" FROM users WHERE email = ?"), strings.ToLower(email)).
-		Scan(&u.ID, &u.Email, &role, &u.PasswordHash, &created)
+		Scan(&u.ID, &u.Email, &role, &u.PasswordHash, &created, &u.SessionVersion)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ledger.Errorf(ledger.ENOTFOUND, "no user has email %s", truncate(email, 80))
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	ledger "github.com/aartha/ledger"
+	aarthahttp "github.com/aartha/ledger/http"
 )
 
 // Sessions.
@@ -20,8 +21,9 @@ import (
 // cookie. We chose that over a server-side session table because it keeps
 // replicas stateless, as the API is (docs/deployment.md), needs no new table or
 // clean-up job, and gives the UI exactly the API's authentication rules.
-// Its cost: logging out deletes the cookie but cannot revoke a copied token
-// before it expires.
+// Logging out revokes the token by its jti (Authenticator.Logout), so a
+// copied token stops working too; every request checks the user, role and
+// revocations against the store (Authenticator.Verify).
 //
 // CSRF. Every form carries a token, and a POST without the right one is
 // refused:
@@ -50,6 +52,7 @@ type session struct {
 	Role    ledger.Role
 	Expires time.Time
 	CSRF    string // the token this session's forms carry
+	claims  *aarthahttp.Claims
 }
 
 // CanOperate reports whether the user may change loans.
@@ -70,11 +73,11 @@ func (u *UI) session(r *http.Request) (*session, bool) {
 	if err != nil || c.Value == "" {
 		return nil, false
 	}
-	claims, err := u.cfg.Auth.Check(c.Value)
+	claims, err := u.cfg.Auth.Verify(r.Context(), c.Value)
 	if err != nil {
 		return nil, false
 	}
-	s := &session{Email: claims.Subject, Role: claims.Role, CSRF: csrfFor(c.Value)}
+	s := &session{Email: claims.Subject, Role: claims.Role, CSRF: csrfFor(c.Value), claims: claims}
 	if claims.ExpiresAt != nil {
 		s.Expires = claims.ExpiresAt.Time
 	}
@@ -145,6 +148,10 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.renderLogin(w, r, http.StatusBadRequest, email, "Enter your email and password.")
 		return
 	}
+	if err := u.allow(r.Context(), u.cfg.LoginAccountLimit, false, "login attempts on this account", aarthahttp.LoginAccountKey(email)); err != nil {
+		u.renderLogin(w, r, http.StatusTooManyRequests, email, err.Error())
+		return
+	}
 	user, err := u.cfg.Store.UserByEmail(r.Context(), strings.ToLower(email))
 	switch {
 	case ledger.ErrorCode(err) == ledger.ENOTFOUND:
@@ -170,10 +177,14 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
 }
 
-// logout deletes the session cookie.
+// logout revokes the session's token, so a copy of it stops working too,
+// and deletes the session cookie.
 func (u *UI) logout(w http.ResponseWriter, r *http.Request, s *session) error {
-	u.cfg.AuditLog.Info("logout", "admin", s.Email, "ip", clientIP(r), "via", "ui")
 	http.SetCookie(w, u.cookie(r, sessionCookie, "", Prefix, time.Time{}))
+	if err := u.cfg.Auth.Logout(r.Context(), s.claims); err != nil {
+		return err
+	}
+	u.cfg.AuditLog.Info("logout", "admin", s.Email, "ip", clientIP(r), "via", "ui")
 	http.Redirect(w, r, Prefix+"/login?bye=1", http.StatusSeeOther)
 	return nil
 }

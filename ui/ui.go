@@ -67,8 +67,9 @@ type Config struct {
 	Limiter aarthahttp.Limiter // nil: a MemoryLimiter
 	// LoginLimit and ChainWriteLimit are attempts per minute, counted under
 	// the same keys as the API's, so the UI is no way around them.
-	LoginLimit      int // per IP; default 10
-	ChainWriteLimit int // per user and per IP; default 5
+	LoginLimit        int // per IP; default 10
+	LoginAccountLimit int // per account, from any address; default 10
+	ChainWriteLimit   int // per user and per IP; default 5
 
 	ExplorerURL string // BLOCKCHAIN_EXPLORER_URL: transactions link to ExplorerURL/tx/<hash>
 	AnchorMode  string // direct or batch, for the pages' wording
@@ -124,6 +125,9 @@ func New(cfg Config) (*UI, error) {
 	}
 	if cfg.LoginLimit == 0 {
 		cfg.LoginLimit = 10
+	}
+	if cfg.LoginAccountLimit == 0 {
+		cfg.LoginAccountLimit = 10
 	}
 	if cfg.ChainWriteLimit == 0 {
 		cfg.ChainWriteLimit = 5
@@ -188,6 +192,10 @@ func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := u.cop.Check(r); err != nil {
 		u.renderError(w, r, nil, ledger.Errorf(ledger.EFORBIDDEN, "this form was sent from another site, so it was refused: use the pages of this server"))
+		return
+	}
+	if err := aarthahttp.CheckRequestText(r); err != nil {
+		u.renderError(w, r, nil, err)
 		return
 	}
 	u.mux.ServeHTTP(w, r)
@@ -343,8 +351,8 @@ func actor(r *http.Request, s *session) ledger.Actor {
 	return ledger.Actor{ID: s.Email, Role: string(s.Role), Addr: clientIP(r)}
 }
 
-// clientIP is the peer's address; proxy headers are not trusted (as in
-// package http).
+// clientIP is the peer's address, or the client's behind a trusted proxy
+// (the server rewrites RemoteAddr, as for package http).
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -53,13 +53,22 @@ type env struct {
 	srv *httptest.Server
 }
 
-func setup(t *testing.T, chain bool) *env {
+func setup(t *testing.T, chain bool) *env { t.Helper(); return setupOn(t, chain, nil) }
+
+// setupOn is setup on the store open makes (nil: a SQLite file).
+func setupOn(t *testing.T, chain bool, open func(testing.TB) *store.DB) *env {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	_, err = db.Migrate(ctx)
+	var db *store.DB
+	if open != nil {
+		db = open(t)
+	} else {
+		var err error
+		db, err = store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "aartha.db"))
+		require.NoError(t, err)
+		t.Cleanup(func() { db.Close() })
+	}
+	_, err := db.Migrate(ctx)
 	require.NoError(t, err)
 	for email, role := range map[string]ledger.Role{"admin@example.com": ledger.RoleAdmin, "viewer@example.com": ledger.RoleViewer} {
 		// The lowest bcrypt cost keeps the tests fast under -race; the
@@ -70,6 +79,7 @@ func setup(t *testing.T, chain bool) *env {
 	}
 	auth, err := aarthahttp.NewAuthenticator([]byte("k7Qm2vX9pL4nR8sT1wY6zB3cF5hJ0dGa"), "HS256", time.Hour, nil)
 	require.NoError(t, err)
+	auth.UseSessions(db, 0)
 	svc := &ledger.LoanService{Store: db, Now: time.Now, Rand: rand.Reader}
 	cfg := ui.Config{Loans: svc, Store: db, Auth: auth, ExplorerURL: "https://explorer.example/", AnchorMode: ledger.ModeBatch}
 	if chain {

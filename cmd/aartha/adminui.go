@@ -26,7 +26,7 @@ func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anc
 	acfg := api.Config()
 	ucfg := ui.Config{
 		Loans: acfg.Loans, Store: db, Auth: acfg.Auth, Limiter: acfg.Limiter, Maintenance: db,
-		LoginLimit: acfg.Limits.Login, ChainWriteLimit: acfg.Limits.ChainWrites,
+		LoginLimit: acfg.Limits.Login, LoginAccountLimit: acfg.Limits.LoginAccount, ChainWriteLimit: acfg.Limits.ChainWrites,
 		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode,
 		SecureCookies: strings.HasPrefix(cfg.AdminPanelURL, "https://"),
 		Log:           log, AuditLog: acfg.AuditLog,

@@ -23,6 +23,11 @@ var _ aarthahttp.Chain = (*anchoring.Running)(nil)
 // database has no users.
 const devAdminEmail = "admin@aartha.local"
 
+// sessionCacheTTL is how long one replica trusts its last look at a
+// token's user and revocations: a change made on another replica (a
+// deleted user, a logout) is seen within it; one made here at once.
+const sessionCacheTTL = 5 * time.Second
+
 // newAPI wires the admin API: the token authenticator (a random key per
 // start in development when JWT_SECRET_KEY is unset), the rate limiter
 // (Redis when REDIS_URL is set), and the first admin. anch is nil when
@@ -43,6 +48,7 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 	if err != nil {
 		return nil, nil, err
 	}
+	auth.UseSessions(db, sessionCacheTTL)
 	release := func() {}
 	var limiter aarthahttp.Limiter = aarthahttp.NewMemoryLimiter()
 	if cfg.RedisURL != "" {
@@ -61,6 +67,7 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 		Store: db, Auth: auth, Limiter: limiter,
 		Limits: aarthahttp.Limits{
 			ChainWrites: cfg.RateLimitChainWrites, Verify: cfg.RateLimitVerify, Login: cfg.RateLimitLogin,
+			LoginAccount: cfg.RateLimitLoginAccount,
 		},
 		AllowedOrigins: cfg.AllowedOrigins, AnchorMode: cfg.AnchorMode, BatchWindow: cfg.BatchWindow,
 		ExplorerURL: cfg.ExplorerURL, MaxBodyBytes: cfg.MaxBodyBytes,

@@ -11,16 +11,18 @@ import (
 
 func newAuditCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Check the audit trail"}
-	var noSeal bool
 	verify := &cobra.Command{
 		Use:   "verify",
-		Short: "Seal the settled audit rows, then check the hash chain: finds edited, deleted or removed rows",
-		Long: `Seal the settled audit rows (as the sealer of aartha serve does), then read
-the whole trail and check its hash chain against the chain head.
+		Short: "Check the audit trail's hash chain: finds edited, deleted or removed rows",
+		Long: `Read the whole trail and check its hash chain against the chain head. It
+only reads: it never seals, so a row someone appended by hand is reported as
+unsealed, not sealed into the chain and called proven.
 
-Rows are sealed a moment after they are written: on PostgreSQL once they are
-older than the grace period (10 s), on SQLite at once. Rows not sealed yet are
-reported as the unsealed tail; they are not protected until sealed.`,
+The sealer of aartha serve seals rows a moment after they are written: on
+PostgreSQL once they are older than the grace period (10 s), on SQLite at
+once. Rows not sealed yet are reported as the unsealed tail; they are not
+protected until sealed. Rows with ids the store never assigns (below 1) are
+reported as tampering.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -34,15 +36,6 @@ reported as the unsealed tail; they are not protected until sealed.`,
 			}
 			defer db.Close()
 			out := cmd.OutOrStdout()
-			if !noSeal {
-				n, err := db.SealAudit(ctx)
-				if err != nil {
-					return err
-				}
-				if n > 0 {
-					fmt.Fprintf(out, "sealed %d rows\n", n)
-				}
-			}
 			r, err := db.VerifyAuditChain(ctx)
 			if err != nil {
 				return err
@@ -73,7 +66,9 @@ reported as the unsealed tail; they are not protected until sealed.`,
 			return nil
 		},
 	}
-	verify.Flags().BoolVar(&noSeal, "no-seal", false, "only check: do not seal settled rows first")
+	// Verify never seals now; the flag stays so that scripts keep working.
+	verify.Flags().Bool("no-seal", true, "ignored: verify never seals")
+	_ = verify.Flags().MarkDeprecated("no-seal", "verify never seals")
 	cmd.AddCommand(verify)
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -85,6 +86,7 @@ func newServeCmd(a *app) *cobra.Command {
 				}
 				defer anch.Stop(context.Background())
 				ready["chain"] = anch
+				warnIgnoredKey(cfg, log, cmd.OutOrStdout())
 			}
 			meters.Watch(metricSources(db, anch))
 			if anch != nil {
@@ -100,6 +102,7 @@ func newServeCmd(a *app) *cobra.Command {
 
 			srv := aarthahttp.NewServer(cfg.ListenAddr, buildVersion(), ready, log)
 			srv.SetAPI(api)
+			srv.SetTrustedProxies(cfg.TrustedProxies)
 			admin, err := newAdminUI(cfg, api, db, anch, log)
 			if err != nil {
 				return err
@@ -152,4 +155,18 @@ func migrateAll(ctx context.Context, db *store.DB) ([]string, error) {
 		applied = append(applied, fmt.Sprintf("job queue (%d River migrations)", n))
 	}
 	return applied, err
+}
+
+// warnIgnoredKey says at start that BLOCKCHAIN_PRIVATE_KEY (or
+// BLOCKCHAIN_KEYSTORE) is not used on the embedded development chain, which
+// signs with its own funded key: an operator who set one should not
+// believe it is anchoring with it.
+func warnIgnoredKey(cfg *config.Config, log *slog.Logger, out io.Writer) {
+	embedded := cfg.Backend == "evm" && cfg.RPCURL == ""
+	if !embedded || (cfg.PrivateKey == "" && cfg.KeystorePath == "") {
+		return
+	}
+	const msg = "BLOCKCHAIN_PRIVATE_KEY / BLOCKCHAIN_KEYSTORE is set but ignored: the embedded development chain (no BLOCKCHAIN_RPC_URL) signs with its own funded key"
+	log.Warn(msg)
+	fmt.Fprintln(out, "Warning: "+msg)
 }
