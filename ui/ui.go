@@ -69,6 +69,14 @@ type Config struct {
 	// the same keys as the API's, so the UI is no way around them.
 	LoginLimit      int // per IP; default 10
 	ChainWriteLimit int // per user and per IP; default 5
+	// VerifyLimit is receipt checks per minute per IP on the public verify
+	// page, counted under the key of POST /api/verify; default 30.
+	VerifyLimit int
+
+	// OfflinePage is the one-file offline verifier (package verifier),
+	// served at OfflinePath and linked from the verify page; nil leaves
+	// both out.
+	OfflinePage []byte
 
 	ExplorerURL string // BLOCKCHAIN_EXPLORER_URL: transactions link to ExplorerURL/tx/<hash>
 	AnchorMode  string // direct or batch, for the pages' wording
@@ -127,6 +135,9 @@ func New(cfg Config) (*UI, error) {
 	}
 	if cfg.ChainWriteLimit == 0 {
 		cfg.ChainWriteLimit = 5
+	}
+	if cfg.VerifyLimit == 0 {
+		cfg.VerifyLimit = 30
 	}
 	if cfg.StuckAfter == 0 {
 		cfg.StuckAfter = 10 * time.Minute
@@ -250,6 +261,7 @@ type base struct {
 	Stream   string // the MultiChain stream anchors go to; "" on an EVM chain
 	Notice   string // a success message
 	Error    string // a failure message
+	Public   bool   // a page for anyone (the verify page): no admin menu
 }
 
 func (u *UI) base(s *session, title, nav string) base {

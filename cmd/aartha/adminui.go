@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
-	"net/http"
 	"strings"
 	"time"
 
@@ -55,11 +54,11 @@ var (
 
 // newAdminUI builds the admin web UI on the API's own service, store,
 // chain, authenticator and rate limiter. anch is nil when anchoring is off.
-func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anchoring, log *slog.Logger) (http.Handler, error) {
+func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anchoring, log *slog.Logger) (*ui.UI, error) {
 	acfg := api.Config()
 	ucfg := ui.Config{
 		Loans: acfg.Loans, Store: db, Auth: acfg.Auth, Limiter: acfg.Limiter, Maintenance: db,
-		LoginLimit: acfg.Limits.Login, ChainWriteLimit: acfg.Limits.ChainWrites,
+		LoginLimit: acfg.Limits.Login, ChainWriteLimit: acfg.Limits.ChainWrites, VerifyLimit: acfg.Limits.Verify,
 		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode,
 		SecureCookies: strings.HasPrefix(cfg.AdminPanelURL, "https://"),
 		Log:           log, AuditLog: acfg.AuditLog,
