@@ -45,7 +45,9 @@ var offlineFailures = map[string]*regexp.Regexp{
 	"root":       regexp.MustCompile(`proof does not lead to the stated root`),
 }
 
-func hexOf(b byte) string { return `"0x` + strings.Repeat(string("0123456789abcdef"[b>>4])+string("0123456789abcdef"[b&15]), 32) + `"` }
+func hexOf(b byte) string {
+	return `"0x` + strings.Repeat(string("0123456789abcdef"[b>>4])+string("0123456789abcdef"[b&15]), 32) + `"`
+}
 
 // tamperedCases is the set published in testdata/receipts/tampered/cases.json.
 var tamperedCases = []tamperedCase{
