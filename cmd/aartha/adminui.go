@@ -15,6 +15,7 @@ import (
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/ui"
+	"github.com/aartha/ledger/verifier"
 )
 
 // HeadBlock is the chain's latest block number (ui.Chain).
@@ -59,7 +60,7 @@ func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anc
 	ucfg := ui.Config{
 		Loans: acfg.Loans, Store: db, Auth: acfg.Auth, Limiter: acfg.Limiter, Maintenance: db,
 		LoginLimit: acfg.Limits.Login, ChainWriteLimit: acfg.Limits.ChainWrites, VerifyLimit: acfg.Limits.Verify,
-		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode,
+		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode, OfflinePage: verifier.Page(),
 		SecureCookies: strings.HasPrefix(cfg.AdminPanelURL, "https://"),
 		Log:           log, AuditLog: acfg.AuditLog,
 	}

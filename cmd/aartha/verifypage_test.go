@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -26,17 +27,23 @@ func anchoredReceipts(t *testing.T) (receipts map[string][]byte, base, rpc strin
 	dir, rpcAddr := t.TempDir(), freeAddr(t)
 	vars := func(mode string) map[string]string {
 		return map[string]string{"AARTHA_DATA_DIR": dir, "AARTHA_DEV_CHAIN_RPC": rpcAddr,
-			"BLOCKCHAIN_ANCHOR_MODE": mode, "BLOCKCHAIN_BATCH_WINDOW": "300ms",
+			"BLOCKCHAIN_ANCHOR_MODE": mode, "BLOCKCHAIN_BATCH_WINDOW": "2s",
 			"RATE_LIMIT_VERIFY": "1000"} // the tests check many receipts from one IP
 	}
 	receipts = map[string][]byte{}
-	create := func(c *apiClient, id string) {
-		code, body := c.do("POST", "/api/admin/loans", map[string]any{"loan_id": id, "borrower": "cust-" + id, "lender": "bank-1",
-			"borrower_address": "0x00000000000000000000000000000000000000aa",
-			"principal":        "150000", "currency": "INR", "interest_rate_bps": 1250, "term_months": 12})
-		require.Equal(t, http.StatusCreated, code, body)
-		code, body = c.do("POST", "/api/admin/loans/"+id+"/approve", nil)
-		require.Equal(t, http.StatusOK, code, body)
+	// Loans are created first and approved back to back, so that the
+	// batch window (2s) takes them into one batch.
+	create := func(c *apiClient, ids ...string) {
+		for _, id := range ids {
+			code, body := c.do("POST", "/api/admin/loans", map[string]any{"loan_id": id, "borrower": "cust-" + id, "lender": "bank-1",
+				"borrower_address": "0x00000000000000000000000000000000000000aa",
+				"principal":        "150000", "currency": "INR", "interest_rate_bps": 1250, "term_months": 12})
+			require.Equal(t, http.StatusCreated, code, body)
+		}
+		for _, id := range ids {
+			code, body := c.do("POST", "/api/admin/loans/"+id+"/approve", nil)
+			require.Equal(t, http.StatusOK, code, body)
+		}
 	}
 	fetch := func(c *apiClient, id, record string) []byte {
 		var raw []byte
@@ -49,9 +56,7 @@ func anchoredReceipts(t *testing.T) (receipts map[string][]byte, base, rpc strin
 	}
 
 	batch, stopBatch := startServeStoppable(t, vars("batch"))
-	for _, id := range []string{"VP-1", "VP-2", "VP-3"} {
-		create(batch, id)
-	}
+	create(batch, "VP-1", "VP-2", "VP-3")
 	receipts["batch-many"] = fetch(batch, "VP-2", "approved")
 	code, body := batch.do("POST", "/api/admin/loans/VP-1/blockchain/mark-repaid", map[string]string{"amount_repaid": "160000"})
 	require.Equal(t, http.StatusOK, code, body)
@@ -274,4 +279,118 @@ func TestVerifyPageInBrowser(t *testing.T) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	require.Empty(t, p.others, "the verify page asked for something from another origin")
+}
+
+// offlineVerdict runs the offline verifier page on a receipt and the RPC
+// URL and returns its verdict and the names of the failed checks.
+func (p *page) offlineVerdict(receipt []byte, rpc string) (string, []string) {
+	p.t.Helper()
+	values, err := json.Marshal([]string{string(receipt), rpc})
+	require.NoError(p.t, err)
+	// chromedp.SetValue refuses an empty value: set both in one script.
+	_, err = chromedp.Run(p.ctx, chromedp.Evaluate[bool](fmt.Sprintf(
+		`(([r, u]) => { document.getElementById('receipt').value = r; document.getElementById('rpc').value = u; return true })(%s)`, values)))
+	require.NoError(p.t, err)
+	p.do(chromedp.Click(chromedp.CSS("#verify")))
+	var verdict string
+	require.Eventually(p.t, func() bool {
+		v, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.getElementById('verdict').dataset.verdict || ''`))
+		require.NoError(p.t, err)
+		verdict = v
+		return v != "" && v != "running"
+	}, 60*time.Second, 50*time.Millisecond)
+	failed, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#checks tr.bad')].map(tr => tr.dataset.check)`))
+	require.NoError(p.t, err)
+	return verdict, failed
+}
+
+// TestOfflineVerifierInBrowser opens the one-file offline verifier, as
+// written by `aartha verifier-page` and opened from disk (origin "null"),
+// in headless Chromium and checks receipts against the embedded chain's
+// JSON-RPC: every real receipt of every shape is verified; every tampered
+// case of testdata/receipts/tampered fails at the check it names (the
+// chain-refuted ones applied to the real receipt of their shape); the
+// golden receipts pass offline and fail at "chain" against this chain.
+// The page asks nothing of anyone but the RPC URL typed. The same page
+// served at /verify/offline.html works too.
+func TestOfflineVerifierInBrowser(t *testing.T) {
+	t.Parallel()
+	receipts, base, rpc := anchoredReceipts(t)
+	file := filepath.Join(t.TempDir(), "verify.html")
+	out, err := run(t, context.Background(), nil, "verifier-page", "--out", file)
+	require.NoError(t, err, out)
+	written, err := os.ReadFile(file)
+	require.NoError(t, err)
+	code, served := (&apiClient{t: t, base: base}).raw("GET", "/verify/offline.html")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, string(served), string(written), "the served page is the written one")
+
+	p := newBrowser(t, "file://"+file, rpc, "file://"+file)
+	p.do(chromedp.Navigate("file://" + file))
+	p.shot("offline-empty")
+
+	for _, shape := range []string{"direct", "direct-repaid", "batch-one", "batch-many"} {
+		verdict, failed := p.offlineVerdict(receipts[shape], rpc)
+		require.Equal(t, "verified", verdict, "%s: failed %v", shape, failed)
+		require.GreaterOrEqual(t, mustCount(p, "#checks tr.ok"), 10, shape)
+		require.Contains(t, p.text("#verdict"), "✔ Verified", shape)
+	}
+	p.shot("offline-verified")
+
+	for _, tc := range tamperedCases(t) {
+		receipt := tc.File
+		if tc.NeedsChain {
+			receipt = tc.apply(t, receipts[tc.Shape])
+		}
+		verdict, failed := p.offlineVerdict(receipt, rpc)
+		require.Equal(t, "rejected", verdict, tc.Name)
+		require.Contains(t, failed, tc.Fails, tc.Name)
+		if !tc.NeedsChain {
+			require.Equal(t, []string{tc.Fails}, failed, "%s fails offline at exactly its check", tc.Name)
+		}
+	}
+	p.shot("offline-tampered")
+
+	for _, name := range []string{"evm-direct.json", "evm-batch-one.json", "evm-batch-many.json", "multichain-direct.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "receipts", name))
+		require.NoError(t, err)
+		verdict, failed := p.offlineVerdict(b, "")
+		require.Equal(t, "offline-only", verdict, "%s is consistent offline: %v", name, failed)
+		verdict, failed = p.offlineVerdict(b, rpc)
+		require.Equal(t, "rejected", verdict, name)
+		require.Equal(t, []string{"chain"}, failed, "%s names another chain", name)
+	}
+
+	// A file chosen in the page is read locally into the text box.
+	f := filepath.Join(t.TempDir(), "receipt.json")
+	require.NoError(t, os.WriteFile(f, receipts["batch-many"], 0o600))
+	require.True(t, p.eval(`(document.getElementById('receipt').value = '') === ''`))
+	p.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{f}))
+	require.Eventually(t, func() bool {
+		v, err := chromedp.Run(p.ctx, chromedp.Value(chromedp.CSS("#receipt")))
+		require.NoError(t, err)
+		return v == string(receipts["batch-many"])
+	}, 10*time.Second, 50*time.Millisecond)
+
+	// At phone width it fits.
+	p.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	verdict, _ := p.offlineVerdict(receipts["direct"], rpc)
+	require.Equal(t, "verified", verdict)
+	p.shot("offline-phone")
+
+	// The page as the server serves it (its own origin, the server's CSP).
+	p.base = base
+	p.open("/verify/offline.html")
+	verdict, failed := p.offlineVerdict(receipts["batch-one"], rpc)
+	require.Equal(t, "verified", verdict, "served page: %v", failed)
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var others []string
+	for _, u := range p.others {
+		if !strings.HasPrefix(u, base+"/verify/offline.html") {
+			others = append(others, u)
+		}
+	}
+	require.Empty(t, others, "the offline verifier asked for something but the RPC URL")
 }
