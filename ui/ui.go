@@ -79,7 +79,10 @@ type Config struct {
 	OfflinePage []byte
 
 	ExplorerURL string // BLOCKCHAIN_EXPLORER_URL: transactions link to ExplorerURL/tx/<hash>
-	AnchorMode  string // direct or batch, for the pages' wording
+	// PublicURL is the service's public base URL (API_BASE_URL): the
+	// certificate's QR code opens PublicURL/verify with the receipt.
+	PublicURL  string
+	AnchorMode string // direct or batch, for the pages' wording
 	// SecureCookies marks cookies Secure even on plain HTTP requests: set
 	// it when a TLS-terminating proxy is in front (ADMIN_PANEL_URL is
 	// https). Requests that arrive over TLS always get Secure cookies.
@@ -155,6 +158,7 @@ func New(cfg Config) (*UI, error) {
 		cfg.AuditLog = cfg.Log
 	}
 	cfg.ExplorerURL = strings.TrimRight(cfg.ExplorerURL, "/")
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	u := &UI{cfg: cfg, cop: http.NewCrossOriginProtection()}
 	if err := u.parseTemplates(); err != nil {
 		return nil, err

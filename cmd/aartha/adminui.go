@@ -60,7 +60,7 @@ func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anc
 	ucfg := ui.Config{
 		Loans: acfg.Loans, Store: db, Auth: acfg.Auth, Limiter: acfg.Limiter, Maintenance: db,
 		LoginLimit: acfg.Limits.Login, ChainWriteLimit: acfg.Limits.ChainWrites, VerifyLimit: acfg.Limits.Verify,
-		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode, OfflinePage: verifier.Page(),
+		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode, OfflinePage: verifier.Page(), PublicURL: cfg.APIBaseURL,
 		SecureCookies: strings.HasPrefix(cfg.AdminPanelURL, "https://"),
 		Log:           log, AuditLog: acfg.AuditLog,
 	}

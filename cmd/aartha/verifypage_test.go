@@ -24,11 +24,20 @@ import (
 // the chain's RPC URL. The server keeps running in direct mode.
 func anchoredReceipts(t *testing.T) (receipts map[string][]byte, base, rpc string) {
 	t.Helper()
-	dir, rpcAddr := t.TempDir(), freeAddr(t)
+	receipts, c, rpc := anchoredReceiptsClient(t)
+	return receipts, c.base, rpc
+}
+
+// anchoredReceiptsClient is anchoredReceipts returning a logged-in client
+// of the server, whose API_BASE_URL is its own address.
+func anchoredReceiptsClient(t *testing.T) (receipts map[string][]byte, direct *apiClient, rpc string) {
+	t.Helper()
+	dir, rpcAddr, addr := t.TempDir(), freeAddr(t), freeAddr(t)
 	vars := func(mode string) map[string]string {
 		return map[string]string{"AARTHA_DATA_DIR": dir, "AARTHA_DEV_CHAIN_RPC": rpcAddr,
 			"BLOCKCHAIN_ANCHOR_MODE": mode, "BLOCKCHAIN_BATCH_WINDOW": "2s",
-			"RATE_LIMIT_VERIFY": "1000"} // the tests check many receipts from one IP
+			"RATE_LIMIT_VERIFY":  "1000", // the tests check many receipts from one IP
+			"AARTHA_LISTEN_ADDR": addr, "API_BASE_URL": "http://" + addr}
 	}
 	receipts = map[string][]byte{}
 	// Loans are created first and approved back to back, so that the
@@ -63,7 +72,7 @@ func anchoredReceipts(t *testing.T) (receipts map[string][]byte, base, rpc strin
 	receipts["batch-one"] = fetch(batch, "VP-1", "repaid")
 	stopBatch()
 
-	direct, _ := startServeStoppable(t, vars("direct"))
+	direct, _ = startServeStoppable(t, vars("direct"))
 	create(direct, "VP-4")
 	receipts["direct"] = fetch(direct, "VP-4", "approved")
 	code, body = direct.do("POST", "/api/admin/loans/VP-4/blockchain/mark-repaid", map[string]string{"amount_repaid": "151000"})
@@ -75,7 +84,7 @@ func anchoredReceipts(t *testing.T) (receipts map[string][]byte, base, rpc strin
 	}
 	require.NoError(t, json.Unmarshal(receipts["batch-many"], &many))
 	require.NotEmpty(t, many.Proof, "VP-2 shares its batch")
-	return receipts, direct.base, "http://" + rpcAddr
+	return receipts, direct, "http://" + rpcAddr
 }
 
 // tamperedCase is a case of testdata/receipts/tampered/cases.json.
@@ -124,8 +133,11 @@ func (tc tamperedCase) apply(t *testing.T, receipt []byte) []byte {
 // restarts the server on the same folder.
 func startServeStoppable(t *testing.T, vars map[string]string) (*apiClient, func()) {
 	t.Helper()
-	addr := freeAddr(t)
-	vars["AARTHA_LISTEN_ADDR"] = addr
+	addr, ok := vars["AARTHA_LISTEN_ADDR"]
+	if !ok {
+		addr = freeAddr(t)
+		vars["AARTHA_LISTEN_ADDR"] = addr
+	}
 	vars["AARTHA_ADMIN_EMAIL"] = testAdminEmail
 	vars["AARTHA_ADMIN_PASSWORD"] = testAdminPassword
 	vars["JWT_SECRET_KEY"] = testJWTKey
@@ -226,11 +238,14 @@ func (p *page) checkReceipt(receipt []byte, asFile bool) {
 // verify page in headless Chromium, with no login: each good one is
 // verified (pasted and uploaded), each tampered one is not and the page
 // says why, a malformed one is refused with a 400 that names the problem.
+// The receipt's PDF certificate, from the API and the admin UI, shows the
+// terms and the chain's block time, and its QR code opens this page with
+// the receipt verified.
 // The page makes no request to another origin and fits a phone's screen.
 func TestVerifyPageInBrowser(t *testing.T) {
 	t.Parallel()
-	receipts, base, _ := anchoredReceipts(t)
-	p := newBrowser(t, base)
+	receipts, c, _ := anchoredReceiptsClient(t)
+	p := newBrowser(t, c.base)
 
 	for i, shape := range []string{"direct", "direct-repaid", "batch-one", "batch-many"} {
 		p.checkReceipt(receipts[shape], i%2 == 0)
@@ -269,6 +284,10 @@ func TestVerifyPageInBrowser(t *testing.T) {
 	require.Contains(t, p.text("#error"), `unknown field "rooot"`)
 	require.False(t, p.has("#verdict"))
 	p.shot("verify-malformed")
+
+	// The printable certificate of the API and the admin UI; its QR code
+	// opens this page with the receipt.
+	p.checkCertificates(c, receipts["direct"])
 
 	// A phone: the verdict and the checks fit (tables scroll in place).
 	p.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
