@@ -380,6 +380,27 @@ func TestOfflineVerifierInBrowser(t *testing.T) {
 		require.Equal(t, []string{"chain"}, failed, "%s names another chain", name)
 	}
 
+	// `aartha verify FOLDER`: every real receipt verified, a tampered one
+	// named with its failing check.
+	folder := t.TempDir()
+	for shape, b := range receipts {
+		require.NoError(t, os.WriteFile(filepath.Join(folder, shape+".json"), b, 0o600))
+	}
+	out, err = run(t, context.Background(), nil, "verify", folder, "--rpc", rpc)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "4 of 4 receipts verified")
+	for _, tc := range tamperedCases(t) {
+		if tc.Name == "evm-batch-many.batch-seq" {
+			require.NoError(t, os.WriteFile(filepath.Join(folder, "tampered.json"), tc.apply(t, receipts[tc.Shape]), 0o600))
+		}
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(folder, "broken.json"), []byte(`{"schema":`), 0o600))
+	out, err = run(t, context.Background(), nil, "verify", folder, "--rpc", rpc)
+	require.ErrorAs(t, err, new(errNotVerified), out)
+	require.Contains(t, out, "4 of 6 receipts verified")
+	require.Regexp(t, `NOT verified: tampered.json: failed event batch sequence \(expected 99, found \d+\)`, out)
+	require.Contains(t, out, "NOT verified: broken.json: receipt is not valid JSON")
+
 	// A file chosen in the page is read locally into the text box.
 	f := filepath.Join(t.TempDir(), "receipt.json")
 	require.NoError(t, os.WriteFile(f, receipts["batch-many"], 0o600))
