@@ -1,15 +1,10 @@
 package ledger
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
@@ -194,15 +189,28 @@ type Fingerprint struct {
 // NewFingerprint computes the fingerprint of a record with its salt.
 func NewFingerprint(r Record, salt []byte) Fingerprint {
 	canonical := CanonicalBytes(r)
-	key := LoanKey(r.ID())
-	commitment := crypto.Keccak256Hash(salt, canonical)
-	return Fingerprint{
-		Kind:       r.Kind(),
-		LoanKey:    key,
-		Canonical:  canonical,
-		Commitment: commitment,
-		Leaf:       Leaf(key, r.Kind(), commitment),
+	// One hasher for the four hashes (the same values as LoanKey, a
+	// keccak256 of salt and canonical bytes, and Leaf), to save three
+	// allocations of its state.
+	k := crypto.NewKeccakState()
+	hash := func(out *common.Hash, parts ...[]byte) {
+		k.Reset()
+		for _, p := range parts {
+			_, _ = k.Write(p)
+		}
+		_, _ = k.Read(out[:])
 	}
+	fp := Fingerprint{Kind: r.Kind(), Canonical: canonical}
+	hash(&fp.LoanKey, []byte(r.ID()))
+	hash(&fp.Commitment, salt, canonical)
+	var encoded [96]byte
+	copy(encoded[:32], fp.LoanKey[:])
+	encoded[63] = byte(fp.Kind)
+	copy(encoded[64:], fp.Commitment[:])
+	var inner common.Hash
+	hash(&inner, encoded[:])
+	hash(&fp.Leaf, inner[:])
+	return fp
 }
 
 // LoanKey is the on-chain key of a loan: keccak256 of its id's UTF-8 bytes.
@@ -266,117 +274,40 @@ func (l *Loan) RepaymentRecord() (RepaymentRecord, error) {
 	}, nil
 }
 
-var plainInteger = regexp.MustCompile(`^(0|-?[1-9][0-9]{0,14})$`)
-
 // ParseRecord reads a record object as found in a proof receipt. It is
 // strict: exactly the schema's keys, no duplicates, strings where strings
 // belong and plain integers where numbers belong, so a record that parses
 // has one canonical form. Key order and whitespace do not matter.
 func ParseRecord(data []byte) (Record, error) {
-	fields, err := readFlatObject(data)
+	fields, err := scanFlatObject(data)
 	if err != nil {
 		return nil, err
 	}
-	schema, _ := fields["schema"].(string)
-	var r Record
+	schema, _ := fields.str("schema")
 	switch schema {
 	case SchemaLoan:
 		var lr LoanRecord
-		err = takeFields(fields, map[string]any{
-			"schema": &lr.Schema, "loan_id": &lr.LoanID, "borrower": &lr.Borrower, "lender": &lr.Lender,
-			"borrower_address": &lr.BorrowerAddress, "lender_address": &lr.LenderAddress,
-			"principal": &lr.Principal, "currency": &lr.Currency, "interest_rate_bps": &lr.InterestRateBps,
-			"term_months": &lr.TermMonths, "approved_at": &lr.ApprovedAt,
-		})
-		r = lr
+		err = fields.take(
+			strField{"schema", &lr.Schema}, strField{"loan_id", &lr.LoanID}, strField{"borrower", &lr.Borrower},
+			strField{"lender", &lr.Lender}, strField{"borrower_address", &lr.BorrowerAddress},
+			strField{"lender_address", &lr.LenderAddress}, strField{"principal", &lr.Principal},
+			strField{"currency", &lr.Currency}, intField{"interest_rate_bps", &lr.InterestRateBps},
+			intField{"term_months", &lr.TermMonths}, strField{"approved_at", &lr.ApprovedAt})
+		if err != nil {
+			return nil, err
+		}
+		return lr, nil
 	case SchemaRepayment:
 		var rr RepaymentRecord
-		err = takeFields(fields, map[string]any{
-			"schema": &rr.Schema, "loan_id": &rr.LoanID, "amount_repaid": &rr.AmountRepaid,
-			"currency": &rr.Currency, "repaid_at": &rr.RepaidAt,
-		})
-		r = rr
-	default:
-		return nil, Errorf(EINVALID, "record schema %q is unknown: expected %q or %q", truncate(schema, 60), SchemaLoan, SchemaRepayment)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-// readFlatObject decodes a JSON object whose values are strings or numbers,
-// rejecting duplicate keys, nesting and trailing data.
-func readFlatObject(data []byte) (map[string]any, error) {
-	invalid := func(format string, args ...any) error {
-		return Errorf(EINVALID, "record is not valid: "+format, args...)
-	}
-	if !utf8.Valid(data) {
-		return nil, invalid("it is not UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, invalid("expected a JSON object")
-	}
-	fields := make(map[string]any)
-	for dec.More() {
-		tok, err := dec.Token()
+		err = fields.take(
+			strField{"schema", &rr.Schema}, strField{"loan_id", &rr.LoanID}, strField{"amount_repaid", &rr.AmountRepaid},
+			strField{"currency", &rr.Currency}, strField{"repaid_at", &rr.RepaidAt})
 		if err != nil {
-			return nil, invalid("%v", err)
+			return nil, err
 		}
-		key := tok.(string)
-		if _, dup := fields[key]; dup {
-			return nil, invalid("key %q appears twice", truncate(key, 60))
-		}
-		val, err := dec.Token()
-		if err != nil {
-			return nil, invalid("%v", err)
-		}
-		switch v := val.(type) {
-		case string, json.Number:
-			fields[key] = v
-		default:
-			return nil, invalid("%q must be a string or an integer", truncate(key, 60))
-		}
+		return rr, nil
 	}
-	if _, err := dec.Token(); err != nil {
-		return nil, invalid("%v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, invalid("unexpected data after the object")
-	}
-	return fields, nil
-}
-
-// takeFields moves decoded values into dst, insisting on exactly dst's keys.
-func takeFields(fields map[string]any, dst map[string]any) error {
-	for key := range fields {
-		if _, ok := dst[key]; !ok {
-			return Errorf(EINVALID, "record has unexpected key %q", truncate(key, 60))
-		}
-	}
-	for key, target := range dst {
-		val, ok := fields[key]
-		if !ok {
-			return Errorf(EINVALID, "record lacks key %q", key)
-		}
-		switch t := target.(type) {
-		case *string:
-			s, ok := val.(string)
-			if !ok {
-				return Errorf(EINVALID, "record key %q must be a string", key)
-			}
-			*t = s
-		case *int64:
-			n, ok := val.(json.Number)
-			if !ok || !plainInteger.MatchString(n.String()) {
-				return Errorf(EINVALID, "record key %q must be a plain integer", key)
-			}
-			*t, _ = strconv.ParseInt(n.String(), 10, 64)
-		}
-	}
-	return nil
+	return nil, Errorf(EINVALID, "record schema %q is unknown: expected %q or %q", truncate(schema, 60), SchemaLoan, SchemaRepayment)
 }
 
 // ParseRecordTime reads a record timestamp in RecordTimeLayout.

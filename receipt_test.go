@@ -2,6 +2,8 @@ package ledger_test
 
 import (
 	"bytes"
+	"compress/flate"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -96,4 +98,34 @@ func BenchmarkReceiptCheckOffline(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "proofs/s")
+}
+
+func TestReceiptTokenRoundTrip(t *testing.T) {
+	r := batchReceipt(t, 10)
+	token, err := ledger.ReceiptToken(r)
+	require.NoError(t, err)
+	require.Regexp(t, `^[A-Za-z0-9_-]+$`, token, "a token is safe in a URL as it is")
+	data, err := ledger.ReceiptFromToken(token)
+	require.NoError(t, err)
+	want, err := json.Marshal(r)
+	require.NoError(t, err)
+	require.Equal(t, string(want), string(data))
+
+	for token, msg := range map[string]string{
+		"not*base64": "not base64url",
+		"AAAA":       "does not unpack",
+	} {
+		_, err := ledger.ReceiptFromToken(token)
+		require.ErrorContains(t, err, msg)
+		require.Equal(t, ledger.EINVALID, ledger.ErrorCode(err))
+	}
+	// A small token that unpacks to a flood is refused at the limit.
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.BestCompression)
+	require.NoError(t, err)
+	_, err = w.Write(bytes.Repeat([]byte{' '}, 10*ledger.MaxReceiptBytes))
+	require.NoError(t, err)
+	require.NoError(t, w.Close())
+	_, err = ledger.ReceiptFromToken(base64.RawURLEncoding.EncodeToString(buf.Bytes()))
+	require.ErrorContains(t, err, "more than")
 }

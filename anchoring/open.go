@@ -342,3 +342,17 @@ func KnownCalls(cfg *config.Config) []string {
 	}
 	return evm.Operations
 }
+
+// BlockTime is the time of block number on the EVM chain, for the receipt
+// certificate. A MultiChain node is not asked: the certificate then leaves
+// the time out.
+func (c *Chain) BlockTime(ctx context.Context, number uint64) (time.Time, error) {
+	if c.client == nil {
+		return time.Time{}, errors.New("block time: not read from a MultiChain node")
+	}
+	h, err := c.client.HeaderByNumber(ctx, new(big.Int).SetUint64(number))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("block %d: %w", number, err)
+	}
+	return time.Unix(int64(h.Time), 0).UTC(), nil //nolint:gosec // block times are far below 2^63
+}

@@ -78,6 +78,7 @@ type APIConfig struct {
 	AnchorMode     string        // ledger.ModeDirect or ModeBatch
 	BatchWindow    time.Duration // how long batch-mode records wait before a batch goes
 	ExplorerURL    string        // block explorer base URL for transaction links
+	PublicURL      string        // the service's public base URL (API_BASE_URL), for the certificate's verify link
 	MaxBodyBytes   int64         // 0: DefaultMaxBodyBytes
 
 	Log      *slog.Logger // errors

@@ -255,6 +255,13 @@ func (a *API) receipt(w nethttp.ResponseWriter, r *nethttp.Request) error {
 	if err != nil {
 		return err
 	}
+	switch f := r.URL.Query().Get("format"); f {
+	case "", "json":
+	case "pdf":
+		return a.writeCertificate(w, r, rc)
+	default:
+		return ledger.Errorf(ledger.EINVALID, "format %q is not a receipt format: use json or pdf", truncate(f, 20))
+	}
 	writeJSONStatus(w, nethttp.StatusOK, rc)
 	return nil
 }

@@ -27,6 +27,7 @@ type Server struct {
 	log     *slog.Logger
 	api     *API
 	admin   nethttp.Handler
+	verify  nethttp.Handler
 	metrics nethttp.Handler
 	observe func(nethttp.Handler) nethttp.Handler
 	trace   func(nethttp.Handler) nethttp.Handler
@@ -76,6 +77,10 @@ func (s *Server) Handler() nethttp.Handler {
 		mux.Handle("/admin/", s.admin)
 		mux.Handle("GET /{$}", nethttp.RedirectHandler("/admin/", nethttp.StatusSeeOther))
 		mux.Handle("GET /admin", nethttp.RedirectHandler("/admin/", nethttp.StatusSeeOther))
+	}
+	if s.verify != nil {
+		mux.Handle("/verify", s.verify)
+		mux.Handle("/verify/", s.verify)
 	}
 	if s.metrics != nil {
 		mux.Handle("GET /metrics", s.metrics)

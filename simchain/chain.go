@@ -41,9 +41,10 @@ type Options struct {
 	DataDir string
 	// RPCAddr is the loopback host:port on which to answer Ethereum
 	// JSON-RPC over HTTP (eth, net and web3 namespaces) for wallets,
-	// scripts and `aartha verify`. Port 0 picks a free port; empty turns
-	// the listener off. Only loopback hosts are accepted: the node is
-	// unauthenticated.
+	// scripts, `aartha verify` and the offline verifier page (it answers
+	// CORS preflights from any origin, file pages' "null" included). Port
+	// 0 picks a free port; empty turns the listener off. Only loopback
+	// hosts are accepted: the node is unauthenticated.
 	RPCAddr string
 	// Log receives start-up and mining messages; nil discards them.
 	Log *slog.Logger
@@ -106,6 +107,13 @@ func Start(ctx context.Context, opts Options) (*Chain, error) {
 		nodeConf.HTTPHost, nodeConf.HTTPPort = host, port
 		nodeConf.HTTPModules = []string{"eth", "net", "web3"}
 		nodeConf.HTTPVirtualHosts = []string{"localhost"}
+		// Any origin, including "null" (a page opened from a file), may
+		// call it from a browser, because the offline verifier page
+		// (package verifier) asks the chain directly. The price: a web
+		// page open on this machine can read this development chain and
+		// submit signed transactions to it. The node holds no key and
+		// only development data, and stays loopback-only.
+		nodeConf.HTTPCors = []string{"*"}
 	}
 
 	key := DevKey()

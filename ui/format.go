@@ -29,6 +29,7 @@ func (u *UI) templateFuncs() template.FuncMap {
 		"badge":      badgeClass,
 		"loanURL":    loanURL,
 		"prefix":     func() string { return Prefix },
+		"verifyPath": func() string { return VerifyPath },
 		"selected":   func(a, b any) bool { return toString(a) == toString(b) },
 		"dur":        formatDuration,
 		"json":       func(b []byte) string { return string(b) },

@@ -385,11 +385,15 @@ func (u *UI) verifyLoan(w http.ResponseWriter, r *http.Request, s *session) erro
 	return nil
 }
 
-// receipt downloads the proof receipt of a record as a JSON file.
+// receipt downloads the proof receipt of a record as a JSON file, or with
+// ?format=pdf as a printable certificate.
 func (u *UI) receipt(w http.ResponseWriter, r *http.Request, s *session) error {
 	rc, kind, err := u.loanReceipt(r)
 	if err != nil {
 		return err
+	}
+	if r.FormValue("format") == "pdf" {
+		return u.certificate(w, r, rc, kind)
 	}
 	b, err := json.MarshalIndent(rc, "", "  ")
 	if err != nil {

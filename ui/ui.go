@@ -70,9 +70,20 @@ type Config struct {
 	LoginLimit        int // per IP; default 10
 	LoginAccountLimit int // per account, from any address; default 10
 	ChainWriteLimit   int // per user and per IP; default 5
+	// VerifyLimit is receipt checks per minute per IP on the public verify
+	// page, counted under the key of POST /api/verify; default 30.
+	VerifyLimit int
+
+	// OfflinePage is the one-file offline verifier (package verifier),
+	// served at OfflinePath and linked from the verify page; nil leaves
+	// both out.
+	OfflinePage []byte
 
 	ExplorerURL string // BLOCKCHAIN_EXPLORER_URL: transactions link to ExplorerURL/tx/<hash>
-	AnchorMode  string // direct or batch, for the pages' wording
+	// PublicURL is the service's public base URL (API_BASE_URL): the
+	// certificate's QR code opens PublicURL/verify with the receipt.
+	PublicURL  string
+	AnchorMode string // direct or batch, for the pages' wording
 	// SecureCookies marks cookies Secure even on plain HTTP requests: set
 	// it when a TLS-terminating proxy is in front (ADMIN_PANEL_URL is
 	// https). Requests that arrive over TLS always get Secure cookies.
@@ -132,6 +143,9 @@ func New(cfg Config) (*UI, error) {
 	if cfg.ChainWriteLimit == 0 {
 		cfg.ChainWriteLimit = 5
 	}
+	if cfg.VerifyLimit == 0 {
+		cfg.VerifyLimit = 30
+	}
 	if cfg.StuckAfter == 0 {
 		cfg.StuckAfter = 10 * time.Minute
 	}
@@ -148,6 +162,7 @@ func New(cfg Config) (*UI, error) {
 		cfg.AuditLog = cfg.Log
 	}
 	cfg.ExplorerURL = strings.TrimRight(cfg.ExplorerURL, "/")
+	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	u := &UI{cfg: cfg, cop: http.NewCrossOriginProtection()}
 	if err := u.parseTemplates(); err != nil {
 		return nil, err
@@ -258,6 +273,7 @@ type base struct {
 	Stream   string // the MultiChain stream anchors go to; "" on an EVM chain
 	Notice   string // a success message
 	Error    string // a failure message
+	Public   bool   // a page for anyone (the verify page): no admin menu
 }
 
 func (u *UI) base(s *session, title, nav string) base {

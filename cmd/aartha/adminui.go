@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/ui"
+	"github.com/aartha/ledger/verifier"
 )
 
 var (
@@ -22,12 +22,12 @@ var (
 
 // newAdminUI builds the admin web UI on the API's own service, store,
 // chain, authenticator and rate limiter. anch is nil when anchoring is off.
-func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anchoring.Running, log *slog.Logger) (http.Handler, error) {
+func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anchoring.Running, log *slog.Logger) (*ui.UI, error) {
 	acfg := api.Config()
 	ucfg := ui.Config{
 		Loans: acfg.Loans, Store: db, Auth: acfg.Auth, Limiter: acfg.Limiter, Maintenance: db,
-		LoginLimit: acfg.Limits.Login, LoginAccountLimit: acfg.Limits.LoginAccount, ChainWriteLimit: acfg.Limits.ChainWrites,
-		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode,
+		LoginLimit: acfg.Limits.Login, LoginAccountLimit: acfg.Limits.LoginAccount, ChainWriteLimit: acfg.Limits.ChainWrites, VerifyLimit: acfg.Limits.Verify,
+		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode, OfflinePage: verifier.Page(), PublicURL: cfg.APIBaseURL,
 		SecureCookies: strings.HasPrefix(cfg.AdminPanelURL, "https://"),
 		Log:           log, AuditLog: acfg.AuditLog,
 	}

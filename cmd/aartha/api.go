@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	ledger "github.com/aartha/ledger"
@@ -70,7 +71,7 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 			LoginAccount: cfg.RateLimitLoginAccount,
 		},
 		AllowedOrigins: cfg.AllowedOrigins, AnchorMode: cfg.AnchorMode, BatchWindow: cfg.BatchWindow,
-		ExplorerURL: cfg.ExplorerURL, MaxBodyBytes: cfg.MaxBodyBytes,
+		ExplorerURL: cfg.ExplorerURL, MaxBodyBytes: cfg.MaxBodyBytes, PublicURL: strings.TrimRight(cfg.APIBaseURL, "/"),
 		Log:      log,
 		AuditLog: slog.New(slog.NewJSONHandler(out, nil)).With("log", "audit"),
 	}

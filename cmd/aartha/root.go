@@ -36,6 +36,7 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newServeCmd(a),
 		newDeployCmd(a),
 		newVerifyCmd(),
+		newVerifierPageCmd(),
 		newDemoCmd(a),
 		newAdminCmd(a),
 		newAuditCmd(a),

@@ -108,6 +108,7 @@ func newServeCmd(a *app) *cobra.Command {
 				return err
 			}
 			srv.SetAdminUI(admin)
+			srv.SetVerifyPage(admin.VerifyPage())
 			srv.SetMetrics(metrics.Handler(reg), meters.Middleware)
 			srv.SetTelemetry(tel.Middleware, tel)
 			if err := srv.Start(ctx); err != nil {
