@@ -50,9 +50,7 @@ func TestConformanceEmbedded(t *testing.T) {
 		return &chaintest.Harness{
 			Chain: open(t, sim.RPCURL(), sim.SignerKey(), sim.Registry(), txmgr.Policy{Confirmations: 2}),
 			DropBlocks: func(t *testing.T, from uint64) {
-				head, err := sim.Client().BlockNumber(context.Background())
-				require.NoError(t, err)
-				_, err = sim.Reorg(head-from+1, true)
+				_, err := sim.ReorgFrom(from, true)
 				require.NoError(t, err)
 			},
 		}

@@ -377,6 +377,25 @@ func (c *Chain) AdjustTime(d time.Duration) error {
 func (c *Chain) Reorg(depth uint64, dropTxs bool) (common.Hash, error) {
 	c.mine.Lock()
 	defer c.mine.Unlock()
+	return c.reorg(depth, dropTxs)
+}
+
+// ReorgFrom is Reorg of every block from block up to the head, counted
+// while mining is held: with a block period set, a head read before the
+// call may be a block behind by the time Reorg runs, and block would
+// survive. Test hook.
+func (c *Chain) ReorgFrom(block uint64, dropTxs bool) (common.Hash, error) {
+	c.mine.Lock()
+	defer c.mine.Unlock()
+	head := c.backend.BlockChain().CurrentBlock().Number.Uint64()
+	if block == 0 || block > head {
+		return common.Hash{}, fmt.Errorf("reorg from block %d: head is block %d", block, head)
+	}
+	return c.reorg(head-block+1, dropTxs)
+}
+
+// reorg is Reorg with c.mine held.
+func (c *Chain) reorg(depth uint64, dropTxs bool) (common.Hash, error) {
 	bc := c.backend.BlockChain()
 	head := bc.CurrentBlock().Number.Uint64()
 	if depth == 0 || depth > head {

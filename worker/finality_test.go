@@ -216,15 +216,9 @@ func TestFinalWriteLostIsTakenBackAndSentAgain(t *testing.T) {
 					for _, a := range first {
 						lowest = min(lowest, a.BlockNumber)
 					}
-					// Blocks stop coming while the depth is measured, so that
-					// the fork point is exactly below the lowest anchor.
-					f.chain.SetAutoMine(false)
-					f.chain.Commit() // waits for a block being sealed
-					head, err := f.chain.Client().HeaderByNumber(context.Background(), nil)
+					// The fork point is exactly below the lowest anchor.
+					_, err := f.chain.ReorgFrom(lowest, true)
 					require.NoError(t, err)
-					_, err = f.chain.Reorg(head.Number.Uint64()-lowest+1, true)
-					require.NoError(t, err)
-					f.chain.SetAutoMine(true)
 
 					require.Eventually(t, func() bool { return f.losses.Load() > 0 }, 60*time.Second, 20*time.Millisecond, "the loss is reported")
 					again := f.waitFinalElsewhere(t, ids, first)
