@@ -42,6 +42,18 @@ func (a *API) users() (UserStore, error) {
 }
 
 func (a *API) deleteUser(w nethttp.ResponseWriter, r *nethttp.Request) error {
+	return a.changeUser(w, r, ledger.ActionUserDelete, UserStore.DeleteUser)
+}
+
+func (a *API) revokeUserSessions(w nethttp.ResponseWriter, r *nethttp.Request) error {
+	return a.changeUser(w, r, ledger.ActionUserRevoke, UserStore.RevokeUserSessions)
+}
+
+// changeUser applies one change to the user the path names, forgets what
+// this replica cached about the user, and logs the action: the user's
+// tokens stop working on the next request.
+func (a *API) changeUser(w nethttp.ResponseWriter, r *nethttp.Request, action string,
+	change func(UserStore, context.Context, ledger.Actor, string, time.Time) error) error {
 	email, err := userEmail(r)
 	if err != nil {
 		return err
@@ -50,11 +62,11 @@ func (a *API) deleteUser(w nethttp.ResponseWriter, r *nethttp.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := us.DeleteUser(r.Context(), actor(r), email, time.Now()); err != nil {
+	if err := change(us, r.Context(), actor(r), email, time.Now()); err != nil {
 		return err
 	}
 	a.cfg.Auth.Forget(email)
-	a.logAction(r, ledger.ActionUserDelete, "", "user", email)
+	a.logAction(r, action, "", "user", email)
 	w.WriteHeader(nethttp.StatusNoContent)
 	return nil
 }
@@ -87,24 +99,6 @@ func (a *API) setUserRole(w nethttp.ResponseWriter, r *nethttp.Request) error {
 	a.logAction(r, ledger.ActionUserRole, "", "user", email, "user_role", role)
 	writeJSONStatus(w, nethttp.StatusOK, map[string]any{"email": email, "role": role,
 		"message": "the role is changed and the user's sessions are ended: the user logs in again"})
-	return nil
-}
-
-func (a *API) revokeUserSessions(w nethttp.ResponseWriter, r *nethttp.Request) error {
-	email, err := userEmail(r)
-	if err != nil {
-		return err
-	}
-	us, err := a.users()
-	if err != nil {
-		return err
-	}
-	if err := us.RevokeUserSessions(r.Context(), actor(r), email, time.Now()); err != nil {
-		return err
-	}
-	a.cfg.Auth.Forget(email)
-	a.logAction(r, ledger.ActionUserRevoke, "", "user", email)
-	w.WriteHeader(nethttp.StatusNoContent)
 	return nil
 }
 
