@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -144,35 +143,11 @@ func startServeStoppable(t *testing.T, vars map[string]string) (*apiClient, func
 	addr, ok := vars["AARTHA_LISTEN_ADDR"]
 	if !ok {
 		addr = freeAddr(t)
-		vars["AARTHA_LISTEN_ADDR"] = addr
 	}
-	vars["AARTHA_ADMIN_EMAIL"] = testAdminEmail
-	vars["AARTHA_ADMIN_PASSWORD"] = testAdminPassword
-	vars["JWT_SECRET_KEY"] = testJWTKey
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	var out string
-	go func() {
-		var err error
-		out, err = run(t, ctx, vars, "serve")
-		done <- err
-	}()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			err := <-done
-			if t.Failed() || err != nil {
-				t.Logf("serve output:\n%s", out)
-			}
-			require.NoError(t, err)
-		})
-	}
-	t.Cleanup(stop)
-	c := &apiClient{t: t, base: "http://" + addr}
-	waitReady(t, c.base)
+	s := serveUI(t, addr, vars)
+	c := &apiClient{t: t, base: s.base}
 	c.login(testAdminEmail, testAdminPassword)
-	return c, stop
+	return c, s.stop
 }
 
 // raw is do without decoding: the answer's bytes.
