@@ -129,7 +129,7 @@ func (r *rig) waitFinal(t *testing.T, ids []string) []*ledger.Anchor {
 			}
 		}
 		return len(anchors) == len(ids)
-	}, 60*time.Second, 100*time.Millisecond)
+	}, 2*time.Minute, 100*time.Millisecond) // generous: a loaded 2-core machine is slow, not wrong
 	return anchors
 }
 
@@ -217,7 +217,10 @@ func (c *crashingSender) Send(ctx context.Context, req ledger.SendRequest, updat
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	err := c.inner.Send(ctx, req, func(u ledger.SendUpdate) error {
-		if u.Status == c.at && c.crashed.CompareAndSwap(false, true) {
+		// Any update comes after the broadcast: on a loaded machine a
+		// send's first report may already be final, skipping submitted.
+		after := u.Status == c.at || c.at == ledger.AnchorSubmitted
+		if after && c.crashed.CompareAndSwap(false, true) {
 			cancel(errCrash)
 			return errCrash
 		}

@@ -36,7 +36,7 @@ func TestDoctorAgainstARunningService(t *testing.T) {
 		}
 		r.Body.Close()
 		return true
-	}, 30*time.Second, 100*time.Millisecond)
+	}, 2*time.Minute, 100*time.Millisecond)
 
 	out, err := run(t, context.Background(), vars, "doctor", "--json")
 	require.NoError(t, err, out)
