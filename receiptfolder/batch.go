@@ -2,6 +2,7 @@ package receiptfolder
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common/hexutil"
@@ -85,6 +86,9 @@ func (b *callBatcher) send(ctx context.Context) {
 			p.err = err
 			if err == nil {
 				p.err = elems[i].Error
+			}
+			if p.err != nil { // worded as evm.Client words a single call's
+				p.err = fmt.Errorf("call contract: %w", p.err)
 			}
 			close(p.done)
 		}
