@@ -188,29 +188,7 @@ type Fingerprint struct {
 
 // NewFingerprint computes the fingerprint of a record with its salt.
 func NewFingerprint(r Record, salt []byte) Fingerprint {
-	canonical := CanonicalBytes(r)
-	// One hasher for the four hashes (the same values as LoanKey, a
-	// keccak256 of salt and canonical bytes, and Leaf), to save three
-	// allocations of its state.
-	k := crypto.NewKeccakState()
-	hash := func(out *common.Hash, parts ...[]byte) {
-		k.Reset()
-		for _, p := range parts {
-			_, _ = k.Write(p)
-		}
-		_, _ = k.Read(out[:])
-	}
-	fp := Fingerprint{Kind: r.Kind(), Canonical: canonical}
-	hash(&fp.LoanKey, []byte(r.ID()))
-	hash(&fp.Commitment, salt, canonical)
-	var encoded [96]byte
-	copy(encoded[:32], fp.LoanKey[:])
-	encoded[63] = byte(fp.Kind)
-	copy(encoded[64:], fp.Commitment[:])
-	var inner common.Hash
-	hash(&inner, encoded[:])
-	hash(&fp.Leaf, inner[:])
-	return fp
+	return newKeccakHasher().fingerprint(r, salt)
 }
 
 // LoanKey is the on-chain key of a loan: keccak256 of its id's UTF-8 bytes.
@@ -279,7 +257,8 @@ func (l *Loan) RepaymentRecord() (RepaymentRecord, error) {
 // belong and plain integers where numbers belong, so a record that parses
 // has one canonical form. Key order and whitespace do not matter.
 func ParseRecord(data []byte) (Record, error) {
-	fields, err := scanFlatObject(data)
+	var room [12]flatValue // a loan record has 11 fields
+	fields, err := scanFlatObject(data, room[:0])
 	if err != nil {
 		return nil, err
 	}
@@ -288,11 +267,11 @@ func ParseRecord(data []byte) (Record, error) {
 	case SchemaLoan:
 		var lr LoanRecord
 		err = fields.take(
-			strField{"schema", &lr.Schema}, strField{"loan_id", &lr.LoanID}, strField{"borrower", &lr.Borrower},
-			strField{"lender", &lr.Lender}, strField{"borrower_address", &lr.BorrowerAddress},
-			strField{"lender_address", &lr.LenderAddress}, strField{"principal", &lr.Principal},
-			strField{"currency", &lr.Currency}, intField{"interest_rate_bps", &lr.InterestRateBps},
-			intField{"term_months", &lr.TermMonths}, strField{"approved_at", &lr.ApprovedAt})
+			strField("schema", &lr.Schema), strField("loan_id", &lr.LoanID), strField("borrower", &lr.Borrower),
+			strField("lender", &lr.Lender), strField("borrower_address", &lr.BorrowerAddress),
+			strField("lender_address", &lr.LenderAddress), strField("principal", &lr.Principal),
+			strField("currency", &lr.Currency), intField("interest_rate_bps", &lr.InterestRateBps),
+			intField("term_months", &lr.TermMonths), strField("approved_at", &lr.ApprovedAt))
 		if err != nil {
 			return nil, err
 		}
@@ -300,8 +279,8 @@ func ParseRecord(data []byte) (Record, error) {
 	case SchemaRepayment:
 		var rr RepaymentRecord
 		err = fields.take(
-			strField{"schema", &rr.Schema}, strField{"loan_id", &rr.LoanID}, strField{"amount_repaid", &rr.AmountRepaid},
-			strField{"currency", &rr.Currency}, strField{"repaid_at", &rr.RepaidAt})
+			strField("schema", &rr.Schema), strField("loan_id", &rr.LoanID), strField("amount_repaid", &rr.AmountRepaid),
+			strField("currency", &rr.Currency), strField("repaid_at", &rr.RepaidAt))
 		if err != nil {
 			return nil, err
 		}

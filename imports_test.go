@@ -63,6 +63,7 @@ func TestDomainImportsNoTechnology(t *testing.T) {
 		"github.com/ethereum/go-ethereum/common/hexutil",
 		"github.com/ethereum/go-ethereum/crypto",
 		"golang.org/x/crypto/bcrypt",
+		"golang.org/x/crypto/sha3",
 	}
 	bannedStd := []string{"database/sql", "net", "net/http", "os/exec", "log/slog"}
 	imports := goList(t, `{{join .Imports " "}}`, ".")[module]

@@ -72,23 +72,7 @@ func (t *MerkleTree) Proof(leaf common.Hash) ([]common.Hash, error) {
 // ProcessProof folds a proof into the root it implies for leaf, as
 // OpenZeppelin's MerkleProof.processProof does.
 func ProcessProof(leaf common.Hash, proof []common.Hash) common.Hash {
-	// One hasher for the whole fold: a fresh one per pair was a third of
-	// an offline receipt check's allocations.
-	k := crypto.NewKeccakState()
-	var buf [64]byte
-	node := leaf
-	for _, p := range proof {
-		a, b := node, p
-		if bytes.Compare(a[:], b[:]) > 0 {
-			a, b = b, a
-		}
-		copy(buf[:32], a[:])
-		copy(buf[32:], b[:])
-		k.Reset()
-		_, _ = k.Write(buf[:])
-		_, _ = k.Read(node[:])
-	}
-	return node
+	return newKeccakHasher().processProof(leaf, proof)
 }
 
 // hashPair is keccak256 of the two nodes in ascending byte order.

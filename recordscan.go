@@ -32,21 +32,17 @@ func (o flatObject) str(key string) (string, bool) {
 	return "", false
 }
 
-// recordField is a destination of take.
-type recordField interface{ name() string }
-
-type strField struct {
+// recordField is a destination of take: a key and where its string or
+// integer value goes (exactly one of str and num is set). A struct rather
+// than an interface, so that listing a record's fields allocates nothing.
+type recordField struct {
 	key string
-	dst *string
+	str *string
+	num *int64
 }
 
-type intField struct {
-	key string
-	dst *int64
-}
-
-func (f strField) name() string { return f.key }
-func (f intField) name() string { return f.key }
+func strField(key string, dst *string) recordField { return recordField{key: key, str: dst} }
+func intField(key string, dst *int64) recordField  { return recordField{key: key, num: dst} }
 
 // take moves the values into dst, insisting on exactly dst's keys, strings
 // for strField and plain integers (no sign on zero, no leading zeros, no
@@ -55,7 +51,7 @@ func (o flatObject) take(dst ...recordField) error {
 	for _, f := range o {
 		known := false
 		for _, d := range dst {
-			known = known || d.name() == f.key
+			known = known || d.key == f.key
 		}
 		if !known {
 			return Errorf(EINVALID, "record has unexpected key %q", truncate(f.key, 60))
@@ -65,25 +61,25 @@ func (o flatObject) take(dst ...recordField) error {
 	// every key of dst is present.
 	if len(o) != len(dst) {
 		for _, d := range dst {
-			if _, ok := o.index(d.name()); !ok {
-				return Errorf(EINVALID, "record lacks key %q", d.name())
+			if _, ok := o.index(d.key); !ok {
+				return Errorf(EINVALID, "record lacks key %q", d.key)
 			}
 		}
 	}
 	for _, d := range dst {
-		i, _ := o.index(d.name())
+		i, _ := o.index(d.key)
 		v := o[i]
-		switch d := d.(type) {
-		case strField:
+		switch {
+		case d.str != nil:
 			if v.number {
 				return Errorf(EINVALID, "record key %q must be a string", d.key)
 			}
-			*d.dst = v.text
-		case intField:
+			*d.str = v.text
+		default:
 			if !v.number || !isPlainInteger(v.text) {
 				return Errorf(EINVALID, "record key %q must be a plain integer", d.key)
 			}
-			*d.dst, _ = strconv.ParseInt(v.text, 10, 64)
+			*d.num, _ = strconv.ParseInt(v.text, 10, 64)
 		}
 	}
 	return nil
@@ -117,19 +113,21 @@ func isPlainInteger(s string) bool {
 	return true
 }
 
-// scanFlatObject reads a JSON object whose values are strings or numbers.
-func scanFlatObject(data []byte) (flatObject, error) {
+// scanFlatObject reads a JSON object whose values are strings or numbers,
+// appending its fields to out (ParseRecord passes room on its stack).
+func scanFlatObject(data []byte, out flatObject) (flatObject, error) {
 	invalid := func(format string, args ...any) error {
 		return Errorf(EINVALID, "record is not valid: "+format, args...)
 	}
 	if !utf8.Valid(data) {
 		return nil, invalid("it is not UTF-8")
 	}
-	s := scanner{data: data}
+	// The values are substrings of one copy of the text: one allocation
+	// instead of one per value.
+	s := scanner{data: data, text: string(data)}
 	if s.skip(); !s.eat('{') {
 		return nil, invalid("expected a JSON object")
 	}
-	out := make(flatObject, 0, 11)
 	if s.skip(); !s.eat('}') {
 		for {
 			s.skip()
@@ -178,6 +176,7 @@ func scanFlatObject(data []byte) (flatObject, error) {
 // scanner walks JSON text that is valid UTF-8.
 type scanner struct {
 	data []byte
+	text string // data as a string, for values without escapes
 	i    int
 }
 
@@ -243,7 +242,7 @@ func (s *scanner) string() (string, bool) {
 		case c == '"':
 			s.i++
 			if !escaped {
-				return string(s.data[start : s.i-1]), true
+				return s.text[start : s.i-1], true
 			}
 			var out string
 			if err := json.Unmarshal(s.data[start-1:s.i], &out); err != nil {
@@ -286,7 +285,7 @@ func (s *scanner) number() (string, bool) {
 			return "", false
 		}
 	}
-	return string(s.data[start:s.i]), true
+	return s.text[start:s.i], true
 }
 
 // digits reads one or more digits.

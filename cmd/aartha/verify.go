@@ -31,7 +31,8 @@ func newVerifyCmd() *cobra.Command {
 			"the first of its loan and kind. Exits 0 only when every check passes.\n" +
 			"Given a FOLDER, checks every *.json receipt in it against the EVM chain at --rpc, several at\n" +
 			"once and with a progress bar on a terminal, making the reads receipts share once (a batch's\n" +
-			"transaction, its getBatch), and prints each receipt that fails and how many were verified.",
+			"transaction, its getBatch) and sending each receipt's own call (verifyLeaf, getLoan) in\n" +
+			"JSON-RPC batches, and prints each receipt that fails, how many were verified and the rate.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
