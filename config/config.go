@@ -125,6 +125,13 @@ type Config struct {
 	APIBaseURL     string
 	AdminPanelURL  string
 	JWTSecretKey   string // secret
+
+	// AuditSealKey keys the audit trail's seals (see AuditKey); empty in
+	// development means the public development key.
+	AuditSealKey string // secret
+	// AuditAnchorInterval is how often serve anchors the audit chain head
+	// (0: never by itself).
+	AuditAnchorInterval time.Duration
 	JWTAlgorithm   string
 	JWTExpiry      time.Duration
 	AllowedOrigins []string
@@ -207,7 +214,7 @@ func options() []option {
 	var all []option
 	for _, section := range [][]option{
 		serviceOptions(), chainOptions(), alertsOptions(), multichainOptions(),
-		secretsOptions(), telemetryOptions(), httpOptions(),
+		secretsOptions(), telemetryOptions(), httpOptions(), auditOptions(),
 	} {
 		all = append(all, section...)
 	}
