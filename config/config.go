@@ -125,6 +125,9 @@ type Config struct {
 	APIBaseURL     string
 	AdminPanelURL  string
 	JWTSecretKey   string // secret
+	JWTAlgorithm   string
+	JWTExpiry      time.Duration
+	AllowedOrigins []string
 
 	// AuditSealKey keys the audit trail's seals (see AuditKey); empty in
 	// development means the public development key.
@@ -132,9 +135,6 @@ type Config struct {
 	// AuditAnchorInterval is how often serve anchors the audit chain head
 	// (0: never by itself).
 	AuditAnchorInterval time.Duration
-	JWTAlgorithm   string
-	JWTExpiry      time.Duration
-	AllowedOrigins []string
 
 	// RedisURL is where rate limit counters are shared between replicas;
 	// empty keeps them in memory, per process.

@@ -16,7 +16,7 @@ func auditOptions() []option {
 				return nil
 			}},
 		{name: "AARTHA_AUDIT_ANCHOR_INTERVAL", def: "1h",
-			help: "how often `serve` anchors the audit trail's chain head on the chain (a checkpoint, when rows were sealed since the last); 0 only on `aartha audit anchor`",
+			help:  "how often `serve` anchors the audit trail's chain head on the chain (a checkpoint, when rows were sealed since the last); 0 only on `aartha audit anchor`",
 			apply: func(c *Config, v string) (err error) { c.AuditAnchorInterval, err = parseDuration(v); return err }},
 	}
 }
