@@ -13,6 +13,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/config"
 )
 
 // Anchoring the audit trail's chain head (ledger.AuditCheckpoint): every
@@ -183,4 +184,61 @@ func (a *AuditAnchorer) Stop() {
 	}
 	a.cancel()
 	<-a.done
+}
+
+// RequestAuditCheckpoint takes a checkpoint of the head now (or finds the
+// one that covers it) for the sender (`aartha serve`) to anchor, and waits
+// up to wait for it to become final or fail. It returns the checkpoint as
+// it stands; one still pending after wait is not an error (the sender
+// anchors it when it runs).
+func RequestAuditCheckpoint(ctx context.Context, st interface {
+	TakeAuditCheckpoint(ctx context.Context, now time.Time, salt []byte) (*ledger.AuditCheckpoint, bool, error)
+	AuditCheckpoint(ctx context.Context, seq int64) (*ledger.AuditCheckpoint, error)
+}, wait, poll time.Duration) (*ledger.AuditCheckpoint, error) {
+	salt, err := ledger.NewSalt(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	cp, _, err := st.TakeAuditCheckpoint(ctx, time.Now(), salt)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(wait)
+	for cp.Status != ledger.AnchorFinal && cp.Status != ledger.AnchorFailed && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return cp, ctx.Err()
+		case <-time.After(poll):
+		}
+		if cp, err = st.AuditCheckpoint(ctx, cp.Seq); err != nil {
+			return nil, err
+		}
+	}
+	return cp, nil
+}
+
+// VerifyAuditCheckpoint checks an anchored checkpoint's receipt against
+// the configured chain with the ordinary receipt verifier (Verify): at rpc
+// if given, else the configured RPC URL or MultiChain node, else the
+// embedded chain's JSON-RPC address (which answers while `aartha serve`
+// runs).
+func VerifyAuditCheckpoint(ctx context.Context, cfg *config.Config, cp *ledger.AuditCheckpoint, rpc string) (*ledger.Receipt, *ledger.Verification, error) {
+	rc, err := cp.Receipt()
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := VerifyOptions{RPCURL: rpc}
+	switch {
+	case rpc != "":
+	case cfg.Backend == "multichain":
+		opts.RPCURL, opts.ConfFile = cfg.MultiChainRPCURL, cfg.MultiChainConf
+	case cfg.RPCURL != "":
+		opts.RPCURL = cfg.RPCURL
+	case cfg.DevChainRPCAddr != "":
+		opts.RPCURL = "http://" + cfg.DevChainRPCAddr
+	default:
+		return rc, nil, fmt.Errorf("no chain to check audit checkpoint %d against: set BLOCKCHAIN_RPC_URL or give --rpc", cp.Seq)
+	}
+	v, err := Verify(ctx, rc, opts)
+	return rc, v, err
 }
