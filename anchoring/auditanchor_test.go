@@ -10,6 +10,7 @@ import (
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/reconcile"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/store/storetest"
 )
@@ -80,7 +81,18 @@ func TestAuditCheckpointOnChain(t *testing.T) {
 			require.NotNil(t, r.Checkpoint)
 			require.EqualValues(t, 1, r.Checkpoint.Seq)
 
-			// An idle trail is not anchored twice.
+			// Reconcile and rebuild tell the checkpoint from a loan.
+			idx, err := reconcile.Scan(ctx, ch, 0)
+			require.NoError(t, err)
+			run, err := reconcile.Run(ctx, db, idx, reconcile.Options{})
+			require.NoError(t, err)
+			require.Empty(t, run.Findings, "a checkpoint is not an unknown write")
+			rep, err := reconcile.Rebuild(ctx, db, idx, reconcile.RebuildOptions{DryRun: true})
+			require.NoError(t, err)
+			require.Equal(t, 1, rep.AuditCheckpoints)
+			require.Empty(t, rep.Newer)
+
+			// An idle trail is not anchored again.
 			again, err := a.Checkpoint(ctx)
 			require.NoError(t, err)
 			require.EqualValues(t, 1, again.Seq)
