@@ -15,7 +15,8 @@ import (
 //
 //	Hash = SHA-256(PrevHash ‖ AuditDigest(row) ‖ id as 8 bytes big-endian)
 //
-// (AuditSealHash), so editing, deleting or renumbering a sealed row breaks
+// (AuditSealHash; from the cut-over on an HMAC under the seal key,
+// AuditKeyedSealHash in auditkey.go), so editing, deleting or renumbering a sealed row breaks
 // the chain at the next row, and cutting rows off the end breaks the
 // agreement with the store's chain head. Both are found by
 // `aartha audit verify`.
