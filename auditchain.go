@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
@@ -14,7 +15,8 @@ import (
 //
 //	Hash = SHA-256(PrevHash ‖ AuditDigest(row) ‖ id as 8 bytes big-endian)
 //
-// (AuditSealHash), so editing, deleting or renumbering a sealed row breaks
+// (AuditSealHash; from the cut-over on an HMAC under the seal key,
+// AuditKeyedSealHash in auditkey.go), so editing, deleting or renumbering a sealed row breaks
 // the chain at the next row, and cutting rows off the end breaks the
 // agreement with the store's chain head. Both are found by
 // `aartha audit verify`.
@@ -139,6 +141,13 @@ type AuditHead struct {
 	LegacyUntil int64  // rows up to this id predate the chain: not covered
 	InlineUntil int64  // rows in (LegacyUntil, InlineUntil] were chained as written (AuditHash)
 	Skipped     int64  // ids the sealer has passed over (gaps sealed over)
+	// Keyed says the trail has been cut over to keyed seals: rows after
+	// KeyedFrom are sealed with AuditKeyedSealHash, and KeyedMark is
+	// AuditKeyMark(key, KeyedFrom). Before the cut-over every seal is
+	// unkeyed.
+	Keyed     bool
+	KeyedFrom int64
+	KeyedMark []byte
 }
 
 // maxLateIDs is how many late rows a report lists.
@@ -166,20 +175,45 @@ type AuditChainReport struct {
 	LateIDs []int64
 	Head    string      // hex hash of the last sealed row
 	Break   *AuditBreak // nil when the chain holds
+	// Unkeyed counts the sealed rows from before the cut-over to keyed
+	// seals (KeyedFrom); anyone who can write the database could have
+	// re-sealed them, so only an anchored checkpoint above them proves them.
+	Unkeyed int64
+	// Checkpoint is the latest anchored checkpoint the trail was checked
+	// against (its head recomputed at its row); nil when none is anchored.
+	// Whether the checkpoint itself is on chain is for the caller to check
+	// with its receipt.
+	Checkpoint *AuditCheckpoint
 }
 
 // AuditChainChecker checks rows one by one, in id order, from the first
 // row after head.LegacyUntil.
 type AuditChainChecker struct {
 	head   AuditHead
+	key    []byte
+	cp     *AuditCheckpoint
+	cpSeen bool
 	prev   []byte
 	lastID int64 // the last sealed row checked (or LegacyUntil)
 	Report AuditChainReport
 }
 
-// NewAuditChainChecker starts a check against the store's chain head.
-func NewAuditChainChecker(head AuditHead) *AuditChainChecker {
-	return &AuditChainChecker{head: head, prev: make([]byte, AuditHashSize), lastID: head.LegacyUntil}
+// NewAuditChainChecker starts a check against the store's chain head, with
+// the audit seal key and the latest anchored checkpoint (nil: none). A
+// head whose cut-over mark the key does not sign is a break at once.
+func NewAuditChainChecker(head AuditHead, key []byte, checkpoint *AuditCheckpoint) *AuditChainChecker {
+	c := &AuditChainChecker{head: head, key: key, cp: checkpoint, prev: make([]byte, AuditHashSize), lastID: head.LegacyUntil}
+	c.Report.Checkpoint = checkpoint
+	if head.Keyed && !hmac.Equal(head.KeyedMark, AuditKeyMark(key, head.KeyedFrom)) {
+		c.Report.Break = &AuditBreak{Reason: fmt.Sprintf(
+			"the chain head's cut-over to keyed seals (after row %d) is not signed by this seal key: the head was edited, or AARTHA_AUDIT_SEAL_KEY is not the key the trail was sealed with", head.KeyedFrom)}
+	}
+	if checkpoint != nil && checkpoint.LastID > head.LastID {
+		c.Report.Break = &AuditBreak{Reason: fmt.Sprintf(
+			"anchored checkpoint %d covers the trail up to row %d, but the chain head is at row %d: the head was rewound and rows were cut off below an anchored checkpoint",
+			checkpoint.Seq, checkpoint.LastID, head.LastID)}
+	}
+	return c
 }
 
 // Next checks the next row and reports false once the chain is broken.
@@ -216,17 +250,40 @@ func (c *AuditChainChecker) Next(e *AuditEntry) bool {
 	if err != nil {
 		return fail("row %d cannot be read: %v", e.ID, err)
 	}
-	want := AuditHash(c.prev, d)
-	if e.ID > c.head.InlineUntil {
+	if c.cp != nil && !c.cpSeen && e.ID > c.cp.LastID && c.cp.LastID > c.lastID {
+		return fail("anchored checkpoint %d covers row %d, which is gone from the trail (the next sealed row is %d): rows were cut below an anchored checkpoint", c.cp.Seq, c.cp.LastID, e.ID)
+	}
+	keyed := c.head.Keyed && e.ID > c.head.KeyedFrom
+	var want []byte
+	switch {
+	case e.ID <= c.head.InlineUntil:
+		want = AuditHash(c.prev, d)
+	case keyed:
+		want = AuditKeyedSealHash(c.key, c.prev, d, e.ID)
+	default:
 		want = AuditSealHash(c.prev, d, e.ID)
+	}
+	if e.ID > c.head.InlineUntil {
 		c.Report.Skipped += e.ID - max(c.lastID, c.head.InlineUntil) - 1
 	}
 	if !bytes.Equal(want, e.Hash) {
+		if keyed && bytes.Equal(AuditSealHash(c.prev, d, e.ID), e.Hash) {
+			return fail("row %d was sealed without the seal key (an unkeyed seal after the cut-over to keyed seals at row %d): it was re-sealed by someone who does not hold AARTHA_AUDIT_SEAL_KEY", e.ID, c.head.KeyedFrom)
+		}
 		return fail("row %d was changed after it was written: its content hashes to %x, the row says %x", e.ID, want, []byte(e.Hash))
 	}
 	c.prev, c.lastID = e.Hash, e.ID
 	c.Report.Rows++
+	if !keyed && e.ID > c.head.InlineUntil {
+		c.Report.Unkeyed++
+	}
 	c.Report.Head = fmt.Sprintf("%x", c.prev)
+	if c.cp != nil && e.ID == c.cp.LastID {
+		c.cpSeen = true
+		if !bytes.Equal(e.Hash, c.cp.Head) {
+			return fail("the trail at row %d hashes to %x, but anchored checkpoint %d says %x: rows up to it were rewritten", e.ID, []byte(e.Hash), c.cp.Seq, c.cp.Head)
+		}
+	}
 	return true
 }
 
@@ -241,6 +298,10 @@ func (c *AuditChainChecker) Finish() AuditChainReport {
 		c.Report.Break = &AuditBreak{Reason: fmt.Sprintf(
 			"the chain head says the last sealed row is %d with hash %x, but the trail ends at row %d with hash %x (rows were removed from the end)",
 			h.LastID, h.Hash, c.lastID, c.prev)}
+	case c.cp != nil && !c.cpSeen && c.cp.LastID > c.head.LegacyUntil:
+		c.Report.Break = &AuditBreak{Reason: fmt.Sprintf(
+			"anchored checkpoint %d covers the trail up to row %d, but the trail ends at row %d: rows were cut off below an anchored checkpoint",
+			c.cp.Seq, c.cp.LastID, c.lastID)}
 	case h.Skipped != c.Report.Skipped:
 		c.Report.Break = &AuditBreak{Reason: fmt.Sprintf(
 			"the chain head says the sealer passed over %d ids, but the chain has %d gaps' worth (the head was edited)",

@@ -285,8 +285,20 @@ func ParseRecord(data []byte) (Record, error) {
 			return nil, err
 		}
 		return rr, nil
+	case SchemaAuditCheckpoint:
+		var cr AuditCheckpointRecord
+		err = fields.take(
+			strField{"schema", &cr.Schema}, strField{"checkpoint_id", &cr.CheckpointID}, intField{"last_row", &cr.LastRow},
+			strField{"head", &cr.Head}, strField{"taken_at", &cr.TakenAt})
+		if err != nil {
+			return nil, err
+		}
+		if err := cr.check(); err != nil {
+			return nil, err
+		}
+		return cr, nil
 	}
-	return nil, Errorf(EINVALID, "record schema %q is unknown: expected %q or %q", truncate(schema, 60), SchemaLoan, SchemaRepayment)
+	return nil, Errorf(EINVALID, "record schema %q is unknown: expected %q, %q or %q", truncate(schema, 60), SchemaLoan, SchemaRepayment, SchemaAuditCheckpoint)
 }
 
 // ParseRecordTime reads a record timestamp in RecordTimeLayout.

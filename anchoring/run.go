@@ -52,6 +52,7 @@ type RunOptions struct {
 type Running struct {
 	*Chain
 	worker   *worker.Worker
+	audit    *AuditAnchorer
 	notifier *notify.Notifier
 	release  func()
 	log      *slog.Logger
@@ -120,6 +121,10 @@ func Start(ctx context.Context, cfg *config.Config, db *store.DB, opts RunOption
 		return nil, err
 	}
 	r.release = lock.Release
+	// The audit trail's head goes to the same chain, from the sender only.
+	r.audit = &AuditAnchorer{Store: db, Chain: r.Chain, Interval: cfg.AuditAnchorInterval,
+		Sending: lock.Sending, Log: log.With("component", "audit-anchor")}
+	r.audit.Start(ctx)
 	log.Info("anchoring", r.LogAttrs...)
 	return r, nil
 }
@@ -168,10 +173,14 @@ func (r *Running) notifyOutage(o *worker.Outage) {
 		Summary: fmt.Sprintf("the chain has been unreachable since %s: anchoring waits for it (nothing fails meanwhile): %s", o.Since.UTC().Format(time.RFC3339), o.Err)})
 }
 
-// Stop stops the worker (letting its current job finish until ctx ends),
+// Stop stops the audit anchorer and the worker (letting its current job finish until ctx ends),
 // gives up the sender lock, stops the notifier and closes the chain. Safe
 // to call twice.
 func (r *Running) Stop(ctx context.Context) {
+	if r.audit != nil {
+		r.audit.Stop()
+		r.audit = nil
+	}
 	if r.worker != nil && r.release != nil {
 		if err := r.worker.Stop(ctx); err != nil {
 			r.log.Warn("stop anchoring worker", "err", err)

@@ -7,6 +7,9 @@ func (c *Config) crossChecks() Errors {
 		if c.JWTSecretKey == "" {
 			errs = append(errs, FieldError{"JWT_SECRET_KEY", "is required in production"})
 		}
+		if c.AuditSealKey == "" {
+			errs = append(errs, FieldError{"AARTHA_AUDIT_SEAL_KEY", "is required in production: generate one with `openssl rand -base64 48` and keep it out of the database (see docs/security.md)"})
+		}
 		if c.DatabaseURL == "" {
 			errs = append(errs, FieldError{"DATABASE_URL", "is required in production (the embedded SQLite store is for development)"})
 		}

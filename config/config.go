@@ -129,6 +129,13 @@ type Config struct {
 	JWTExpiry      time.Duration
 	AllowedOrigins []string
 
+	// AuditSealKey keys the audit trail's seals (see AuditKey); empty in
+	// development means the public development key.
+	AuditSealKey string // secret
+	// AuditAnchorInterval is how often serve anchors the audit chain head
+	// (0: never by itself).
+	AuditAnchorInterval time.Duration
+
 	// RedisURL is where rate limit counters are shared between replicas;
 	// empty keeps them in memory, per process.
 	RedisURL string
@@ -207,7 +214,7 @@ func options() []option {
 	var all []option
 	for _, section := range [][]option{
 		serviceOptions(), chainOptions(), alertsOptions(), multichainOptions(),
-		secretsOptions(), telemetryOptions(), httpOptions(),
+		secretsOptions(), telemetryOptions(), httpOptions(), auditOptions(),
 	} {
 		all = append(all, section...)
 	}

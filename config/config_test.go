@@ -114,6 +114,7 @@ func TestProductionInsistsOnExplicitSettings(t *testing.T) {
 	require.ErrorContains(t, err, "JWT_SECRET_KEY: is required in production")
 	require.ErrorContains(t, err, "DATABASE_URL: is required in production")
 	require.ErrorContains(t, err, "BLOCKCHAIN_RPC_URL: is required in production")
+	require.ErrorContains(t, err, "AARTHA_AUDIT_SEAL_KEY: is required in production")
 
 	_, _, err = config.Load(env(map[string]string{"BLOCKCHAIN_RPC_URL": "https://rpc.example"}), noFiles)
 	require.ErrorContains(t, err, "BLOCKCHAIN_CONTRACT_ADDRESS: is required when BLOCKCHAIN_RPC_URL is set")
@@ -244,12 +245,13 @@ func TestPlainSecretsWarnOutsideDevelopment(t *testing.T) {
 	jwtFile := filepath.Join(dir, "jwt")
 	require.NoError(t, os.WriteFile(jwtFile, []byte("Zq8vN2pLx4Rt7Wm1Yc5Hb3Kd9Fg6Js0A"), 0o600))
 	_, settings, err := config.Load(env(map[string]string{
-		"AARTHA_MODE":         "production",
-		"JWT_SECRET_KEY_FILE": jwtFile,
-		"DATABASE_URL":        "postgres://app:plain-pw@db:5432/aartha",
-		"REDIS_URL":           "redis://cache:6379/0",
-		"SMTP_PASSWORD":       "plain-smtp",
-		"ENABLE_BLOCKCHAIN":   "false",
+		"AARTHA_MODE":                "production",
+		"JWT_SECRET_KEY_FILE":        jwtFile,
+		"AARTHA_AUDIT_SEAL_KEY_FILE": jwtFile,
+		"DATABASE_URL":               "postgres://app:plain-pw@db:5432/aartha",
+		"REDIS_URL":                  "redis://cache:6379/0",
+		"SMTP_PASSWORD":              "plain-smtp",
+		"ENABLE_BLOCKCHAIN":          "false",
 	}), os.ReadFile)
 	require.NoError(t, err)
 	warnings := strings.Join(config.Warnings(settings), "\n")

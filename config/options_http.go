@@ -115,7 +115,7 @@ func httpOptions() []option {
 				}
 				return nil
 			}},
-		{name: "RATE_LIMIT_LOGIN_ACCOUNT", def: "10", help: "login attempts per minute per account, from any address",
+		{name: "RATE_LIMIT_LOGIN_ACCOUNT", def: "10", help: "login attempts per minute per account and client address; the account allows 10 times as many from all addresses together",
 			apply: func(c *Config, v string) (err error) { c.RateLimitLoginAccount, err = perMinute(v); return err }},
 	}
 }

@@ -52,8 +52,11 @@ type Limits struct {
 	ChainWrites int // per user and per IP on endpoints that write to the chain; default 5
 	Verify      int // per IP on the public POST /api/verify; default 30
 	Login       int // per IP on POST /api/auth/login; default 10
-	// LoginAccount is per account (the email tried) on POST
-	// /api/auth/login, from any address; default 10.
+	// LoginAccount is per account (the email tried) and client address on
+	// POST /api/auth/login; default 10. The account also has a ceiling of
+	// LoginAccountCeiling times it from all addresses together, so that
+	// guesses spread over many addresses are slowed, while someone else's
+	// bad tries cannot lock the account's owner out from their own address.
 	LoginAccount int
 }
 
@@ -278,25 +281,45 @@ func limitSubject(key string) string {
 	return "IP address"
 }
 
-// LoginAccountKey is the limiter key of login attempts on one account, the
-// same for the API and the UI.
+// LoginAccountCeiling is how many times Limits.LoginAccount one account
+// may be tried per minute from all addresses together.
+const LoginAccountCeiling = 10
+
+// LoginAccountKey is the limiter key of login attempts on one account from
+// all addresses (the ceiling), the same for the API and the UI.
 func LoginAccountKey(email string) string {
 	return "login:account:" + strings.ToLower(strings.TrimSpace(email))
 }
 
-// allowLogin counts one login attempt on the account email against its
-// limit (the per-IP limit was counted before the handler ran). When the
-// limiter fails the attempt is let through, as for the per-IP limit.
-func (a *API) allowLogin(ctx context.Context, email string) error {
-	k := LoginAccountKey(email)
-	ok, retry, err := a.cfg.Limiter.Allow(ctx, k, a.cfg.Limits.LoginAccount, time.Minute)
-	if err != nil {
-		a.cfg.Log.Error("rate limiter unavailable", "err", err)
-		return nil
-	}
-	if !ok {
-		return &httpError{status: nethttp.StatusTooManyRequests, code: "rate_limited", retryAfter: retry,
-			msg: "too many login attempts on this account: " + itoa(a.cfg.Limits.LoginAccount) + " per minute are allowed; try again after the Retry-After seconds"}
+// LoginPairKey is the limiter key of login attempts on one account from
+// one client address, the same for the API and the UI.
+func LoginPairKey(email, addr string) string {
+	return LoginAccountKey(email) + ":from:" + addr
+}
+
+// allowLogin counts one login attempt on the account email from addr
+// against the pair's limit and then the account's ceiling (the per-IP
+// limit was counted before the handler ran). When the limiter fails the
+// attempt is let through, as for the per-IP limit.
+func (a *API) allowLogin(ctx context.Context, email, addr string) error {
+	limit := a.cfg.Limits.LoginAccount
+	for _, step := range []struct {
+		key   string
+		limit int
+		what  string
+	}{
+		{LoginPairKey(email, addr), limit, "on this account from your address"},
+		{LoginAccountKey(email), limit * LoginAccountCeiling, "on this account from all addresses"},
+	} {
+		ok, retry, err := a.cfg.Limiter.Allow(ctx, step.key, step.limit, time.Minute)
+		if err != nil {
+			a.cfg.Log.Error("rate limiter unavailable", "err", err)
+			return nil
+		}
+		if !ok {
+			return &httpError{status: nethttp.StatusTooManyRequests, code: "rate_limited", retryAfter: retry,
+				msg: "too many login attempts " + step.what + ": " + itoa(step.limit) + " per minute are allowed; try again after the Retry-After seconds"}
+		}
 	}
 	return nil
 }

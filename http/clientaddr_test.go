@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	aarthahttp "github.com/aartha/ledger/http"
 )
 
 func (f *apiFixture) badLogin(email, xff string) int {
@@ -45,14 +47,36 @@ func TestLoginThrottlePerClientAndPerAccount(t *testing.T) {
 		[]byte(`{"email":"viewer@example.com","password":"`+fixturePassword+`"}`), "X-Forwarded-For", "198.51.100.8")
 	require.Equal(t, 200, resp.StatusCode, "%v", body)
 
-	// Per account: the admin account has had 6 tries (5 counted); 5 more
-	// from fresh addresses reach its limit of 10, the next is refused.
-	for i := range 5 {
-		require.Equal(t, 401, f.badLogin("admin@example.com", fmt.Sprintf("192.0.2.%d", 10+i)))
+}
+
+// TestLoginThrottlePerAccountAndAddress: bad logins on an account from one
+// address stop that address trying the account, not the account's owner
+// logging in from elsewhere (a one-minute lockout anyone could trigger);
+// guesses spread over many addresses meet the account's ceiling.
+func TestLoginThrottlePerAccountAndAddress(t *testing.T) {
+	t.Parallel()
+	f := newAPIFixture(t, apiOptions{proxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
+		limits: &aarthahttp.Limits{ChainWrites: 1000, Verify: 1000, Login: 1000, LoginAccount: 2}})
+	require.Equal(t, 401, f.badLogin("admin@example.com", "198.51.100.7"))
+	require.Equal(t, 401, f.badLogin("admin@example.com", "198.51.100.7"))
+	resp, body := f.request("POST", "/api/auth/login", "", "application/json",
+		[]byte(`{"email":"admin@example.com","password":"x-not-it-at-all"}`), "X-Forwarded-For", "198.51.100.7")
+	require.Equal(t, 429, resp.StatusCode)
+	require.Contains(t, body["detail"], "on this account from your address")
+
+	// The owner, elsewhere, still logs in.
+	resp, body = f.request("POST", "/api/auth/login", "", "application/json",
+		[]byte(`{"email":"admin@example.com","password":"`+fixturePassword+`"}`), "X-Forwarded-For", "203.0.113.50")
+	require.Equal(t, 200, resp.StatusCode, "%v", body)
+
+	// 3 attempts counted so far; the ceiling is 2 × 10 = 20 from all
+	// addresses: 17 more from fresh addresses, then the account is closed.
+	for i := range 17 {
+		require.Equal(t, 401, f.badLogin("admin@example.com", fmt.Sprintf("192.0.2.%d", 10+i)), "attempt %d", i)
 	}
 	resp, body = f.request("POST", "/api/auth/login", "", "application/json",
 		[]byte(`{"email":"ADMIN@example.com","password":"x-not-it-at-all"}`), "X-Forwarded-For", "192.0.2.99")
 	require.Equal(t, 429, resp.StatusCode)
-	require.Contains(t, body["detail"], "this account")
+	require.Contains(t, body["detail"], "on this account from all addresses")
 	require.NotEmpty(t, resp.Header.Get("Retry-After"))
 }

@@ -213,7 +213,7 @@ func (a *API) login(w nethttp.ResponseWriter, r *nethttp.Request) error {
 	if q.Email == "" || q.Password == "" {
 		return ledger.Errorf(ledger.EINVALID, "email and password are required")
 	}
-	if err := a.allowLogin(r.Context(), q.Email); err != nil {
+	if err := a.allowLogin(r.Context(), q.Email, clientIP(r)); err != nil {
 		return err
 	}
 	u, err := a.cfg.Store.UserByEmail(r.Context(), q.Email)

@@ -14,7 +14,21 @@ import (
 const auditChainPage = 1000
 
 // auditHeadSQL reads the whole chain head.
-const auditHeadSQL = `SELECT hash, last_id, legacy_until, inline_until, skipped FROM audit_head WHERE id = 1`
+const auditHeadSQL = `SELECT hash, last_id, legacy_until, inline_until, skipped, keyed_from, keyed_mark FROM audit_head WHERE id = 1`
+
+// SetAuditSealKey sets the audit seal key (AARTHA_AUDIT_SEAL_KEY) the
+// sealer keys seals with and VerifyAuditChain checks them with; nil means
+// the public development key (ledger.DevAuditSealKey), which protects
+// nothing. Call it once, before the store is used.
+func (db *DB) SetAuditSealKey(key []byte) { db.auditKey = key }
+
+// auditSealKey is the key set, or the development key.
+func (db *DB) auditSealKey() []byte {
+	if len(db.auditKey) == 0 {
+		return ledger.DevAuditSealKey()
+	}
+	return db.auditKey
+}
 
 // readAuditHead reads the chain head with q (a pool or a transaction).
 func (db *DB) readAuditHead(ctx context.Context, q interface {
@@ -25,7 +39,9 @@ func (db *DB) readAuditHead(ctx context.Context, q interface {
 	if lock {
 		query += db.d.forUpdate
 	}
-	err := q.QueryRowContext(ctx, query).Scan(&h.Hash, &h.LastID, &h.LegacyUntil, &h.InlineUntil, &h.Skipped)
+	var keyedFrom sql.NullInt64
+	err := q.QueryRowContext(ctx, query).Scan(&h.Hash, &h.LastID, &h.LegacyUntil, &h.InlineUntil, &h.Skipped, &keyedFrom, &h.KeyedMark)
+	h.Keyed, h.KeyedFrom = keyedFrom.Valid, keyedFrom.Int64
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, ledger.Errorf(ledger.EINTERNAL, "the audit chain head is missing: run `aartha migrate`")
 	}
@@ -42,7 +58,11 @@ func (db *DB) readAuditHead(ctx context.Context, q interface {
 // report with Break set, not an error; an error means the trail could not
 // be read. It reads in one snapshot (a read-only transaction), so a sealer
 // running meanwhile does not make the head and the rows disagree. It does
-// not seal: call SealAudit first to check as much as is settled.
+// not seal: call SealAudit first to check as much as is settled. Seals
+// after the cut-over are checked with the audit seal key, and the trail
+// against the latest anchored checkpoint (ledger.AuditChainReport.Checkpoint);
+// that the checkpoint is on chain is for the caller to check with its
+// receipt.
 func (db *DB) VerifyAuditChain(ctx context.Context) (ledger.AuditChainReport, error) {
 	opts := &sql.TxOptions{ReadOnly: true}
 	if db.d.name == "postgres" {
@@ -71,8 +91,12 @@ func (db *DB) VerifyAuditChain(ctx context.Context) (ledger.AuditChainReport, er
 	if err := rtx.QueryRowContext(ctx, db.d.rebind("SELECT count(*) FROM audit_log WHERE id >= 1 AND id <= ?"), head.LegacyUntil).Scan(&legacyCount); err != nil {
 		return ledger.AuditChainReport{}, db.wrap("count audit rows from before the chain", err)
 	}
+	checkpoint, err := db.latestAnchoredCheckpoint(ctx, rtx)
+	if err != nil {
+		return ledger.AuditChainReport{}, err
+	}
 	var (
-		checker = ledger.NewAuditChainChecker(head)
+		checker = ledger.NewAuditChainChecker(head, db.auditSealKey(), checkpoint)
 		after   = head.LegacyUntil
 		q       = db.d.rebind("SELECT " + auditColumns + auditFrom + " WHERE a.id > ? ORDER BY a.id LIMIT ?")
 	)

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,7 +19,9 @@ import (
 // audit rows do not queue on one lock. The sealer chains them afterwards,
 // in id order: for each row, in a short transaction that locks the chain
 // head, it writes the row's seal (prev_hash, hash = ledger.AuditSealHash)
-// to audit_seal and moves the head. Only "settled" rows are sealed, rows
+// to audit_seal and moves the head. Seals are keyed with the audit seal key
+// (ledger.AuditKeyedSealHash); the first pass with a key cuts the trail
+// over (ledger.AuditHead.KeyedFrom). Only "settled" rows are sealed, rows
 // below which no other row can still appear:
 //
 //   - SQLite: every row the sealer sees. Its transaction holds the one write
@@ -235,13 +238,26 @@ func (s *AuditSealer) sealBatch(ctx context.Context) (sealed int, more bool, err
 		if n == 0 {
 			return nil
 		}
+		key := db.auditSealKey()
+		if !h.Keyed {
+			// The first keyed pass cuts over: every row after the head
+			// is sealed with the key from now on.
+			h.Keyed, h.KeyedFrom = true, h.LastID
+			if _, err := t.tx.ExecContext(ctx, db.d.rebind("UPDATE audit_head SET keyed_from = ?, keyed_mark = ? WHERE id = 1"),
+				h.KeyedFrom, ledger.AuditKeyMark(key, h.KeyedFrom)); err != nil {
+				return db.wrap("cut the audit chain over to keyed seals", err)
+			}
+		} else if !hmac.Equal(h.KeyedMark, ledger.AuditKeyMark(key, h.KeyedFrom)) {
+			return ledger.Errorf(ledger.EINTERNAL,
+				"the audit chain head's cut-over to keyed seals is not signed by this seal key: AARTHA_AUDIT_SEAL_KEY is not the key the trail was sealed with, or the head was edited; run `aartha audit verify`")
+		}
 		ids := make([]int64, n)
 		prevs := make([][]byte, n)
 		hashes := make([][]byte, n)
 		prev, last, skipped := h.Hash, h.LastID, h.Skipped
 		for i, c := range cands {
 			ids[i], prevs[i] = c.id, prev
-			hashes[i] = ledger.AuditSealHash(prev, c.digest, c.id)
+			hashes[i] = ledger.AuditKeyedSealHash(key, prev, c.digest, c.id)
 			skipped += c.id - last - 1
 			prev, last = hashes[i], c.id
 		}

@@ -30,6 +30,10 @@ type DB struct {
 	// hook enqueues background work in QueueAnchor's transaction (nil: none).
 	hook JobHook
 
+	// auditKey is the audit seal key (SetAuditSealKey; nil: the public
+	// development key).
+	auditKey []byte
+
 	// prepared holds the fixed statements prepared on the SQLite writer
 	// connection, once the tables exist (nil until then, and on PostgreSQL,
 	// where pgx caches prepared statements by itself).

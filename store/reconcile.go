@@ -305,6 +305,15 @@ func (db *DB) AnchorKeys(ctx context.Context) (map[ledger.RecordKey]bool, error)
 	if err := rows.Err(); err != nil {
 		return nil, db.wrap("list anchor keys", err)
 	}
+	// Audit checkpoints are direct records of their own (reserved ids
+	// aartha.audit/<n>): on chain they are ours, not unknown writes.
+	cps, err := db.AuditCheckpointKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for k := range cps {
+		keys[ledger.RecordKey{LoanKey: k, Kind: ledger.KindApproved}] = true
+	}
 	return keys, nil
 }
 

@@ -148,7 +148,11 @@ func (u *UI) login(w http.ResponseWriter, r *http.Request) {
 		u.renderLogin(w, r, http.StatusBadRequest, email, "Enter your email and password.")
 		return
 	}
-	if err := u.allow(r.Context(), u.cfg.LoginAccountLimit, false, "login attempts on this account", aarthahttp.LoginAccountKey(email)); err != nil {
+	if err := u.allow(r.Context(), u.cfg.LoginAccountLimit, false, "login attempts on this account from your address", aarthahttp.LoginPairKey(email, clientIP(r))); err != nil {
+		u.renderLogin(w, r, http.StatusTooManyRequests, email, err.Error())
+		return
+	}
+	if err := u.allow(r.Context(), u.cfg.LoginAccountLimit*aarthahttp.LoginAccountCeiling, false, "login attempts on this account", aarthahttp.LoginAccountKey(email)); err != nil {
 		u.renderLogin(w, r, http.StatusTooManyRequests, email, err.Error())
 		return
 	}

@@ -15,7 +15,7 @@ func TestPlainSecretsWarnOutsideDevelopment(t *testing.T) {
 	vars := map[string]string{
 		"AARTHA_MODE": "production", "ENABLE_BLOCKCHAIN": "false",
 		"DATABASE_URL":   "postgres://app:plain-db-pw@db.example:5432/aartha",
-		"JWT_SECRET_KEY": testJWTKey,
+		"JWT_SECRET_KEY": testJWTKey, "AARTHA_AUDIT_SEAL_KEY": testJWTKey + "-audit",
 	}
 	out, err := run(t, context.Background(), vars, "config", "check")
 	require.NoError(t, err, out)

@@ -65,6 +65,9 @@ func newServeCmd(a *app) *cobra.Command {
 				return err
 			}
 			// Seal the audit trail's new rows every second.
+			if _, dev := cfg.AuditKey(nil); dev {
+				log.Warn("AARTHA_AUDIT_SEAL_KEY is unset: the audit trail is sealed with the public development key, which protects nothing; production requires a key of its own")
+			}
 			sealer := store.NewAuditSealer(db, store.AuditSealerConfig{Log: log})
 			sealer.Start(ctx)
 			defer sealer.Stop()

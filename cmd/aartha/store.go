@@ -3,17 +3,31 @@ package main
 import (
 	"context"
 
+	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/store"
 )
 
 // openStore opens PostgreSQL when DATABASE_URL is set and the embedded
 // SQLite file in the data directory otherwise.
+// The audit trail's seals are keyed with AARTHA_AUDIT_SEAL_KEY (or the
+// public development key).
 func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	var (
+		db  *store.DB
+		err error
+	)
 	if cfg.DatabaseURL != "" {
-		return store.OpenPostgres(ctx, cfg.DatabaseURL, postgresOptions(cfg)...)
+		db, err = store.OpenPostgres(ctx, cfg.DatabaseURL, postgresOptions(cfg)...)
+	} else {
+		db, err = store.OpenSQLite(ctx, cfg.SQLitePath())
 	}
-	return store.OpenSQLite(ctx, cfg.SQLitePath())
+	if err != nil {
+		return nil, err
+	}
+	key, _ := cfg.AuditKey(ledger.DevAuditSealKey())
+	db.SetAuditSealKey(key)
+	return db, nil
 }
 
 // openCurrentStore opens the store and refuses a schema that is not this

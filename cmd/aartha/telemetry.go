@@ -58,7 +58,7 @@ func stopTelemetry(tel *telemetry.Telemetry, log *slog.Logger) {
 // passwords, tokens and the passwords inside URLs.
 func configSecrets(cfg *config.Config) []string {
 	secrets := []string{
-		cfg.JWTSecretKey, cfg.PrivateKey, cfg.KeystorePass, cfg.SMTPPass,
+		cfg.JWTSecretKey, cfg.AuditSealKey, cfg.PrivateKey, cfg.KeystorePass, cfg.SMTPPass,
 		cfg.VaultToken, cfg.VaultSecretID, cfg.AdminPassword, cfg.WebhookURL, cfg.DatabasePassword,
 	}
 	for _, raw := range []string{cfg.DatabaseURL, cfg.MultiChainRPCURL, cfg.RedisURL} {
