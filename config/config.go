@@ -125,6 +125,9 @@ type Config struct {
 	APIBaseURL     string
 	AdminPanelURL  string
 	JWTSecretKey   string // secret
+	// PIIMasterKey wraps the per-loan data keys of personal fields
+	// (docs/privacy.md); nil stores personal fields in the clear.
+	PIIMasterKey []byte // secret
 	JWTAlgorithm   string
 	JWTExpiry      time.Duration
 	AllowedOrigins []string
@@ -207,7 +210,7 @@ func options() []option {
 	var all []option
 	for _, section := range [][]option{
 		serviceOptions(), chainOptions(), alertsOptions(), multichainOptions(),
-		secretsOptions(), telemetryOptions(), httpOptions(),
+		secretsOptions(), telemetryOptions(), httpOptions(), privacyOptions(),
 	} {
 		all = append(all, section...)
 	}

@@ -307,7 +307,7 @@ func TestAuditChainUpgrade(t *testing.T) {
 			db := b.open(t)
 			old := migrationSet(t, db, nil)
 			for name := range old {
-				if strings.Contains(name, "0006_") || strings.Contains(name, "0007_") || strings.Contains(name, "0008_") {
+				if strings.Contains(name, "0006_") || strings.Contains(name, "0007_") || strings.Contains(name, "0008_") || strings.Contains(name, "0009_") {
 					delete(old, name)
 				}
 			}
@@ -346,7 +346,7 @@ func TestAuditChainUpgrade(t *testing.T) {
 			db.SetMigrations(store.MigrationsFS)
 			applied, err := db.Migrate(ctx)
 			require.NoError(t, err)
-			require.Equal(t, []string{"0006_audit_seal.sql", "0007_maintenance.sql", "0008_sessions.sql"}, applied)
+			require.Equal(t, []string{"0006_audit_seal.sql", "0007_maintenance.sql", "0008_sessions.sql", "0009_personal_data.sql"}, applied)
 			c := newClock()
 			f := &fixture{ctx: ctx, db: db, svc: &ledger.LoanService{Store: db, Now: c.Now, Rand: newDetRand()}, clock: c, admin: ledger.CLIActor("ops")}
 			f.create(t, "up-1")

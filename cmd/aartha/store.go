@@ -9,11 +9,25 @@ import (
 
 // openStore opens PostgreSQL when DATABASE_URL is set and the embedded
 // SQLite file in the data directory otherwise.
+// With AARTHA_PII_MASTER_KEY set, personal fields are encrypted per loan.
 func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	var db *store.DB
+	var err error
 	if cfg.DatabaseURL != "" {
-		return store.OpenPostgres(ctx, cfg.DatabaseURL, postgresOptions(cfg)...)
+		db, err = store.OpenPostgres(ctx, cfg.DatabaseURL, postgresOptions(cfg)...)
+	} else {
+		db, err = store.OpenSQLite(ctx, cfg.SQLitePath())
 	}
-	return store.OpenSQLite(ctx, cfg.SQLitePath())
+	if err != nil || cfg.PIIMasterKey == nil {
+		return db, err
+	}
+	keys, err := store.NewPersonalDataKeys(cfg.PIIMasterKey)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	db.SetPersonalDataKeys(keys)
+	return db, nil
 }
 
 // openCurrentStore opens the store and refuses a schema that is not this

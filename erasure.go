@@ -1,0 +1,211 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// PersonalFields are the loan fields that hold personal data: erasure
+// empties them (docs/privacy.md). Amounts, currency, terms, dates and the
+// chain fields are kept for aggregate reports and the chain's proof.
+var PersonalFields = []string{"borrower", "lender", "borrower_address", "lender_address"}
+
+// Closed reports whether a loan's status is final, so that its personal
+// data may be erased: repaid, rejected or defaulted.
+func (s LoanStatus) Closed() bool {
+	return s == LoanRepaid || s == LoanRejected || s == LoanDefaulted
+}
+
+// LegalHold blocks erasure of a loan until it is lifted.
+type LegalHold struct {
+	LoanID string    `json:"loan_id"`
+	Reason string    `json:"reason"`
+	SetBy  string    `json:"set_by"`
+	SetAt  time.Time `json:"set_at"`
+}
+
+// Erasure is the fact that a loan's personal data was erased: what the
+// erasure certificate states.
+type Erasure struct {
+	LoanID   string    `json:"loan_id"`
+	ErasedAt time.Time `json:"erased_at"`
+	ErasedBy string    `json:"erased_by"`
+	Reason   string    `json:"reason"`
+}
+
+// ErasureTx is the part of a store transaction that erasure needs. The
+// stores of package store implement it; a store without it cannot erase.
+type ErasureTx interface {
+	Tx
+	// ErasePersonalData empties the loan's personal fields, deletes its
+	// salts and its data key, and records e. It returns ECONFLICT if the loan's personal data cannot be erased verifiably
+	// (stored in the clear, before encryption was turned on).
+	ErasePersonalData(ctx context.Context, e *Erasure) error
+	// LegalHold returns the loan's hold, or nil if it has none.
+	LegalHold(ctx context.Context, loanID string) (*LegalHold, error)
+	// SetLegalHold puts a hold on the loan, replacing one it has.
+	SetLegalHold(ctx context.Context, h *LegalHold) error
+	// LiftLegalHold removes the loan's hold; ENOTFOUND if it has none.
+	LiftLegalHold(ctx context.Context, loanID string) error
+}
+
+// ErasureService erases the personal data of closed loans and keeps legal
+// holds. It is safe for concurrent use.
+type ErasureService struct {
+	Store Store
+	Now   func() time.Time
+}
+
+func erasureTx(tx Tx) (ErasureTx, error) {
+	etx, ok := tx.(ErasureTx)
+	if !ok {
+		return nil, Errorf(EINTERNAL, "this store cannot erase personal data")
+	}
+	return etx, nil
+}
+
+func requireAdmin(actor Actor, action string) error {
+	if actor.Role != string(RoleAdmin) {
+		return Errorf(EFORBIDDEN, "only an admin may %s", action)
+	}
+	return nil
+}
+
+// Erase erases the personal data of a closed loan: its borrower, lender,
+// wallet addresses, record salts and data key. Its commitments, anchors,
+// amounts and audit facts stay. It refuses a loan that is still open or
+// under legal hold, and one already erased.
+func (s *ErasureService) Erase(ctx context.Context, actor Actor, loanID, reason string) (*Erasure, error) {
+	if err := requireAdmin(actor, "erase personal data"); err != nil {
+		return nil, err
+	}
+	if err := requireReason(reason); err != nil {
+		return nil, err
+	}
+	e := &Erasure{LoanID: loanID, ErasedAt: s.Now().UTC().Truncate(time.Second), ErasedBy: actor.ID, Reason: reason}
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		etx, err := erasureTx(tx)
+		if err != nil {
+			return err
+		}
+		l, err := tx.LoanForUpdate(ctx, loanID)
+		if err != nil {
+			return err
+		}
+		if err := checkErasable(l); err != nil {
+			return err
+		}
+		hold, err := etx.LegalHold(ctx, loanID)
+		if err != nil {
+			return err
+		}
+		if hold != nil {
+			return Errorf(ECONFLICT, "loan %s is under legal hold (%s, set by %s): lift the hold before erasing", loanID, hold.Reason, hold.SetBy)
+		}
+		if err := etx.ErasePersonalData(ctx, e); err != nil {
+			return err
+		}
+		after, _ := json.Marshal(map[string]any{"erased_at": e.ErasedAt, "reason": reason, "fields": PersonalFields})
+		return tx.AppendAudit(ctx, &AuditEntry{
+			At: e.ErasedAt, Actor: actor, Action: ActionLoanErase,
+			Entity: "loan", EntityID: loanID, After: after,
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("erase loan %s: %w", loanID, err)
+	}
+	return e, nil
+}
+
+func checkErasable(l *Loan) error {
+	switch {
+	case l.ErasedAt != nil:
+		return Errorf(ECONFLICT, "loan %s was already erased at %s", l.ID, l.ErasedAt.Format(time.RFC3339))
+	case !l.Status.Closed():
+		return Errorf(ECONFLICT, "loan %s is %s: only closed loans (repaid, rejected or defaulted) can be erased", l.ID, l.Status)
+	}
+	return nil
+}
+
+// SetLegalHold puts a legal hold on a loan, with the reason.
+func (s *ErasureService) SetLegalHold(ctx context.Context, actor Actor, loanID, reason string) (*LegalHold, error) {
+	if err := requireAdmin(actor, "set a legal hold"); err != nil {
+		return nil, err
+	}
+	if err := requireReason(reason); err != nil {
+		return nil, err
+	}
+	h := &LegalHold{LoanID: loanID, Reason: reason, SetBy: actor.ID, SetAt: s.Now().UTC().Truncate(time.Second)}
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		etx, err := erasureTx(tx)
+		if err != nil {
+			return err
+		}
+		l, err := tx.LoanForUpdate(ctx, loanID)
+		if err != nil {
+			return err
+		}
+		if l.ErasedAt != nil {
+			return Errorf(ECONFLICT, "loan %s was already erased: there is nothing left to hold", loanID)
+		}
+		if err := etx.SetLegalHold(ctx, h); err != nil {
+			return err
+		}
+		after, _ := json.Marshal(h)
+		return tx.AppendAudit(ctx, &AuditEntry{
+			At: h.SetAt, Actor: actor, Action: ActionLoanHoldSet, Entity: "loan", EntityID: loanID, After: after,
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set legal hold on loan %s: %w", loanID, err)
+	}
+	return h, nil
+}
+
+// LiftLegalHold lifts a loan's legal hold, with the reason.
+func (s *ErasureService) LiftLegalHold(ctx context.Context, actor Actor, loanID, reason string) error {
+	if err := requireAdmin(actor, "lift a legal hold"); err != nil {
+		return err
+	}
+	if err := requireReason(reason); err != nil {
+		return err
+	}
+	at := s.Now().UTC().Truncate(time.Second)
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		etx, err := erasureTx(tx)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.LoanForUpdate(ctx, loanID); err != nil {
+			return err
+		}
+		old, err := etx.LegalHold(ctx, loanID)
+		if err != nil {
+			return err
+		}
+		if old == nil {
+			return Errorf(ENOTFOUND, "loan %s has no legal hold", loanID)
+		}
+		if err := etx.LiftLegalHold(ctx, loanID); err != nil {
+			return err
+		}
+		before, _ := json.Marshal(old)
+		after, _ := json.Marshal(map[string]string{"reason": reason})
+		return tx.AppendAudit(ctx, &AuditEntry{
+			At: at, Actor: actor, Action: ActionLoanHoldLift, Entity: "loan", EntityID: loanID, Before: before, After: after,
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("lift legal hold on loan %s: %w", loanID, err)
+	}
+	return nil
+}
+
+func requireReason(reason string) error {
+	if reason == "" {
+		return Errorf(EINVALID, "reason is required: say why, for the audit trail")
+	}
+	return validateReason(reason)
+}
