@@ -122,12 +122,12 @@ type Config struct {
 	SentryDSN    string // secret: a DSN carries the project's key
 	OTLPEndpoint string
 
-	APIBaseURL     string
-	AdminPanelURL  string
-	JWTSecretKey   string // secret
+	APIBaseURL    string
+	AdminPanelURL string
+	JWTSecretKey  string // secret
 	// PIIMasterKey wraps the per-loan data keys of personal fields
 	// (docs/privacy.md); nil stores personal fields in the clear.
-	PIIMasterKey []byte // secret
+	PIIMasterKey   []byte // secret
 	JWTAlgorithm   string
 	JWTExpiry      time.Duration
 	AllowedOrigins []string
