@@ -84,6 +84,10 @@ func (s *ErasureService) Erase(ctx context.Context, actor Actor, loanID, reason 
 	if err := requireReason(reason); err != nil {
 		return nil, err
 	}
+	return s.erase(ctx, actor, loanID, reason)
+}
+
+func (s *ErasureService) erase(ctx context.Context, actor Actor, loanID, reason string) (*Erasure, error) {
 	e := &Erasure{LoanID: loanID, ErasedAt: s.Now().UTC().Truncate(time.Second), ErasedBy: actor.ID, Reason: reason}
 	err := s.Store.InTx(ctx, func(tx Tx) error {
 		etx, err := erasureTx(tx)
@@ -208,4 +212,54 @@ func requireReason(reason string) error {
 		return Errorf(EINVALID, "reason is required: say why, for the audit trail")
 	}
 	return validateReason(reason)
+}
+
+// DueForErasure lists closed loans whose retention period has passed; the
+// stores of package store implement it.
+type DueForErasure interface {
+	// LoansDueForErasure returns the ids of closed, encrypted, not yet
+	// erased loans without legal hold that closed before closedBefore,
+	// oldest first, at most limit.
+	LoansDueForErasure(ctx context.Context, closedBefore time.Time, limit int) ([]string, error)
+}
+
+// RetentionReason is the reason recorded for erasures the retention policy
+// makes.
+func RetentionReason(days int) string {
+	return fmt.Sprintf("retention period of %d days after closing has passed (AARTHA_RETENTION_DAYS)", days)
+}
+
+// EraseDue erases, as the system, every loan closed more than days days
+// ago (at most limit per call): the retention policy. With dryRun it only
+// lists them. It returns the ids due and the erasures made; a loan that
+// fails to erase (its hold set meanwhile, say) is skipped and reported in
+// the error, the others are still erased.
+func (s *ErasureService) EraseDue(ctx context.Context, days, limit int, dryRun bool) ([]string, []Erasure, error) {
+	if days < 1 {
+		return nil, nil, Errorf(EINVALID, "retention is off: set AARTHA_RETENTION_DAYS to a number of days")
+	}
+	lister, ok := s.Store.(DueForErasure)
+	if !ok {
+		return nil, nil, Errorf(EINTERNAL, "this store cannot list loans due for erasure")
+	}
+	now := s.Now().UTC()
+	due, err := lister.LoansDueForErasure(ctx, now.AddDate(0, 0, -days), limit)
+	if err != nil || dryRun {
+		return due, nil, err
+	}
+	var done []Erasure
+	var failed []string
+	reason := RetentionReason(days)
+	for _, id := range due {
+		e, err := s.erase(ctx, SystemActor(), id, reason)
+		if err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %s", id, ErrorMessage(err)))
+			continue
+		}
+		done = append(done, *e)
+	}
+	if len(failed) > 0 {
+		return due, done, fmt.Errorf("erase %d of %d loans due: %v", len(failed), len(due), failed)
+	}
+	return due, done, nil
 }

@@ -127,7 +127,10 @@ type Config struct {
 	JWTSecretKey  string // secret
 	// PIIMasterKey wraps the per-loan data keys of personal fields
 	// (docs/privacy.md); nil stores personal fields in the clear.
-	PIIMasterKey   []byte // secret
+	PIIMasterKey []byte // secret
+	// RetentionDays is how long after closing a loan's personal data is
+	// kept before the retention job erases it; 0 keeps it.
+	RetentionDays  int
 	JWTAlgorithm   string
 	JWTExpiry      time.Duration
 	AllowedOrigins []string

@@ -22,5 +22,14 @@ func privacyOptions() []option {
 				c.PIIMasterKey = key
 				return nil
 			}},
+		{name: "AARTHA_RETENTION_DAYS", def: "0", help: "days after a loan closes (repaid, rejected, defaulted) before its personal data is erased by the retention job; 0 keeps it",
+			apply: func(c *Config, v string) error {
+				n, err := parseUint(v)
+				if err != nil || n > 100*366 {
+					return fmt.Errorf("must be a whole number of days from 0 (off) to 36600")
+				}
+				c.RetentionDays = int(n)
+				return nil
+			}},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 
 	ledger "github.com/aartha/ledger"
 )
@@ -107,5 +108,23 @@ func (db *DB) Erasures(ctx context.Context, limit int) ([]ledger.Erasure, error)
 			err := r.Scan(&e.LoanID, &at, &e.ErasedBy, &e.Reason)
 			e.ErasedAt = at.t
 			return e, err
+		})
+}
+
+// LoansDueForErasure returns the ids of closed loans stored encrypted, not
+// erased and not under legal hold, that closed before closedBefore, oldest
+// first, at most limit (0 means 1000).
+func (db *DB) LoansDueForErasure(ctx context.Context, closedBefore time.Time, limit int) ([]string, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	return queryAll(ctx, db, "list loans due for erasure", db.d.rebind(`SELECT id FROM loans
+		WHERE status IN ('repaid', 'rejected', 'defaulted') AND closed_at < ?
+		  AND erased_at IS NULL AND data_key IS NOT NULL
+		  AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.loan_id = loans.id)
+		ORDER BY closed_at, id LIMIT ?`), []any{db.d.timeArg(closedBefore), limit},
+		func(r rowScanner) (string, error) {
+			var id string
+			return id, r.Scan(&id)
 		})
 }

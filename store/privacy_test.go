@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/store"
@@ -191,4 +192,58 @@ func rawDatabase(t *testing.T, db *store.DB) []byte {
 		r.Close()
 	}
 	return out
+}
+
+// TestRetentionErasesExactlyWhatIsDue: with a 30-day retention, only the
+// closed loan that closed more than 30 days ago and has no legal hold is
+// erased; a dry run lists it and changes nothing.
+func TestRetentionErasesExactlyWhatIsDue(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, b.open)
+			f.db.SetPersonalDataKeys(testKeys(t, 3))
+			start := f.clock.Now()
+			later := start.AddDate(0, 0, 31)
+			erasure := &ledger.ErasureService{Store: f.db, Now: func() time.Time { return later }}
+
+			f.create(t, "due-1", "held-1", "open-1", "recent-1")
+			for _, id := range []string{"due-1", "held-1"} {
+				_, err := f.svc.Reject(f.ctx, f.admin, id, "incomplete")
+				require.NoError(t, err)
+			}
+			_, err := erasure.SetLegalHold(f.ctx, f.admin, "held-1", "dispute")
+			require.NoError(t, err)
+			f.clock.mu.Lock()
+			f.clock.now = start.AddDate(0, 0, 20)
+			f.clock.mu.Unlock()
+			_, err = f.svc.Reject(f.ctx, f.admin, "recent-1", "incomplete")
+			require.NoError(t, err)
+
+			due, done, err := erasure.EraseDue(f.ctx, 30, 0, true)
+			require.NoError(t, err)
+			require.Equal(t, []string{"due-1"}, due)
+			require.Empty(t, done)
+			l, err := f.db.Loan(f.ctx, "due-1")
+			require.NoError(t, err)
+			require.Nil(t, l.ErasedAt, "a dry run erases nothing")
+
+			due, done, err = erasure.EraseDue(f.ctx, 30, 0, false)
+			require.NoError(t, err)
+			require.Equal(t, []string{"due-1"}, due)
+			require.Len(t, done, 1)
+			require.Equal(t, "system", done[0].ErasedBy)
+			for id, erased := range map[string]bool{"due-1": true, "held-1": false, "open-1": false, "recent-1": false} {
+				l, err := f.db.Loan(f.ctx, id)
+				require.NoError(t, err)
+				require.Equal(t, erased, l.ErasedAt != nil, id)
+				require.Equal(t, erased, l.Borrower == "", id)
+			}
+			due, _, err = erasure.EraseDue(f.ctx, 30, 0, false)
+			require.NoError(t, err)
+			require.Empty(t, due)
+			_, _, err = erasure.EraseDue(f.ctx, 0, 0, true)
+			requireCode(t, ledger.EINVALID, err)
+		})
+	}
 }

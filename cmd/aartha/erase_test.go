@@ -48,13 +48,22 @@ func TestEraseCommand(t *testing.T) {
 
 	_, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1")
 	require.ErrorContains(t, err, "--reason")
+	_, err = run(t, ctx, vars, "erase", "--due", "--dry-run")
+	require.ErrorContains(t, err, "retention is off")
+	withRetention := map[string]string{"AARTHA_RETENTION_DAYS": "1"}
+	for k, v := range vars {
+		withRetention[k] = v
+	}
+	out, err := run(t, ctx, withRetention, "erase", "--due", "--dry-run")
+	require.NoError(t, err)
+	require.Contains(t, out, "0 loans are due", "the loan closed just now is not due after 1 day")
 	_, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--reason", "court order 12", "--hold")
 	require.NoError(t, err)
 	_, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--reason", "borrower asked")
 	require.ErrorContains(t, err, "legal hold")
 	_, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--reason", "case closed", "--lift")
 	require.NoError(t, err)
-	out, err := run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--reason", "borrower asked")
+	out, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--reason", "borrower asked")
 	require.NoError(t, err)
 	require.Contains(t, out, `"erased_by": "cli"`)
 
