@@ -108,6 +108,17 @@ func (s *ErasureService) erase(ctx context.Context, actor Actor, loanID, reason 
 		if hold != nil {
 			return Errorf(ECONFLICT, "loan %s is under legal hold (%s, set by %s): lift the hold before erasing", loanID, hold.Reason, hold.SetBy)
 		}
+		// The chain write of an anchor still on its way reads the loan's
+		// record; erasing under it would send an empty one.
+		anchors, err := tx.AnchorsForUpdate(ctx, AnchorFilter{LoanID: loanID})
+		if err != nil {
+			return err
+		}
+		for _, a := range anchors {
+			if a.Status != AnchorFinal && a.Status != AnchorFailed {
+				return Errorf(ECONFLICT, "loan %s has its %s record still being anchored (%s): erase it once the anchor is final", loanID, a.Kind, a.Status)
+			}
+		}
 		if err := etx.ErasePersonalData(ctx, e); err != nil {
 			return err
 		}
@@ -218,8 +229,8 @@ func requireReason(reason string) error {
 // stores of package store implement it.
 type DueForErasure interface {
 	// LoansDueForErasure returns the ids of closed, encrypted, not yet
-	// erased loans without legal hold that closed before closedBefore,
-	// oldest first, at most limit.
+	// erased loans without legal hold and without an anchor on its way,
+	// that closed before closedBefore, oldest first, at most limit.
 	LoansDueForErasure(ctx context.Context, closedBefore time.Time, limit int) ([]string, error)
 }
 

@@ -112,8 +112,9 @@ func (db *DB) Erasures(ctx context.Context, limit int) ([]ledger.Erasure, error)
 }
 
 // LoansDueForErasure returns the ids of closed loans stored encrypted, not
-// erased and not under legal hold, that closed before closedBefore, oldest
-// first, at most limit (0 means 1000).
+// erased, not under legal hold and with no anchor on its way to the chain,
+// that closed before closedBefore, oldest first, at most limit (0 means
+// 1000).
 func (db *DB) LoansDueForErasure(ctx context.Context, closedBefore time.Time, limit int) ([]string, error) {
 	if limit <= 0 {
 		limit = 1000
@@ -122,6 +123,7 @@ func (db *DB) LoansDueForErasure(ctx context.Context, closedBefore time.Time, li
 		WHERE status IN ('repaid', 'rejected', 'defaulted') AND closed_at < ?
 		  AND erased_at IS NULL AND data_key IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.loan_id = loans.id)
+		  AND NOT EXISTS (SELECT 1 FROM anchors a WHERE a.loan_id = loans.id AND a.status NOT IN ('final', 'failed'))
 		ORDER BY closed_at, id LIMIT ?`), []any{db.d.timeArg(closedBefore), limit},
 		func(r rowScanner) (string, error) {
 			var id string

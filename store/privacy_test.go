@@ -94,6 +94,23 @@ func TestErasure(t *testing.T) {
 			_, err = erasure.Erase(f.ctx, f.admin, personal.ID, "")
 			requireCode(t, ledger.EINVALID, err)
 
+			// Not while its records are still on their way to the chain.
+			_, err = erasure.Erase(f.ctx, f.admin, personal.ID, "borrower asked")
+			requireCode(t, ledger.ECONFLICT, err)
+			require.Contains(t, err.Error(), "still being anchored")
+			require.NoError(t, f.db.InTx(f.ctx, func(tx ledger.Tx) error {
+				anchors, err := tx.AnchorsForUpdate(f.ctx, ledger.AnchorFilter{LoanID: personal.ID})
+				require.NoError(t, err)
+				require.Len(t, anchors, 2)
+				for _, a := range anchors {
+					a.Status = ledger.AnchorFinal
+					if err := tx.UpdateAnchor(f.ctx, a); err != nil {
+						return err
+					}
+				}
+				return nil
+			}))
+
 			sealAll(t, f)
 			e, err := erasure.Erase(f.ctx, f.admin, personal.ID, "borrower asked, DPDP s.12")
 			require.NoError(t, err)
