@@ -63,6 +63,9 @@ const (
 	ActionLoanRepaid    = "loan.mark_repaid"
 	ActionLoanDefaulted = "loan.mark_defaulted"
 	ActionLoanAnchor    = "loan.anchor" // an anchor queued (again) by hand
+	ActionLoanErase     = "loan.erase"
+	ActionLoanHoldSet   = "loan.hold.set"
+	ActionLoanHoldLift  = "loan.hold.lift"
 
 	// On loans, by the anchoring lifecycle (AnchorService): AnchorAction
 	// of each status an anchor reaches.

@@ -288,8 +288,8 @@ func ParseRecord(data []byte) (Record, error) {
 	case SchemaAuditCheckpoint:
 		var cr AuditCheckpointRecord
 		err = fields.take(
-			strField{"schema", &cr.Schema}, strField{"checkpoint_id", &cr.CheckpointID}, intField{"last_row", &cr.LastRow},
-			strField{"head", &cr.Head}, strField{"taken_at", &cr.TakenAt})
+			strField("schema", &cr.Schema), strField("checkpoint_id", &cr.CheckpointID), intField("last_row", &cr.LastRow),
+			strField("head", &cr.Head), strField("taken_at", &cr.TakenAt))
 		if err != nil {
 			return nil, err
 		}

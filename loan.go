@@ -82,6 +82,9 @@ type Loan struct {
 	ClosedAt     *time.Time `json:"closed_at,omitempty"` // rejected, repaid or defaulted
 	RepaidAt     *time.Time `json:"repaid_at,omitempty"`
 	AmountRepaid int64      `json:"amount_repaid,omitempty"`
+	// ErasedAt is set once the loan's personal fields and salts were erased
+	// (docs/privacy.md): they read as empty from then on.
+	ErasedAt *time.Time `json:"erased_at,omitempty"`
 
 	// Salts of the approval and repayment records (docs/fingerprint.md). They are never
 	// serialised: deleting them is how an erasure request is honoured.

@@ -36,7 +36,8 @@ type Tx interface {
 	LoanForUpdate(ctx context.Context, id string) (*Loan, error)
 	// CreateLoan inserts a new loan, or returns ECONFLICT if its id exists.
 	CreateLoan(ctx context.Context, l *Loan) error
-	// UpdateLoan writes every mutable field of an existing loan.
+	// UpdateLoan writes every mutable field of an existing loan: all but
+	// its id, creation time and personal fields (PersonalFields).
 	UpdateLoan(ctx context.Context, l *Loan) error
 	// AppendAudit inserts an audit row and sets its ID.
 	AppendAudit(ctx context.Context, e *AuditEntry) error
@@ -83,6 +84,7 @@ type LoanFilter struct {
 	Status           LoanStatus
 	BlockchainStatus ChainStatus
 	IDPrefix         string // search by the start of the loan id
+	Borrower         string // search by borrower reference (case and outer spaces ignored when encrypted)
 	After            string // cursor: the Next of the previous page
 	Limit            int    // 1..500; 0 means 50
 }

@@ -101,6 +101,7 @@ func Start(ctx context.Context, cfg *config.Config, db *store.DB, opts RunOption
 		Watcher: r.Chain, WatchInterval: r.WatchInterval,
 		OnLost:           r.reportLoss,
 		OutageAlertAfter: cfg.OutageAlertAfter, OnOutage: r.notifyOutage,
+		RetentionDays: cfg.RetentionDays,
 		OnFailed: func(f worker.Failure) {
 			if opts.OnFailed != nil {
 				opts.OnFailed(f)

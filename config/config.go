@@ -122,9 +122,15 @@ type Config struct {
 	SentryDSN    string // secret: a DSN carries the project's key
 	OTLPEndpoint string
 
-	APIBaseURL     string
-	AdminPanelURL  string
-	JWTSecretKey   string // secret
+	APIBaseURL    string
+	AdminPanelURL string
+	JWTSecretKey  string // secret
+	// PIIMasterKey wraps the per-loan data keys of personal fields
+	// (docs/privacy.md); nil stores personal fields in the clear.
+	PIIMasterKey []byte // secret
+	// RetentionDays is how long after closing a loan's personal data is
+	// kept before the retention job erases it; 0 keeps it.
+	RetentionDays  int
 	JWTAlgorithm   string
 	JWTExpiry      time.Duration
 	AllowedOrigins []string
@@ -214,7 +220,7 @@ func options() []option {
 	var all []option
 	for _, section := range [][]option{
 		serviceOptions(), chainOptions(), alertsOptions(), multichainOptions(),
-		secretsOptions(), telemetryOptions(), httpOptions(), auditOptions(),
+		secretsOptions(), telemetryOptions(), httpOptions(), auditOptions(), privacyOptions(),
 	} {
 		all = append(all, section...)
 	}

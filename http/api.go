@@ -76,6 +76,8 @@ type APIConfig struct {
 	Doctor func(ctx context.Context) any
 	// Maintenance keeps the maintenance switch; nil turns the feature off.
 	Maintenance MaintenanceStore
+	// Erasure erases personal data and keeps legal holds; nil answers 503.
+	Erasure ErasureService
 
 	AllowedOrigins []string      // CORS; empty allows no cross-origin use
 	AnchorMode     string        // ledger.ModeDirect or ModeBatch
@@ -154,6 +156,9 @@ func NewAPI(cfg APIConfig) *API {
 		{"GET", "/api/admin/loans/{loan_id}/blockchain/verify", ledger.RoleViewer, "", a.verifyLoan},
 		{"POST", "/api/admin/loans/{loan_id}/blockchain/mark-repaid", ledger.RoleOperator, "chain", a.markRepaid},
 		{"GET", "/api/admin/loans/{loan_id}/blockchain/receipt", ledger.RoleViewer, "", a.receipt},
+		{"POST", "/api/admin/loans/{loan_id}/erase", ledger.RoleAdmin, "", a.eraseLoan},
+		{"PUT", "/api/admin/loans/{loan_id}/legal-hold", ledger.RoleAdmin, "", a.setLegalHold},
+		{"DELETE", "/api/admin/loans/{loan_id}/legal-hold", ledger.RoleAdmin, "", a.liftLegalHold},
 		{"GET", "/api/admin/audit", ledger.RoleViewer, "", a.listAudit},
 		{"GET", "/api/admin/doctor", ledger.RoleOperator, "", a.doctor},
 		{"GET", "/api/admin/maintenance", ledger.RoleViewer, "", a.getMaintenance},

@@ -69,6 +69,8 @@ type apiOptions struct {
 	proxies []netip.Prefix
 	limits  *aarthahttp.Limits         // nil: low limits the rate limit tests reach
 	open    func(testing.TB) *store.DB // nil: a SQLite file
+	// piiKey, if set, turns on encryption of personal data.
+	piiKey *store.PersonalDataKeys
 }
 
 func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
@@ -85,6 +87,7 @@ func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
 	}
 	_, err := db.Migrate(ctx)
 	require.NoError(t, err)
+	db.SetPersonalDataKeys(opt.piiKey)
 	limits := aarthahttp.Limits{ChainWrites: 3, Verify: 3, Login: 5}
 	if opt.limits != nil {
 		limits = *opt.limits
@@ -102,6 +105,7 @@ func newAPIFixture(t *testing.T, opt apiOptions) *apiFixture {
 		MaxBodyBytes: 4096, BatchWindow: time.Second,
 		Doctor:      func(ctx context.Context) any { return doctor.Run(ctx, doctor.Deps{DB: db}, time.Second) },
 		Maintenance: db,
+		Erasure:     &ledger.ErasureService{Store: db, Now: time.Now},
 	})
 	s := aarthahttp.NewServer("127.0.0.1:0", "test", nil, slog.New(slog.DiscardHandler))
 	s.SetAPI(api)

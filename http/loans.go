@@ -68,6 +68,7 @@ type loanView struct {
 	ClosedAt        *time.Time        `json:"closed_at,omitempty"`
 	RepaidAt        *time.Time        `json:"repaid_at,omitempty"`
 	AmountRepaid    string            `json:"amount_repaid,omitempty"`
+	ErasedAt        *time.Time        `json:"erased_at,omitempty"`
 
 	BlockchainStatus            ledger.ChainStatus `json:"blockchain_status"`
 	BlockchainTxHash            string             `json:"blockchain_tx_hash,omitempty"`
@@ -84,7 +85,7 @@ func viewLoan(l *ledger.Loan) loanView {
 		Principal: strconv.FormatInt(l.Principal, 10), Currency: l.Currency,
 		InterestRateBps: l.InterestRateBps, TermMonths: l.TermMonths,
 		Status: l.Status, Reason: l.Reason, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt,
-		ApprovedAt: l.ApprovedAt, ClosedAt: l.ClosedAt, RepaidAt: l.RepaidAt,
+		ApprovedAt: l.ApprovedAt, ClosedAt: l.ClosedAt, RepaidAt: l.RepaidAt, ErasedAt: l.ErasedAt,
 		BlockchainStatus: l.BlockchainStatus, BlockchainTxHash: l.BlockchainTxHash, BlockchainStoredAt: l.BlockchainStoredAt,
 		RepaymentBlockchainStatus: l.RepaymentBlockchainStatus, RepaymentBlockchainTxHash: l.RepaymentBlockchainTxHash,
 		RepaymentBlockchainStoredAt: l.RepaymentBlockchainStoredAt,

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/cipher"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -69,12 +71,25 @@ func (t *tx) AppendAudit(ctx context.Context, e *ledger.AuditEntry) error {
 		return ledger.Errorf(ledger.EINVALID, "audit entry needs an action and an entity")
 	}
 	e.At = ledger.AuditTime(e.At)
+	before, after := e.Before, e.After
+	if e.Entity == "loan" && t.db.pii != nil {
+		aead, err := t.dataKey(ctx, e.EntityID)
+		if err != nil {
+			return err
+		}
+		if before, err = sealSnapshot(aead, e.EntityID, before); err != nil {
+			return err
+		}
+		if after, err = sealSnapshot(aead, e.EntityID, after); err != nil {
+			return err
+		}
+	}
 	var chain []byte
 	if e.Chain != nil {
 		chain, _ = json.Marshal(e.Chain) // plain strings and numbers
 	}
 	args := []any{t.db.d.timeArg(e.At), e.Actor.ID, e.Actor.Role, e.Actor.Addr,
-		e.Action, e.Entity, e.EntityID, jsonArg(e.Before), jsonArg(e.After), jsonArg(chain)}
+		e.Action, e.Entity, e.EntityID, jsonArg(before), jsonArg(after), jsonArg(chain)}
 	if t.db.d.combineWrites {
 		return t.appendAuditPG(ctx, e, args)
 	}
@@ -181,5 +196,32 @@ func (db *DB) AuditEntries(ctx context.Context, f ledger.AuditFilter) ([]ledger.
 	if err := rows.Err(); err != nil {
 		return nil, db.wrap("list audit entries", err)
 	}
+	rows.Close()
+	if err := db.openAuditSnapshots(ctx, entries); err != nil {
+		return nil, err
+	}
 	return entries, nil
+}
+
+// openAuditSnapshots shows the sealed personal values of loan rows in the
+// clear, or as "(erased)" once the loan's data key is gone. The stored rows,
+// and so their digests, stay as they are.
+func (db *DB) openAuditSnapshots(ctx context.Context, entries []ledger.AuditEntry) error {
+	keys := map[string]cipher.AEAD{}
+	for i := range entries {
+		e := &entries[i]
+		if e.Entity != "loan" || !(bytes.Contains(e.Before, []byte(sealedPrefix)) || bytes.Contains(e.After, []byte(sealedPrefix))) {
+			continue
+		}
+		aead, ok := keys[e.EntityID]
+		if !ok {
+			var err error
+			if aead, err = db.readDataKey(ctx, e.EntityID); err != nil {
+				return err
+			}
+			keys[e.EntityID] = aead
+		}
+		e.Before, e.After = openSnapshot(aead, e.EntityID, e.Before), openSnapshot(aead, e.EntityID, e.After)
+	}
+	return nil
 }

@@ -116,3 +116,35 @@ func benchmarkApprove(b *testing.B, db *store.DB) {
 		b.Fatalf("after %d approvals the chain has %d sealed rows (was %d), %d unsealed, %d late", b.N, after.Rows, before.Rows, after.Unsealed, after.Late)
 	}
 }
+
+// BenchmarkApproveEncryption runs BenchmarkApprove's approvals with personal
+// data stored in the clear and encrypted per loan (docs/privacy.md), side by
+// side on one database of each kind, for BENCHMARKS.md.
+func BenchmarkApproveEncryption(b *testing.B) {
+	open := map[string]func(testing.TB) *store.DB{
+		"sqlite":   openSQLite,
+		"postgres": func(t testing.TB) *store.DB { return openPostgresPool(t, 0) },
+	}
+	for _, be := range backends {
+		for _, encrypted := range []bool{false, true} {
+			name := be.name + "/clear"
+			if encrypted {
+				name = be.name + "/encrypted"
+			}
+			b.Run(name, func(b *testing.B) {
+				db := open[be.name](b)
+				if _, err := db.Migrate(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+				if encrypted {
+					keys, err := store.NewPersonalDataKeys(make([]byte, store.MasterKeySize))
+					if err != nil {
+						b.Fatal(err)
+					}
+					db.SetPersonalDataKeys(keys)
+				}
+				benchmarkApprove(b, db)
+			})
+		}
+	}
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/cipher"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -33,6 +34,8 @@ type DB struct {
 	// auditKey is the audit seal key (SetAuditSealKey; nil: the public
 	// development key).
 	auditKey []byte
+	// pii encrypts personal data of new loans (nil: stored in the clear).
+	pii *PersonalDataKeys
 
 	// prepared holds the fixed statements prepared on the SQLite writer
 	// connection, once the tables exist (nil until then, and on PostgreSQL,
@@ -187,6 +190,10 @@ type tx struct {
 	// pending is a loan update not yet sent (PostgreSQL): it goes out with
 	// the next statement of the transaction, or before the commit.
 	pending *pendingUpdate
+
+	// keys are the data keys of loans this transaction read or created
+	// (nil for a loan in the clear).
+	keys map[string]cipher.AEAD
 }
 
 type pendingUpdate struct {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/cipher"
 	"database/sql"
 	"encoding/base64"
 	"errors"
@@ -17,18 +18,22 @@ const loanColumns = `seq, id, borrower, lender, borrower_address, lender_address
 	created_at, updated_at, approved_at, closed_at, repaid_at, amount_repaid,
 	salt, repayment_salt,
 	blockchain_status, blockchain_tx_hash, blockchain_stored_at,
-	repayment_blockchain_status, repayment_blockchain_tx_hash, repayment_blockchain_stored_at`
+	repayment_blockchain_status, repayment_blockchain_tx_hash, repayment_blockchain_stored_at,
+	data_key, erased_at`
 
 const insertLoanSQL = `INSERT INTO loans (id, borrower, lender, borrower_address, lender_address,
 	principal, currency, interest_rate_bps, term_months, status, reason,
 	created_at, updated_at, approved_at, closed_at, repaid_at, amount_repaid,
 	salt, repayment_salt,
 	blockchain_status, blockchain_tx_hash, blockchain_stored_at,
-	repayment_blockchain_status, repayment_blockchain_tx_hash, repayment_blockchain_stored_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	repayment_blockchain_status, repayment_blockchain_tx_hash, repayment_blockchain_stored_at,
+	data_key, borrower_index)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// updateLoanSQL writes every field but the id, seq and created_at.
-const updateLoanSQL = `UPDATE loans SET borrower = ?, lender = ?, borrower_address = ?, lender_address = ?,
+// updateLoanSQL writes every field but the id, seq, created_at and the
+// personal fields, which never change after creation (and are emptied only
+// by ErasePersonalData).
+const updateLoanSQL = `UPDATE loans SET
 	principal = ?, currency = ?, interest_rate_bps = ?, term_months = ?, status = ?, reason = ?,
 	updated_at = ?, approved_at = ?, closed_at = ?, repaid_at = ?, amount_repaid = ?,
 	salt = ?, repayment_salt = ?,
@@ -46,13 +51,15 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
-// scanLoan reads one row of loanColumns.
-func scanLoan(row rowScanner) (*ledger.Loan, int64, error) {
+// scanLoan reads one row of loanColumns and opens its personal fields; it
+// also returns the loan's data key (nil for a loan in the clear or erased).
+func (db *DB) scanLoan(row rowScanner) (*ledger.Loan, int64, cipher.AEAD, error) {
 	var (
 		l                                          ledger.Loan
 		seq                                        int64
 		created, updated, approved, closed, repaid nullTime
-		stored, repaymentStored                    nullTime
+		stored, repaymentStored, erased            nullTime
+		wrapped                                    []byte
 		status, chainStatus, repaymentChainStatus  string
 	)
 	err := row.Scan(&seq, &l.ID, &l.Borrower, &l.Lender, &l.BorrowerAddress, &l.LenderAddress,
@@ -60,9 +67,10 @@ func scanLoan(row rowScanner) (*ledger.Loan, int64, error) {
 		&created, &updated, &approved, &closed, &repaid, &l.AmountRepaid,
 		&l.Salt, &l.RepaymentSalt,
 		&chainStatus, &l.BlockchainTxHash, &stored,
-		&repaymentChainStatus, &l.RepaymentBlockchainTxHash, &repaymentStored)
+		&repaymentChainStatus, &l.RepaymentBlockchainTxHash, &repaymentStored,
+		&wrapped, &erased)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	l.Status = ledger.LoanStatus(status)
 	l.BlockchainStatus = ledger.ChainStatus(chainStatus)
@@ -70,7 +78,12 @@ func scanLoan(row rowScanner) (*ledger.Loan, int64, error) {
 	l.CreatedAt, l.UpdatedAt = created.t, updated.t
 	l.ApprovedAt, l.ClosedAt, l.RepaidAt = approved.ptr(), closed.ptr(), repaid.ptr()
 	l.BlockchainStoredAt, l.RepaymentBlockchainStoredAt = stored.ptr(), repaymentStored.ptr()
-	return &l, seq, nil
+	l.ErasedAt = erased.ptr()
+	aead, err := db.openLoan(&l, wrapped)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return &l, seq, aead, nil
 }
 
 // Loan returns the loan with the given id: ENOTFOUND if there is none,
@@ -79,7 +92,8 @@ func (db *DB) Loan(ctx context.Context, id string) (*ledger.Loan, error) {
 	if err := ledger.ValidateLoanID(id); err != nil {
 		return nil, err
 	}
-	return db.loan(ctx, db.r.QueryRowContext(ctx, db.q.loan, id), id)
+	l, _, err := db.loan(ctx, db.r.QueryRowContext(ctx, db.q.loan, id), id)
+	return l, err
 }
 
 // LoanForUpdate returns the loan and, on PostgreSQL, locks its row until the
@@ -92,18 +106,26 @@ func (t *tx) LoanForUpdate(ctx context.Context, id string) (*ledger.Loan, error)
 	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
-	return t.db.loan(ctx, t.queryRow(ctx, t.db.q.loanForUpdate, id), id)
+	l, aead, err := t.db.loan(ctx, t.queryRow(ctx, t.db.q.loanForUpdate, id), id)
+	if err != nil {
+		return nil, err
+	}
+	t.remember(id, aead)
+	return l, nil
 }
 
-func (db *DB) loan(_ context.Context, row *sql.Row, id string) (*ledger.Loan, error) {
-	l, _, err := scanLoan(row)
+func (db *DB) loan(_ context.Context, row *sql.Row, id string) (*ledger.Loan, cipher.AEAD, error) {
+	l, _, aead, err := db.scanLoan(row)
+	var le *ledger.Error
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", id)
+		return nil, nil, ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", id)
+	case errors.As(err, &le):
+		return nil, nil, err
 	case err != nil:
-		return nil, db.wrap("get loan "+id, err)
+		return nil, nil, db.wrap("get loan "+id, err)
 	}
-	return l, nil
+	return l, aead, nil
 }
 
 // CreateLoan inserts l. It returns ECONFLICT if a loan with its id exists
@@ -113,14 +135,29 @@ func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
 		return err
 	}
 	d := t.db.d
+	borrower, lender, borrowerAddr, lenderAddr := l.Borrower, l.Lender, l.BorrowerAddress, l.LenderAddress
+	var aead cipher.AEAD
+	var wrapped []byte
+	index := ""
+	if k := t.db.pii; k != nil {
+		var err error
+		if aead, wrapped, err = k.newDataKey(l.ID); err != nil {
+			return err
+		}
+		borrower, lender = sealText(aead, l.ID, "borrower", borrower), sealText(aead, l.ID, "lender", lender)
+		borrowerAddr = sealText(aead, l.ID, "borrower_address", borrowerAddr)
+		lenderAddr = sealText(aead, l.ID, "lender_address", lenderAddr)
+		index = k.BorrowerIndex(l.Borrower)
+	}
 	_, err := t.exec(ctx, t.db.q.insertLoan,
-		l.ID, l.Borrower, l.Lender, l.BorrowerAddress, l.LenderAddress,
+		l.ID, borrower, lender, borrowerAddr, lenderAddr,
 		l.Principal, l.Currency, l.InterestRateBps, l.TermMonths, string(l.Status), l.Reason,
 		d.timeArg(l.CreatedAt), d.timeArg(l.UpdatedAt), d.nullTimeArg(l.ApprovedAt), d.nullTimeArg(l.ClosedAt),
 		d.nullTimeArg(l.RepaidAt), l.AmountRepaid,
-		bytesArg(l.Salt), bytesArg(l.RepaymentSalt),
+		bytesArg(sealBytes(aead, l.ID, "salt", l.Salt)), bytesArg(sealBytes(aead, l.ID, "repayment_salt", l.RepaymentSalt)),
 		string(l.BlockchainStatus), l.BlockchainTxHash, d.nullTimeArg(l.BlockchainStoredAt),
-		string(l.RepaymentBlockchainStatus), l.RepaymentBlockchainTxHash, d.nullTimeArg(l.RepaymentBlockchainStoredAt))
+		string(l.RepaymentBlockchainStatus), l.RepaymentBlockchainTxHash, d.nullTimeArg(l.RepaymentBlockchainStoredAt),
+		bytesArg(wrapped), index)
 	switch classify(err) {
 	case errUnique:
 		return ledger.Errorf(ledger.ECONFLICT, "loan %s already exists", l.ID)
@@ -130,6 +167,7 @@ func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
 	if err != nil {
 		return t.db.wrap("create loan "+l.ID, err)
 	}
+	t.remember(l.ID, aead)
 	return nil
 }
 
@@ -142,12 +180,15 @@ func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
 // by InTx. The values are copied: changing l afterwards changes nothing.
 func (t *tx) UpdateLoan(ctx context.Context, l *ledger.Loan) error {
 	d := t.db.d
+	aead, err := t.dataKey(ctx, l.ID)
+	if err != nil {
+		return err
+	}
 	p := &pendingUpdate{id: l.ID, args: []any{
-		l.Borrower, l.Lender, l.BorrowerAddress, l.LenderAddress,
 		l.Principal, l.Currency, l.InterestRateBps, l.TermMonths, string(l.Status), l.Reason,
 		d.timeArg(l.UpdatedAt), d.nullTimeArg(l.ApprovedAt), d.nullTimeArg(l.ClosedAt),
 		d.nullTimeArg(l.RepaidAt), l.AmountRepaid,
-		bytesArg(l.Salt), bytesArg(l.RepaymentSalt),
+		bytesArg(sealBytes(aead, l.ID, "salt", l.Salt)), bytesArg(sealBytes(aead, l.ID, "repayment_salt", l.RepaymentSalt)),
 		string(l.BlockchainStatus), l.BlockchainTxHash, d.nullTimeArg(l.BlockchainStoredAt),
 		string(l.RepaymentBlockchainStatus), l.RepaymentBlockchainTxHash, d.nullTimeArg(l.RepaymentBlockchainStoredAt),
 		l.ID,
@@ -224,6 +265,16 @@ func (db *DB) Loans(ctx context.Context, f ledger.LoanFilter) (ledger.LoanPage, 
 		}
 		where, args = append(where, db.d.prefixMatch), append(args, f.IDPrefix+db.d.prefixWildcard)
 	}
+	if f.Borrower != "" {
+		// Encrypted loans are found by their blind index, loans in the clear
+		// by the value itself.
+		if db.pii != nil {
+			where = append(where, "(borrower_index = ? OR (data_key IS NULL AND borrower = ?))")
+			args = append(args, db.pii.BorrowerIndex(f.Borrower), f.Borrower)
+		} else {
+			where, args = append(where, "borrower = ?"), append(args, f.Borrower)
+		}
+	}
 	if f.After != "" {
 		seq, err := decodeCursor(f.After)
 		if err != nil {
@@ -250,7 +301,7 @@ func (db *DB) Loans(ctx context.Context, f ledger.LoanFilter) (ledger.LoanPage, 
 			page.Next = encodeCursor(lastSeq)
 			break
 		}
-		l, seq, err := scanLoan(rows)
+		l, seq, _, err := db.scanLoan(rows)
 		if err != nil {
 			return ledger.LoanPage{}, db.wrap("list loans", err)
 		}

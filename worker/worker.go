@@ -62,6 +62,13 @@ type Config struct {
 	// and was queued again (an incident, for alerts). It must not block.
 	OnLost func(ledger.Loss)
 
+	// RetentionDays, if above 0, runs the retention job: every
+	// RetentionInterval (default 1h) it erases the personal data of loans
+	// closed more than that many days ago and not under legal hold
+	// (ledger.ErasureService.EraseDue). Its job arguments hold no loan.
+	RetentionDays     int
+	RetentionInterval time.Duration
+
 	// An unreachable chain (the node down, no answer in time) is a wait,
 	// not a failure: the job is put off for as long as the outage has
 	// lasted so far, at least OutageRetryDelay (default RetryDelay) and at
@@ -264,10 +271,23 @@ func New(s Store, sender ledger.ChainSender, cfg Config) (*Worker, error) {
 	sweep := river.NewPeriodicJob(river.PeriodicInterval(cfg.BatchWindow),
 		func() (river.JobArgs, *river.InsertOpts) { return batchArgs{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true})
+	periodic := []*river.PeriodicJob{sweep}
+	if cfg.RetentionDays > 0 {
+		if err := river.AddWorkerSafely(workers, river.WorkFunc(w.workRetention)); err != nil {
+			return nil, err
+		}
+		interval := cfg.RetentionInterval
+		if interval <= 0 {
+			interval = time.Hour
+		}
+		periodic = append(periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
+			func() (river.JobArgs, *river.InsertOpts) { return retentionArgs{}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true}))
+	}
 	w.river, err = river.NewClient(driver, &river.Config{
 		Queues:            map[string]river.QueueConfig{queueName: {MaxWorkers: cfg.Concurrency}},
 		Workers:           workers,
-		PeriodicJobs:      []*river.PeriodicJob{sweep},
+		PeriodicJobs:      periodic,
 		MaxAttempts:       cfg.MaxRetries,
 		RetryPolicy:       &retryPolicy{first: cfg.RetryDelay},
 		FetchPollInterval: 200 * time.Millisecond,
@@ -364,6 +384,39 @@ func (batchArgs) InsertOpts() river.InsertOpts {
 		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
 			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable},
 	}}
+}
+
+// retentionArgs is the retention job: erase the personal data of every
+// loan whose retention period has passed. It names no loan, so the job
+// queue never holds personal data.
+type retentionArgs struct{}
+
+func (retentionArgs) Kind() string { return "aartha_retention" }
+
+func (retentionArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{
+		ByArgs: true,
+		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable},
+	}}
+}
+
+// workRetention erases what the retention policy says is due, in rounds of
+// at most 1000 loans.
+func (w *Worker) workRetention(ctx context.Context, _ *river.Job[retentionArgs]) error {
+	svc := &ledger.ErasureService{Store: w.store, Now: w.cfg.Now}
+	for {
+		due, done, err := svc.EraseDue(ctx, w.cfg.RetentionDays, 1000, false)
+		if len(done) > 0 {
+			w.cfg.Log.Info("retention erased personal data", "loans", len(done), "retention_days", w.cfg.RetentionDays)
+		}
+		if err != nil {
+			return fmt.Errorf("retention: %w", err)
+		}
+		if len(due) < 1000 {
+			return nil
+		}
+	}
 }
 
 // lastAttempt reports whether a failure of this run discards the job.

@@ -64,8 +64,9 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 		return nil, nil, err
 	}
 	acfg := aarthahttp.APIConfig{
-		Loans: &ledger.LoanService{Store: db, Now: time.Now, Rand: rand.Reader},
-		Store: db, Auth: auth, Limiter: limiter,
+		Loans:   &ledger.LoanService{Store: db, Now: time.Now, Rand: rand.Reader},
+		Erasure: &ledger.ErasureService{Store: db, Now: time.Now},
+		Store:   db, Auth: auth, Limiter: limiter,
 		Limits: aarthahttp.Limits{
 			ChainWrites: cfg.RateLimitChainWrites, Verify: cfg.RateLimitVerify, Login: cfg.RateLimitLogin,
 			LoginAccount: cfg.RateLimitLoginAccount,

@@ -40,6 +40,7 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newDemoCmd(a),
 		newAdminCmd(a),
 		newAuditCmd(a),
+		newEraseCmd(a),
 		newReconcileCmd(a),
 		newRebuildCmd(a),
 		newExportCmd(a),

@@ -11,7 +11,8 @@ import (
 // openStore opens PostgreSQL when DATABASE_URL is set and the embedded
 // SQLite file in the data directory otherwise.
 // The audit trail's seals are keyed with AARTHA_AUDIT_SEAL_KEY (or the
-// public development key).
+// public development key); with AARTHA_PII_MASTER_KEY set, personal fields
+// are encrypted per loan.
 func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	var (
 		db  *store.DB
@@ -27,6 +28,15 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	}
 	key, _ := cfg.AuditKey(ledger.DevAuditSealKey())
 	db.SetAuditSealKey(key)
+	if cfg.PIIMasterKey == nil {
+		return db, nil
+	}
+	keys, err := store.NewPersonalDataKeys(cfg.PIIMasterKey)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	db.SetPersonalDataKeys(keys)
 	return db, nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,6 +61,9 @@ func configSecrets(cfg *config.Config) []string {
 	secrets := []string{
 		cfg.JWTSecretKey, cfg.AuditSealKey, cfg.PrivateKey, cfg.KeystorePass, cfg.SMTPPass,
 		cfg.VaultToken, cfg.VaultSecretID, cfg.AdminPassword, cfg.WebhookURL, cfg.DatabasePassword,
+	}
+	if cfg.PIIMasterKey != nil {
+		secrets = append(secrets, hex.EncodeToString(cfg.PIIMasterKey))
 	}
 	for _, raw := range []string{cfg.DatabaseURL, cfg.MultiChainRPCURL, cfg.RedisURL} {
 		if u, err := url.Parse(raw); err == nil && u.User != nil {

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	ledger "github.com/aartha/ledger"
+)
+
+// newEraseCmd wires ledger.ErasureService: erase one closed loan's personal
+// data, or set or lift its legal hold (docs/privacy.md).
+func newEraseCmd(a *app) *cobra.Command {
+	var loanID, reason string
+	var hold, lift, due, dryRun bool
+	cmd := &cobra.Command{
+		Use:   "erase --loan ID --reason TEXT | erase --due [--dry-run]",
+		Short: "Erase a closed loan's personal data, or set or lift its legal hold",
+		Long: `Erase the personal fields (borrower, lender, wallet addresses), the record
+salts and the data key of a closed loan (repaid, rejected or defaulted). Its
+amounts, anchors and audit facts stay; receipts already handed out keep
+verifying. A loan under legal hold is refused. Needs AARTHA_PII_MASTER_KEY:
+loans stored in the clear cannot be erased verifiably.
+
+With --hold the loan is put under legal hold instead, with --lift the hold
+is lifted; both need a reason and are audited. Prints the erasure (or hold)
+as JSON.
+
+With --due it erases every loan whose retention period (AARTHA_RETENTION_DAYS
+after closing) has passed and that has no legal hold, as the retention job
+of aartha serve does; --dry-run only lists them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if due {
+				return eraseDue(cmd, a, dryRun)
+			}
+			if dryRun {
+				return errors.New("--dry-run goes with --due")
+			}
+			if loanID == "" || reason == "" {
+				return errors.New("give both --loan ID and --reason TEXT")
+			}
+			if hold && lift {
+				return errors.New("give --hold or --lift, not both")
+			}
+			ctx := cmd.Context()
+			cfg, err := a.loadConfig()
+			if err != nil {
+				return err
+			}
+			db, err := openCurrentStore(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			svc := &ledger.ErasureService{Store: db, Now: time.Now}
+			actor := ledger.CLIActor(cliUser())
+			var result any
+			switch {
+			case hold:
+				result, err = svc.SetLegalHold(ctx, actor, loanID, reason)
+			case lift:
+				err = svc.LiftLegalHold(ctx, actor, loanID, reason)
+				result = map[string]string{"loan_id": loanID, "legal_hold": "lifted"}
+			default:
+				result, err = svc.Erase(ctx, actor, loanID, reason)
+			}
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			return enc.Encode(result)
+		},
+	}
+	cmd.Flags().StringVar(&loanID, "loan", "", "id of the loan")
+	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail (required)")
+	cmd.Flags().BoolVar(&hold, "hold", false, "put the loan under legal hold instead of erasing it")
+	cmd.Flags().BoolVar(&lift, "lift", false, "lift the loan's legal hold instead of erasing it")
+	cmd.Flags().BoolVar(&due, "due", false, "erase every loan whose retention period has passed (AARTHA_RETENTION_DAYS)")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "with --due: list the loans due, erase nothing")
+	return cmd
+}
+
+func eraseDue(cmd *cobra.Command, a *app, dryRun bool) error {
+	ctx := cmd.Context()
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return err
+	}
+	if cfg.RetentionDays == 0 {
+		return errors.New("retention is off: set AARTHA_RETENTION_DAYS to the days personal data is kept after a loan closes")
+	}
+	db, err := openCurrentStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	svc := &ledger.ErasureService{Store: db, Now: time.Now}
+	due, done, err := svc.EraseDue(ctx, cfg.RetentionDays, 0, dryRun)
+	out := cmd.OutOrStdout()
+	for _, id := range due {
+		fmt.Fprintln(out, id)
+	}
+	switch {
+	case err != nil:
+		return err
+	case dryRun:
+		fmt.Fprintf(out, "%d loans are due for erasure (closed more than %d days ago, no legal hold); nothing erased (dry run)\n", len(due), cfg.RetentionDays)
+	default:
+		fmt.Fprintf(out, "erased %d loans (closed more than %d days ago, no legal hold)\n", len(done), cfg.RetentionDays)
+	}
+	return nil
+}

@@ -1,0 +1,300 @@
+package store
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	ledger "github.com/aartha/ledger"
+)
+
+// MasterKeySize is the size of the personal-data master key: AES-256.
+const MasterKeySize = 32
+
+// sealedPrefix marks a personal value sealed with its loan's data key
+// inside an audit row's JSON.
+const sealedPrefix = "pii1:"
+
+// erasedValue stands in for a sealed audit value whose data key is gone.
+const erasedValue = "(erased)"
+
+// PersonalDataKeys protect personal data at rest (docs/privacy.md): the
+// master key wraps each loan's random data key with AES-256-GCM, and a key
+// derived from it makes the blind index of borrowers.
+type PersonalDataKeys struct {
+	wrap     cipher.AEAD
+	indexKey []byte
+}
+
+// NewPersonalDataKeys derives the wrapping and blind-index keys from a
+// 32-byte master key.
+func NewPersonalDataKeys(master []byte) (*PersonalDataKeys, error) {
+	if len(master) != MasterKeySize {
+		return nil, ledger.Errorf(ledger.EINVALID, "the personal-data master key must be %d bytes, not %d", MasterKeySize, len(master))
+	}
+	wrap, err := newGCM(derive(master, "aartha personal data: wrap data keys v1"))
+	if err != nil {
+		return nil, err
+	}
+	return &PersonalDataKeys{wrap: wrap, indexKey: derive(master, "aartha personal data: blind index v1")}, nil
+}
+
+// SetPersonalDataKeys turns encryption of personal data on for loans created
+// from now on (nil turns it off). Loans stored encrypted need the keys to be
+// read. Call it before the store is used.
+func (db *DB) SetPersonalDataKeys(k *PersonalDataKeys) { db.pii = k }
+
+func derive(master []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, master)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("store: personal data cipher: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
+
+// BorrowerIndex is the blind index of a borrower reference: HMAC-SHA-256 of
+// the trimmed, lower-cased value under the index key, in hex.
+func (k *PersonalDataKeys) BorrowerIndex(borrower string) string {
+	m := hmac.New(sha256.New, k.indexKey)
+	m.Write([]byte(strings.ToLower(strings.TrimSpace(borrower))))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// newDataKey makes a loan's data key and returns it with its wrapped form.
+func (k *PersonalDataKeys) newDataKey(loanID string) (cipher.AEAD, []byte, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, nil, fmt.Errorf("store: make data key: %w", err)
+	}
+	aead, err := newGCM(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return aead, seal(k.wrap, []byte(key), "data key "+loanID), nil
+}
+
+// unwrap opens a loan's wrapped data key.
+func (k *PersonalDataKeys) unwrap(loanID string, wrapped []byte) (cipher.AEAD, error) {
+	key, err := open(k.wrap, wrapped, "data key "+loanID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unwrap the data key of loan %s (wrong AARTHA_PII_MASTER_KEY?): %w", loanID, err)
+	}
+	return newGCM(key)
+}
+
+// seal encrypts plain, bound to context (the loan and field), as nonce ‖
+// ciphertext.
+func seal(aead cipher.AEAD, plain []byte, context string) []byte {
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		panic("store: crypto/rand failed: " + err.Error()) // crypto/rand does not fail on supported systems
+	}
+	return aead.Seal(nonce, nonce, plain, []byte(context))
+}
+
+func open(aead cipher.AEAD, sealed []byte, context string) ([]byte, error) {
+	if len(sealed) < aead.NonceSize()+aead.Overhead() {
+		return nil, errors.New("sealed value too short")
+	}
+	n := aead.NonceSize()
+	return aead.Open(nil, sealed[:n], sealed[n:], []byte(context))
+}
+
+func fieldContext(loanID, field string) string { return "loan " + loanID + " " + field }
+
+func sealText(aead cipher.AEAD, loanID, field, v string) string {
+	if v == "" {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString(seal(aead, []byte(v), fieldContext(loanID, field)))
+}
+
+func openText(aead cipher.AEAD, loanID, field, v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return "", fmt.Errorf("store: %s of loan %s is not sealed: %w", field, loanID, err)
+	}
+	p, err := open(aead, b, fieldContext(loanID, field))
+	if err != nil {
+		return "", fmt.Errorf("store: open %s of loan %s: %w", field, loanID, err)
+	}
+	return string(p), nil
+}
+
+func sealBytes(aead cipher.AEAD, loanID, field string, v []byte) []byte {
+	if v == nil || aead == nil {
+		return v
+	}
+	return seal(aead, v, fieldContext(loanID, field))
+}
+
+func openBytes(aead cipher.AEAD, loanID, field string, v []byte) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	p, err := open(aead, v, fieldContext(loanID, field))
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s of loan %s: %w", field, loanID, err)
+	}
+	return p, nil
+}
+
+// openLoan decrypts the personal fields and salts of a loan read with its
+// wrapped data key, and returns the data key (nil for a loan in the clear).
+func (db *DB) openLoan(l *ledger.Loan, wrapped []byte) (cipher.AEAD, error) {
+	if wrapped == nil {
+		return nil, nil
+	}
+	if db.pii == nil {
+		return nil, ledger.Errorf(ledger.EUNAVAILABLE, "loan %s holds encrypted personal data: set AARTHA_PII_MASTER_KEY to read it", l.ID)
+	}
+	aead, err := db.pii.unwrap(l.ID, wrapped)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"borrower", &l.Borrower}, {"lender", &l.Lender}, {"borrower_address", &l.BorrowerAddress}, {"lender_address", &l.LenderAddress}} {
+		if *f.v, err = openText(aead, l.ID, f.name, *f.v); err != nil {
+			return nil, err
+		}
+	}
+	if l.Salt, err = openBytes(aead, l.ID, "salt", l.Salt); err != nil {
+		return nil, err
+	}
+	if l.RepaymentSalt, err = openBytes(aead, l.ID, "repayment_salt", l.RepaymentSalt); err != nil {
+		return nil, err
+	}
+	return aead, nil
+}
+
+// dataKey returns the data key of a loan in this transaction: nil if the
+// loan is stored in the clear or erased.
+func (t *tx) dataKey(ctx context.Context, loanID string) (cipher.AEAD, error) {
+	if aead, ok := t.keys[loanID]; ok {
+		return aead, nil
+	}
+	var wrapped []byte
+	err := t.queryRow(ctx, t.db.d.rebind("SELECT data_key FROM loans WHERE id = ?"), loanID).Scan(&wrapped)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", loanID)
+	case err != nil:
+		return nil, t.db.wrap("read the data key of loan "+loanID, err)
+	}
+	var aead cipher.AEAD
+	if wrapped != nil {
+		if t.db.pii == nil {
+			return nil, ledger.Errorf(ledger.EUNAVAILABLE, "loan %s holds encrypted personal data: set AARTHA_PII_MASTER_KEY to change it", loanID)
+		}
+		if aead, err = t.db.pii.unwrap(loanID, wrapped); err != nil {
+			return nil, err
+		}
+	}
+	t.remember(loanID, aead)
+	return aead, nil
+}
+
+func (t *tx) remember(loanID string, aead cipher.AEAD) {
+	if t.keys == nil {
+		t.keys = map[string]cipher.AEAD{}
+	}
+	t.keys[loanID] = aead
+}
+
+// sealSnapshot replaces the personal fields of a loan's audit snapshot by
+// values sealed with the loan's data key, so the audit row keeps no personal
+// value in the clear and its digest (over the sealed text) stays valid after
+// the key is erased.
+func sealSnapshot(aead cipher.AEAD, loanID string, doc json.RawMessage) (json.RawMessage, error) {
+	if aead == nil || len(doc) == 0 {
+		return doc, nil
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &m); err != nil {
+		return doc, nil // not an object: no loan fields to seal
+	}
+	changed := false
+	for _, f := range ledger.PersonalFields {
+		raw, ok := m[f]
+		if !ok {
+			continue
+		}
+		var v string
+		if json.Unmarshal(raw, &v) != nil || v == "" {
+			continue
+		}
+		sealed, _ := json.Marshal(sealedPrefix + base64.StdEncoding.EncodeToString(seal(aead, []byte(v), fieldContext(loanID, "audit "+f))))
+		m[f], changed = sealed, true
+	}
+	if !changed {
+		return doc, nil
+	}
+	return json.Marshal(m)
+}
+
+// openSnapshot reverses sealSnapshot for display; with no key (erased) the
+// values read as "(erased)".
+func openSnapshot(aead cipher.AEAD, loanID string, doc json.RawMessage) json.RawMessage {
+	if len(doc) == 0 || !strings.Contains(string(doc), sealedPrefix) {
+		return doc
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(doc, &m) != nil {
+		return doc
+	}
+	for _, f := range ledger.PersonalFields {
+		var v string
+		if raw, ok := m[f]; !ok || json.Unmarshal(raw, &v) != nil || !strings.HasPrefix(v, sealedPrefix) {
+			continue
+		}
+		plain := erasedValue
+		if aead != nil {
+			if b, err := base64.StdEncoding.DecodeString(v[len(sealedPrefix):]); err == nil {
+				if p, err := open(aead, b, fieldContext(loanID, "audit "+f)); err == nil {
+					plain = string(p)
+				}
+			}
+		}
+		m[f], _ = json.Marshal(plain)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return doc
+	}
+	return out
+}
+
+// readDataKey returns the data key of a loan outside a transaction (nil if
+// in the clear, erased or unknown).
+func (db *DB) readDataKey(ctx context.Context, loanID string) (cipher.AEAD, error) {
+	var wrapped []byte
+	err := db.r.QueryRowContext(ctx, db.d.rebind("SELECT data_key FROM loans WHERE id = ?"), loanID).Scan(&wrapped)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && wrapped == nil) || db.pii == nil {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, db.wrap("read the data key of loan "+loanID, err)
+	}
+	return db.pii.unwrap(loanID, wrapped)
+}
