@@ -108,7 +108,7 @@ func parseRecordBoxed(data []byte) (Record, error) {
 		}
 		return rr, nil
 	}
-	return nil, Errorf(EINVALID, "record schema %q is unknown: expected %q or %q", truncate(schema, 60), SchemaLoan, SchemaRepayment)
+	return nil, Errorf(EINVALID, "record schema %q is unknown: expected %q, %q or %q", truncate(schema, 60), SchemaLoan, SchemaRepayment, SchemaAuditCheckpoint)
 }
 
 func takeBoxed(o flatObject, dst ...boxedField) error {
