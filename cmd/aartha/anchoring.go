@@ -24,7 +24,7 @@ func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *
 	return anchoring.Start(ctx, cfg, db, anchoring.RunOptions{
 		Log: log, Out: out, Metrics: obs, Notifier: newNotifier(cfg),
 		OnFailed: func(f worker.Failure) { reportAnchorFailure(ctx, f) },
-		Wrap:     traceSends(ctx),
+		Wrap:     telemetryFrom(ctx).TraceSends(),
 	})
 }
 
