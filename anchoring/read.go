@@ -230,13 +230,3 @@ func SignerAddress(cfg *config.Config) (common.Address, error) {
 	}
 	return crypto.PubkeyToAddress(key.PublicKey), nil
 }
-
-// Stream opens the configured MultiChain stream for `aartha multichain
-// init` and `check`, refusing a configuration that does not choose the
-// MultiChain backend.
-func Stream(cfg *config.Config) (*multichain.Adapter, error) {
-	if cfg.Backend != BackendMultiChain {
-		return nil, fmt.Errorf("BLOCKCHAIN_BACKEND is %q: set it to multichain, with the MULTICHAIN_* variables", cfg.Backend)
-	}
-	return openMultiChain(cfg, nil, nil)
-}
