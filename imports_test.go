@@ -1,7 +1,10 @@
 package ledger_test
 
 import (
+	"go/parser"
+	"go/token"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,8 +37,8 @@ func goList(t *testing.T, template string, pkgs ...string) map[string][]string {
 
 // TestChainSeamInImportGraph keeps the chain behind ledger.Chain: the
 // worker, the HTTP API, the UI and reconcile reach no chain backend at
-// all, not even through another package; the doctor imports none itself
-// (it reaches evm only through txmgr's journal records).
+// all, not even through another package; nor does the doctor, which reads
+// only txmgr's journal records.
 func TestChainSeamInImportGraph(t *testing.T) {
 	t.Parallel()
 	deps := goList(t, `{{join .Deps " "}}`, "./worker", "./http", "./ui", "./reconcile")
@@ -45,9 +48,28 @@ func TestChainSeamInImportGraph(t *testing.T) {
 			require.NotContains(t, list, banned, "%s depends on %s", pkg, banned)
 		}
 	}
-	imports := goList(t, `{{join .Imports " "}}`, "./doctor")
+	doctorDeps := goList(t, `{{join .Deps " "}}`, "./doctor")[module+"/doctor"]
+	require.NotEmpty(t, doctorDeps)
 	for _, banned := range chainPackages {
-		require.NotContains(t, imports[module+"/doctor"], banned, "doctor imports %s", banned)
+		require.NotContains(t, doctorDeps, banned, "doctor depends on %s", banned)
+	}
+}
+
+// TestCommandsReachChainsThroughTheFactory keeps cmd/aartha wiring only:
+// its files import no chain backend; they reach one through package
+// anchoring, the factory that chooses it.
+func TestCommandsReachChainsThroughTheFactory(t *testing.T) {
+	t.Parallel()
+	files := goList(t, `{{join .GoFiles " "}}`, "./cmd/aartha")[module+"/cmd/aartha"]
+	require.NotEmpty(t, files)
+	fset := token.NewFileSet()
+	for _, name := range files {
+		f, err := parser.ParseFile(fset, filepath.Join("cmd", "aartha", name), nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		for _, imp := range f.Imports {
+			path := strings.Trim(imp.Path.Value, `"`)
+			require.NotContains(t, chainPackages, path, "cmd/aartha/%s imports %s: go through package anchoring", name, path)
+		}
 	}
 }
 

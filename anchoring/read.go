@@ -17,6 +17,7 @@ import (
 	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/evmchain"
 	"github.com/aartha/ledger/multichain"
+	"github.com/aartha/ledger/reconcile"
 	"github.com/aartha/ledger/simchain"
 )
 
@@ -231,12 +232,27 @@ func SignerAddress(cfg *config.Config) (common.Address, error) {
 	return crypto.PubkeyToAddress(key.PublicKey), nil
 }
 
-// Stream opens the configured MultiChain stream for `aartha multichain
-// init` and `check`, refusing a configuration that does not choose the
-// MultiChain backend.
-func Stream(cfg *config.Config) (*multichain.Adapter, error) {
-	if cfg.Backend != BackendMultiChain {
-		return nil, fmt.Errorf("BLOCKCHAIN_BACKEND is %q: set it to multichain, with the MULTICHAIN_* variables", cfg.Backend)
+// ChainScan is what reconcile and rebuild read from the chain: the index
+// of its writes, and the chain and contract to name in the report.
+type ChainScan struct {
+	Index    *reconcile.ChainIndex
+	Network  string
+	Contract common.Address // the registry, or the MultiChain publisher's key hash
+}
+
+// Scan indexes the anchoring chain's writes from block from on: the
+// MultiChain stream's items when BLOCKCHAIN_BACKEND=multichain (rpcURL, if
+// set, in place of MULTICHAIN_RPC_URL), else the registry's events (see
+// OpenReader).
+func Scan(ctx context.Context, cfg *config.Config, rpcURL, contract string, from uint64) (*ChainScan, error) {
+	chain, err := OpenReader(ctx, cfg, rpcURL, contract)
+	if err != nil {
+		return nil, err
 	}
-	return openMultiChain(cfg, nil, nil)
+	defer chain.Close()
+	idx, err := reconcile.Scan(ctx, chain, from)
+	if err != nil {
+		return nil, err
+	}
+	return &ChainScan{Index: idx, Network: chain.Network(), Contract: chain.Contract()}, nil
 }

@@ -118,3 +118,17 @@ func optionalURL(v string, schemes ...string) error {
 	}
 	return fmt.Errorf("must be a %s URL", strings.Join(schemes, " or "))
 }
+
+// Current returns a function giving the current value of a live variable:
+// the refreshed one when it comes from a refreshed reference (Refreshed),
+// else loaded, the value read at start.
+func (c *Config) Current(name, loaded string) func() string {
+	return func() string {
+		if c.Refreshed != nil {
+			if v, ok := c.Refreshed(name); ok {
+				return v
+			}
+		}
+		return loaded
+	}
+}

@@ -521,3 +521,17 @@ func gwei(wei *big.Int) string {
 	}
 	return q.String() + "." + frac
 }
+
+// Unopened stands for a database that could not be opened, so that the
+// report says so in the database check instead of the command failing.
+func Unopened(err error) Database { return unopened{err} }
+
+type unopened struct{ err error }
+
+func (u unopened) Ping(context.Context) error { return u.err }
+func (u unopened) SchemaVersion(context.Context) (int, int, error) {
+	return 0, 0, u.err
+}
+func (u unopened) AnchorCountsByStatus(context.Context) (map[string]int, error) {
+	return nil, u.err
+}

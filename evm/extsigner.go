@@ -13,6 +13,8 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/aartha/ledger/txmgr"
 )
 
 // The JSON-RPC dialects an external signer may speak.
@@ -45,6 +47,10 @@ func (e *RefusalError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrSignerRefused) hold.
 func (e *RefusalError) Unwrap() error { return ErrSignerRefused }
+
+// SignerRefused marks the error as a refusal for packages that cannot
+// import this one (the transaction manager).
+func (e *RefusalError) SignerRefused() {}
 
 // Permanent reports that retrying cannot help.
 func (e *RefusalError) Permanent() bool { return true }
@@ -270,3 +276,9 @@ func RegistryMethodSignature(data []byte) (string, bool) {
 	}
 	return m.Sig, true
 }
+
+var (
+	_ txmgr.Signer = (*KeySigner)(nil)
+	_ txmgr.Signer = (*ExternalSigner)(nil)
+	_ txmgr.Chain  = (*Client)(nil)
+)

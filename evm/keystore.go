@@ -1,12 +1,15 @@
 package evm
 
 import (
+	"bufio"
 	"crypto/ecdsa"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/accounts/keystore"
 	"github.com/ethereum/go-ethereum/common"
@@ -86,4 +89,37 @@ func KeystoreAddress(path string) (common.Address, error) {
 		return common.Address{}, fmt.Errorf("keystore %s has no account address", path)
 	}
 	return common.HexToAddress(v.Address), nil
+}
+
+// scryptFor is LightScrypt when light (tests only), else StrongScrypt.
+func scryptFor(light bool) int {
+	if light {
+		return LightScrypt
+	}
+	return StrongScrypt
+}
+
+// NewKeystore generates a key into an encrypted keystore file at path and
+// returns its address. light chooses weak, fast encryption, for tests.
+func NewKeystore(path, passphrase string, light bool) (common.Address, error) {
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		return common.Address{}, fmt.Errorf("generate key: %w", err)
+	}
+	return WriteKeystore(path, key, passphrase, scryptFor(light))
+}
+
+// ImportKeystore encrypts the hex private key on the first line of r into
+// a keystore file at path and returns its address. The key is never
+// echoed in an error.
+func ImportKeystore(path, passphrase string, r io.Reader, light bool) (common.Address, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return common.Address{}, fmt.Errorf("read key from standard input: %w", err)
+	}
+	key, err := crypto.HexToECDSA(strings.TrimPrefix(strings.TrimSpace(line), "0x"))
+	if err != nil {
+		return common.Address{}, errors.New("standard input is not a hex secp256k1 private key")
+	}
+	return WriteKeystore(path, key, passphrase, scryptFor(light))
 }

@@ -1,14 +1,7 @@
 package evm
 
 import (
-	"fmt"
-	"reflect"
-	"strings"
-
-	"github.com/ethereum/go-ethereum/accounts/abi"
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient"
 
 	"github.com/aartha/ledger/contracts"
 )
@@ -17,83 +10,19 @@ func crypto256(s string) []byte { return crypto.Keccak256([]byte(s)) }
 
 // RevertData returns the revert data carried by an error from eth_call or
 // eth_estimateGas, if the node sent any.
-func RevertData(err error) ([]byte, bool) {
-	if err == nil {
-		return nil, false
-	}
-	return ethclient.RevertErrorData(err)
-}
+func RevertData(err error) ([]byte, bool) { return contracts.RevertData(err) }
 
 // IsRevert reports whether err is the node saying the call reverted (with or
 // without data), as opposed to failing for another reason.
-func IsRevert(err error) bool {
-	if err == nil {
-		return false
-	}
-	if _, ok := RevertData(err); ok {
-		return true
-	}
-	return strings.Contains(err.Error(), "execution reverted")
-}
+func IsRevert(err error) bool { return contracts.IsRevert(err) }
 
-// DecodeRevertData turns revert data into a readable reason: a LoanRegistry
-// custom error with its arguments, e.g. `LoanAlreadyStored(loanKey=0x12…)`,
-// a Solidity Error(string) message or Panic(uint256) code, or the raw data
-// in hex when it is none of those. Empty data is "reverted without a
-// reason".
-func DecodeRevertData(data []byte) string {
-	if len(data) == 0 {
-		return "reverted without a reason"
-	}
-	if rev, ok := contracts.DecodeRevert(data); ok {
-		return FormatRevert(rev)
-	}
-	if msg, err := abi.UnpackRevert(data); err == nil {
-		return msg
-	}
-	return fmt.Sprintf("reverted with unknown data 0x%x", data)
-}
+// DecodeRevertData turns revert data into a readable reason (see
+// contracts.DecodeRevertData).
+func DecodeRevertData(data []byte) string { return contracts.DecodeRevertData(data) }
 
-// RevertReason returns the readable reason of a revert error from eth_call
-// or eth_estimateGas (see DecodeRevertData), or "" if err is not a revert.
-func RevertReason(err error) string {
-	if data, ok := RevertData(err); ok {
-		return DecodeRevertData(data)
-	}
-	if IsRevert(err) {
-		return "reverted without a reason"
-	}
-	return ""
-}
+// RevertReason returns the readable reason of a revert error, or "" if err
+// is not a revert.
+func RevertReason(err error) string { return contracts.RevertReason(err) }
 
-// FormatRevert renders a LoanRegistry custom error as Name(field=value, ...)
-// with hashes and addresses in hex.
-func FormatRevert(r *contracts.Revert) string {
-	v := reflect.ValueOf(r.Value)
-	for v.Kind() == reflect.Pointer && !v.IsNil() {
-		v = v.Elem()
-	}
-	var b strings.Builder
-	b.WriteString(r.Name)
-	b.WriteByte('(')
-	if v.Kind() == reflect.Struct {
-		for i := 0; i < v.NumField(); i++ {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			name := v.Type().Field(i).Name
-			b.WriteString(strings.ToLower(name[:1]) + name[1:])
-			b.WriteByte('=')
-			switch f := v.Field(i).Interface().(type) {
-			case [32]byte:
-				b.WriteString(common.Hash(f).Hex())
-			case common.Address:
-				b.WriteString(f.Hex())
-			default:
-				fmt.Fprintf(&b, "%v", f)
-			}
-		}
-	}
-	b.WriteByte(')')
-	return b.String()
-}
+// FormatRevert renders a LoanRegistry custom error as Name(field=value, ...).
+func FormatRevert(r *contracts.Revert) string { return contracts.FormatRevert(r) }

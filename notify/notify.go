@@ -26,6 +26,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/config"
 )
 
 // Event kinds.
@@ -276,4 +279,29 @@ func (n *Notifier) mail(e Event) error {
 // oneLine keeps a header value on one line.
 func oneLine(s string) string {
 	return strings.NewReplacer("\r", " ", "\n", " ").Replace(s)
+}
+
+// ReconcileProblems sends the alert of a reconciliation run that found
+// problems, waiting at most a minute for delivery (the command exits right
+// after). It does nothing when no channel is configured.
+func (n *Notifier) ReconcileProblems(ctx context.Context, run *ledger.ReconcileRun) error {
+	if !n.Enabled() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	return n.Send(ctx, Event{
+		Kind: KindReconcileProblems,
+		Summary: fmt.Sprintf("reconcile run %d (%s) found %d problem(s): %d mismatch, %d missing on chain, %d unknown on chain",
+			run.ID, run.Scope, run.Counts.Problems(), run.Counts.Mismatch, run.Counts.Missing, run.Counts.Unknown),
+		Details: run,
+	})
+}
+
+// Configured returns the notifier for the configured webhook and, when
+// SMTP_ADDR is set, mail to BLOCKCHAIN_ALERT_EMAIL.
+func Configured(cfg *config.Config) *Notifier {
+	return New(Config{WebhookURL: cfg.WebhookURL, Email: cfg.AlertEmail, SMTP: SMTP{
+		Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser, Password: cfg.SMTPPass,
+	}})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/ethereum/go-ethereum"
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/rpc"
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/evm"
@@ -276,4 +277,22 @@ func (s *SharedReads) CallContract(ctx context.Context, call ethereum.CallMsg, b
 	v, err := s.read("call:"+call.To.Hex()+":"+hex.EncodeToString(call.Data), func() (any, error) { return latest() })
 	b, _ := v.([]byte)
 	return slices.Clone(b), err
+}
+
+// VerifyAt is Verify against the EVM chain at rpcURL: it dials the node
+// once for the shared reads and once for the JSON-RPC batches of the
+// receipts' own calls (opts.Batch is set here).
+func VerifyAt(ctx context.Context, rpcURL string, files []string, opts Options) (*Result, error) {
+	client, err := evm.Dial(ctx, rpcURL, "", evm.ClientOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer client.Close()
+	batch, err := rpc.DialContext(ctx, rpcURL)
+	if err != nil {
+		return nil, fmt.Errorf("dial chain for batched calls: %w", err)
+	}
+	defer batch.Close()
+	opts.Batch = batch
+	return Verify(ctx, client, files, opts)
 }

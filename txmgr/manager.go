@@ -19,7 +19,7 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/contracts"
 )
 
 // Chain is what the manager needs from a node. *evm.Client satisfies it.
@@ -42,12 +42,6 @@ type Signer interface {
 	Address() common.Address
 	SignTx(tx *types.Transaction, chainID *big.Int) (*types.Transaction, error)
 }
-
-var (
-	_ Chain  = (*evm.Client)(nil)
-	_ Signer = (*evm.KeySigner)(nil)
-	_ Signer = (*evm.ExternalSigner)(nil)
-)
 
 // Metrics receives counts from the manager. NopMetrics discards them.
 // Implementations must be safe for concurrent use and must not block.
@@ -496,8 +490,8 @@ func (m *Manager) first(ctx context.Context, s *sendState) error {
 	// before anything is signed.
 	est, err := m.cfg.Chain.EstimateGas(ctx, msg)
 	if err != nil {
-		if evm.IsRevert(err) {
-			return m.revertBeforeSend(ctx, s, evm.RevertReason(err))
+		if contracts.IsRevert(err) {
+			return m.revertBeforeSend(ctx, s, contracts.RevertReason(err))
 		}
 		return fmt.Errorf("estimate gas: %w", err)
 	}
@@ -573,7 +567,7 @@ func (m *Manager) signAndBroadcast(ctx context.Context, s *sendState, fees Fees,
 		Data:      data,
 	}), m.chainID)
 	switch {
-	case err != nil && evm.IsRefusal(err) && !cancel && len(s.rec.Attempts) == 0:
+	case err != nil && isRefusal(err) && !cancel && len(s.rec.Attempts) == 0:
 		// Nothing was ever signed with this nonce, and nothing may be: the
 		// send fails with the signer's reason once the nonce is filled (a
 		// gap would stall every later send), never asking again.
@@ -759,7 +753,7 @@ func (m *Manager) minedRevertReason(ctx context.Context, s *sendState, inc *Incl
 	// block, so try the state after it too.
 	for _, n := range []uint64{inc.BlockNumber - 1, inc.BlockNumber} {
 		_, err := m.cfg.Chain.CallContract(ctx, msg, new(big.Int).SetUint64(n))
-		if reason := evm.RevertReason(err); reason != "" {
+		if reason := contracts.RevertReason(err); reason != "" {
 			return prefix + ": " + reason
 		}
 	}
@@ -996,4 +990,11 @@ func (m *Manager) fill(ctx context.Context, n uint64) error {
 	m.cfg.Metrics.NonceFilled()
 	m.cfg.Log.Warn("nonce gap filled with a 0-value transfer to self", "nonce", n, "tx", tx.Hash().Hex())
 	return nil
+}
+
+// isRefusal reports whether err is (or wraps) a signer's refusal to sign
+// (evm.RefusalError): asking again will not help.
+func isRefusal(err error) bool {
+	var refusal interface{ SignerRefused() }
+	return errors.As(err, &refusal)
 }

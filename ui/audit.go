@@ -30,8 +30,8 @@ type auditPage struct {
 var auditActions = []string{
 	ledger.ActionLoanCreate, ledger.ActionLoanApprove, ledger.ActionLoanReject, ledger.ActionLoanRepaid,
 	ledger.ActionLoanDefaulted, ledger.ActionLoanAnchor, ledger.ActionUserCreate,
-	"anchor.submitted", "anchor.included", "anchor.final", "anchor.failed",
-	"batch.submitted", "batch.included", "batch.final", "batch.failed",
+	ledger.ActionAnchorSubmitted, ledger.ActionAnchorIncluded, ledger.ActionAnchorFinal, ledger.ActionAnchorFailed,
+	ledger.ActionBatchSubmitted, ledger.ActionBatchIncluded, ledger.ActionBatchFinal, ledger.ActionBatchFailed,
 }
 
 const auditPageSize = 50

@@ -120,8 +120,9 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request, s *session) error
 }
 
 // chainDays reads the last dashboardDays days of chain outcomes from the
-// audit trail: direct-mode anchors ("anchor.final", one record each) and
-// batches ("batch.final", leaf_count records each), and their failures.
+// audit trail: direct-mode anchors (ActionAnchorFinal, one record each)
+// and batches (ActionBatchFinal, leaf_count records each), and their
+// failures.
 func (u *UI) chainDays(ctx context.Context) ([]dayStats, error) {
 	today := u.cfg.Now().UTC().Truncate(24 * time.Hour)
 	start := today.AddDate(0, 0, -(dashboardDays - 1))
@@ -129,7 +130,7 @@ func (u *UI) chainDays(ctx context.Context) ([]dayStats, error) {
 	for i := range days {
 		days[i] = dayStats{Day: start.AddDate(0, 0, i), CostWei: new(big.Int)}
 	}
-	for _, action := range []string{"anchor.final", "batch.final", "anchor.failed", "batch.failed"} {
+	for _, action := range []string{ledger.ActionAnchorFinal, ledger.ActionBatchFinal, ledger.ActionAnchorFailed, ledger.ActionBatchFailed} {
 		es, err := u.cfg.Store.AuditEntries(ctx, ledger.AuditFilter{Action: action, Since: start, Limit: 1000})
 		if err != nil {
 			return nil, err
@@ -150,7 +151,7 @@ func (u *UI) chainDays(ctx context.Context) ([]dayStats, error) {
 				n = after.LeafCount
 			}
 			d := &days[i]
-			if action == "anchor.failed" || action == "batch.failed" {
+			if action == ledger.ActionAnchorFailed || action == ledger.ActionBatchFailed {
 				d.Failed += n
 				continue
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
+	aarthahttp "github.com/aartha/ledger/http"
 )
 
 func newAdminCmd(a *app) *cobra.Command {
@@ -34,8 +35,8 @@ func newAdminCmd(a *app) *cobra.Command {
 					return fmt.Errorf("read the password from standard input: %w", err)
 				}
 				password = strings.TrimRight(line, "\r\n")
-			} else {
-				password = randomPassword()
+			} else if password, err = aarthahttp.RandomPassword(); err != nil {
+				return err
 			}
 			hash, err := ledger.HashPassword(password)
 			if err != nil {

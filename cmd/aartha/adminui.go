@@ -35,7 +35,7 @@ func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anc
 		ucfg.Chain = anch
 	}
 	ucfg.Doctor = func(ctx context.Context) []ui.DoctorCheck {
-		rep := doctor.Run(ctx, runningDoctorDeps(cfg, db, anch), 5*time.Second)
+		rep := doctor.Run(ctx, anchoring.RunningDoctorDeps(cfg, db, anch), 5*time.Second)
 		checks := make([]ui.DoctorCheck, len(rep.Checks))
 		for i, c := range rep.Checks {
 			checks[i] = ui.DoctorCheck{Name: c.Name, Status: string(c.Status), Detail: c.Detail, Hint: c.Hint}

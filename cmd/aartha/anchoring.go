@@ -11,6 +11,7 @@ import (
 	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/metrics"
+	"github.com/aartha/ledger/notify"
 	"github.com/aartha/ledger/store"
 	"github.com/aartha/ledger/worker"
 )
@@ -22,9 +23,9 @@ import (
 // chain side's measurements. The caller must Stop it.
 func startAnchoring(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger, out io.Writer, obs anchoring.Observer) (*anchoring.Running, error) {
 	return anchoring.Start(ctx, cfg, db, anchoring.RunOptions{
-		Log: log, Out: out, Metrics: obs, Notifier: newNotifier(cfg),
+		Log: log, Out: out, Metrics: obs, Notifier: notify.Configured(cfg),
 		OnFailed: func(f worker.Failure) { reportAnchorFailure(ctx, f) },
-		Wrap:     traceSends(ctx),
+		Wrap:     telemetryFrom(ctx).TraceSends(),
 	})
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,10 +18,6 @@ import (
 )
 
 var _ aarthahttp.Chain = (*anchoring.Running)(nil)
-
-// devAdminEmail is the admin serve creates in development mode when the
-// database has no users.
-const devAdminEmail = "admin@aartha.local"
 
 // sessionCacheTTL is how long one replica trusts its last look at a
 // token's user and revocations: a change made on another replica (a
@@ -59,7 +54,7 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 		}
 		limiter, release = rl, func() { _ = rl.Close() }
 	}
-	if err := bootstrapAdmin(ctx, cfg, db, out); err != nil {
+	if err := aarthahttp.BootstrapAdmin(ctx, db, cfg.AdminEmail, cfg.AdminPassword, cfg.Mode == config.Development, out); err != nil {
 		release()
 		return nil, nil, err
 	}
@@ -81,48 +76,8 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 		acfg.Loans.(*ledger.LoanService).AnchorMode = cfg.AnchorMode
 	}
 	acfg.Maintenance = db
-	acfg.Doctor = func(ctx context.Context) any { return doctor.Run(ctx, runningDoctorDeps(cfg, db, anch), 5*time.Second) }
+	acfg.Doctor = func(ctx context.Context) any {
+		return doctor.Run(ctx, anchoring.RunningDoctorDeps(cfg, db, anch), 5*time.Second)
+	}
 	return aarthahttp.NewAPI(acfg), release, nil
-}
-
-// bootstrapAdmin creates the first admin when there are no users: from
-// AARTHA_ADMIN_EMAIL and AARTHA_ADMIN_PASSWORD if set, else in development
-// mode with a random password printed once. In production without them it
-// says how to create one.
-func bootstrapAdmin(ctx context.Context, cfg *config.Config, db *store.DB, out io.Writer) error {
-	n, err := db.CountUsers(ctx)
-	if err != nil || n > 0 {
-		return err
-	}
-	email, password := cfg.AdminEmail, cfg.AdminPassword
-	printed := false
-	switch {
-	case email != "":
-	case cfg.Mode == config.Development:
-		email, password, printed = devAdminEmail, randomPassword(), true
-	default:
-		fmt.Fprintln(out, "No users yet: create the first admin with `aartha admin create --email you@example.com --role admin`, or set AARTHA_ADMIN_EMAIL and AARTHA_ADMIN_PASSWORD")
-		return nil
-	}
-	hash, err := ledger.HashPassword(password)
-	if err != nil {
-		return err
-	}
-	u := &ledger.User{Email: email, Role: ledger.RoleAdmin, PasswordHash: hash, CreatedAt: time.Now()}
-	if err := db.CreateUser(ctx, ledger.SystemActor(), u); err != nil {
-		return fmt.Errorf("create the first admin: %w", err)
-	}
-	if printed {
-		fmt.Fprintf(out, "Created the first admin (development mode). Log in with\n  email:    %s\n  password: %s\nThis password is shown once.\n", u.Email, password)
-	}
-	return nil
-}
-
-// randomPassword returns 24 random URL-safe characters.
-func randomPassword() string {
-	b := make([]byte, 18)
-	if _, err := rand.Read(b); err != nil {
-		panic("crypto/rand failed: " + err.Error())
-	}
-	return base64.RawURLEncoding.EncodeToString(b)
 }

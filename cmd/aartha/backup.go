@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"net/url"
 	"os"
-	"os/exec"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/store"
 )
 
 func newBackupCmd(a *app) *cobra.Command {
@@ -37,7 +35,7 @@ func newBackupCmd(a *app) *cobra.Command {
 				return err
 			}
 			if cfg.DatabaseURL != "" {
-				if err := pgDump(ctx, cfg.DatabaseURL, outPath); err != nil {
+				if err := store.DumpPostgres(ctx, cfg.DatabaseURL, outPath); err != nil {
 					return err
 				}
 			} else {
@@ -56,31 +54,4 @@ func newBackupCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&outPath, "out", "", "file to write (must not exist)")
 	return cmd
-}
-
-// pgDump runs pg_dump on the database at rawURL. Parameters pgx knows and
-// libpq does not are taken out: search_path becomes --schema.
-func pgDump(ctx context.Context, rawURL, out string) error {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return fmt.Errorf("DATABASE_URL is not a URL")
-	}
-	q := u.Query()
-	args := []string{"--format=custom", "--no-owner", "--file=" + out}
-	if sp := q.Get("search_path"); sp != "" {
-		for _, s := range strings.Split(sp, ",") {
-			args = append(args, "--schema="+strings.TrimSpace(s))
-		}
-		q.Del("search_path")
-	}
-	u.RawQuery = q.Encode()
-	args = append(args, "--dbname="+u.String())
-	c := exec.CommandContext(ctx, "pg_dump", args...)
-	msg, err := c.CombinedOutput()
-	if err != nil {
-		_ = os.Remove(out)
-		// pg_dump's messages name the host and database, never the password.
-		return fmt.Errorf("pg_dump failed: %v: %s", err, strings.TrimSpace(strings.ReplaceAll(string(msg), u.String(), "DATABASE_URL")))
-	}
-	return nil
 }

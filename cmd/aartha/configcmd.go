@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/secrets"
 )
 
 func newConfigCmd(a *app) *cobra.Command {
@@ -18,7 +20,8 @@ func newConfigCmd(a *app) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// References are fetched, so that a wrong one is found here
 			// and not at the next deploy; only the reference is printed.
-			_, settings, _, err := a.loadResolved(cmd.Context(), nil)
+			loaded, err := secrets.LoadConfig(cmd.Context(), a.lookup, os.ReadFile, nil)
+			settings := loaded.Settings
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "VARIABLE\tVALUE\tSOURCE")
 			for _, s := range settings {

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/spf13/cobra"
 
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
-	"github.com/aartha/ledger/evm"
 )
 
 // newDeployCmd returns `aartha deploy`, which deploys a LoanRegistry to the
@@ -40,54 +35,7 @@ func newDeployCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if cfg.RPCURL == "" {
-				return errors.New("deploy needs BLOCKCHAIN_RPC_URL, the JSON-RPC endpoint of the chain to deploy to " +
-					"(the embedded chain deploys its own registry when `aartha serve` starts)")
-			}
-			if cfg.PrivateKey == "" {
-				return errors.New("deploy needs BLOCKCHAIN_PRIVATE_KEY (or BLOCKCHAIN_PRIVATE_KEY_FILE), the key that pays for the deployment")
-			}
-			key, err := crypto.HexToECDSA(cfg.PrivateKey)
-			if err != nil {
-				// The parser's error may quote part of the key: never wrap it.
-				return errors.New("BLOCKCHAIN_PRIVATE_KEY: not a valid secp256k1 private key")
-			}
-			deployer := crypto.PubkeyToAddress(key.PublicKey)
-			admin, err := addressFlag("--admin", adminHex, deployer)
-			if err != nil {
-				return err
-			}
-			anchorer, err := addressFlag("--anchorer", anchorerHex, deployer)
-			if err != nil {
-				return err
-			}
-
-			ctx := cmd.Context()
-			client, err := evm.Dial(ctx, cfg.RPCURL, cfg.RPCURLBackup, evm.ClientOptions{})
-			if err != nil {
-				return err
-			}
-			defer client.Close()
-
-			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "deploying LoanRegistry from %s\n  admin    %s\n  anchorer %s\n", deployer.Hex(), admin.Hex(), anchorer.Hex())
-			d, err := evm.SendDeploy(ctx, client, key, admin, anchorer)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "transaction %s\nregistry    %s\n", d.Tx.Hash().Hex(), d.Address.Hex())
-			if wait <= 0 {
-				fmt.Fprintf(out, "not waiting for the transaction to be mined; once it is, set\nBLOCKCHAIN_CONTRACT_ADDRESS=%s\n", d.Address.Hex())
-				return nil
-			}
-			waitCtx, cancel := context.WithTimeout(ctx, wait)
-			defer cancel()
-			if err := evm.WaitDeployed(waitCtx, client, d); err != nil {
-				return fmt.Errorf("%w (the transaction %s may still be mined later)", err, d.Tx.Hash().Hex())
-			}
-			fmt.Fprintf(out, "mined in block %d, gas used %d\n\nBLOCKCHAIN_CONTRACT_ADDRESS=%s\nBLOCKCHAIN_CONTRACT_DEPLOY_BLOCK=%d\n",
-				d.Receipt.BlockNumber, d.Receipt.GasUsed, d.Address.Hex(), d.Receipt.BlockNumber)
-			return nil
+			return anchoring.Deploy(cmd.Context(), cfg, adminHex, anchorerHex, wait, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&adminHex, "admin", "", "address to hold DEFAULT_ADMIN_ROLE (default: the deploying key's address)")
@@ -108,19 +56,4 @@ func withoutAnchoring(lookup config.Lookup) config.Lookup {
 		}
 		return lookup(name)
 	}
-}
-
-// addressFlag parses an address flag, with fallback for an empty value.
-func addressFlag(flag, value string, fallback common.Address) (common.Address, error) {
-	if value == "" {
-		return fallback, nil
-	}
-	if !common.IsHexAddress(value) {
-		return common.Address{}, fmt.Errorf("%s: %q is not a 0x-prefixed 20-byte hex address", flag, value)
-	}
-	addr := common.HexToAddress(value)
-	if addr == (common.Address{}) {
-		return common.Address{}, fmt.Errorf("%s: the zero address cannot hold a role", flag)
-	}
-	return addr, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -39,22 +38,8 @@ func newExportCmd(a *app) *cobra.Command {
 				_, err := reconcile.Export(ctx, db, cmd.OutOrStdout(), 0, 0, false)
 				return err
 			}
-			block, log, resume, err := reconcile.LastPosition(outPath)
+			n, block, log, resume, err := reconcile.ExportFile(ctx, db, outPath)
 			if err != nil {
-				return err
-			}
-			f, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
-			if err != nil {
-				return fmt.Errorf("open %s: %w", outPath, err)
-			}
-			n, err := reconcile.Export(ctx, db, f, block, log, resume)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-			if err := syncFile(outPath); err != nil {
 				return err
 			}
 			if resume {
@@ -67,15 +52,4 @@ func newExportCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&outPath, "out", "", "file to append to (created if missing); - writes everything to standard output")
 	return cmd
-}
-
-// syncFile flushes a written file to disk, so a backup taken right after
-// holds it.
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

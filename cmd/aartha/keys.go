@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/spf13/cobra"
 
-	"github.com/aartha/ledger/evm"
+	"github.com/aartha/ledger/anchoring"
 )
 
 // keystoreTarget reads the keystore path and passphrase from the usual
@@ -42,12 +38,6 @@ func newKeysCmd(a *app) *cobra.Command {
 	var light bool
 	cmd := &cobra.Command{Use: "keys", Short: "Create, import and inspect the anchoring key's keystore; Clef rules; rotate the anchoring key"}
 	cmd.PersistentFlags().StringVar(&path, "keystore", "", "keystore file (default: BLOCKCHAIN_KEYSTORE)")
-	scrypt := func() int {
-		if light {
-			return evm.LightScrypt
-		}
-		return evm.StrongScrypt
-	}
 	newCmd := &cobra.Command{
 		Use:   "new",
 		Short: "Generate a new key into an encrypted keystore file and print its address",
@@ -57,11 +47,7 @@ func newKeysCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			key, err := crypto.GenerateKey()
-			if err != nil {
-				return fmt.Errorf("generate key: %w", err)
-			}
-			addr, err := evm.WriteKeystore(file, key, pass, scrypt())
+			addr, err := anchoring.NewKeystore(file, pass, light)
 			if err != nil {
 				return err
 			}
@@ -79,15 +65,7 @@ func newKeysCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-			if err != nil && !errors.Is(err, io.EOF) {
-				return fmt.Errorf("read key from standard input: %w", err)
-			}
-			key, err := crypto.HexToECDSA(strings.TrimPrefix(strings.TrimSpace(line), "0x"))
-			if err != nil {
-				return errors.New("standard input is not a hex secp256k1 private key") // never echo it
-			}
-			addr, err := evm.WriteKeystore(file, key, pass, scrypt())
+			addr, err := anchoring.ImportKeystore(file, pass, cmd.InOrStdin(), light)
 			if err != nil {
 				return err
 			}
@@ -104,7 +82,7 @@ func newKeysCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			addr, err := evm.KeystoreAddress(file)
+			addr, err := anchoring.KeystoreAddress(file)
 			if err != nil {
 				return err
 			}
@@ -132,7 +110,7 @@ func newKeysCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprint(cmd.OutOrStdout(), evm.ClefRules(registry, account))
+			fmt.Fprint(cmd.OutOrStdout(), anchoring.ClefRules(registry, account))
 			return nil
 		},
 	}

@@ -8,7 +8,6 @@ import (
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/anchoring"
-	"github.com/aartha/ledger/evm"
 )
 
 func newKeysRotateCmd(a *app) *cobra.Command {
@@ -49,7 +48,7 @@ skips the steps already done. The admin key must be neither the old nor the new 
 	fl.StringVar(&f.AdminPassFile, "admin-passphrase-file", "", "file holding the admin keystore's passphrase (never on the command line)")
 	fl.StringVar(&f.AdminSignerURL, "admin-signer-url", "", "external signer (e.g. a Clef) holding the admin key (instead of --admin-keystore)")
 	fl.StringVar(&f.AdminAddress, "admin-address", "", "the admin account the --admin-signer-url signs for")
-	fl.StringVar(&f.AdminAPI, "admin-signer-api", evm.SignerAPIClef, "how to ask --admin-signer-url: clef or eth")
+	fl.StringVar(&f.AdminAPI, "admin-signer-api", anchoring.SignerAPIClef, "how to ask --admin-signer-url: clef or eth")
 	fl.DurationVar(&timeout, "timeout", time.Hour, "give up after this long (steps done stay done)")
 	fl.DurationVar(&f.Poll, "poll", 2*time.Second, "how often to look at the chain and the sender lock")
 	return cmd

@@ -1,12 +1,9 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/anchoring"
-	"github.com/aartha/ledger/multichain"
 )
 
 func newMultiChainCmd(a *app) *cobra.Command {
@@ -24,19 +21,11 @@ func newMultiChainCmd(a *app) *cobra.Command {
 			"own address may not create or grant, it says which grant an admin has to make.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ad, err := multichainFromConfig(a)
+			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
-			rep, err := ad.Init(cmd.Context())
-			for _, s := range rep.Steps {
-				fmt.Fprintln(cmd.OutOrStdout(), s)
-			}
-			if err != nil {
-				return fmt.Errorf("multichain init: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ready: %s publishes to stream %s on %s\n", ad.Publisher().Hex(), ad.Stream(), ad.Chain())
-			return nil
+			return anchoring.InitStream(cmd.Context(), cfg, cmd.OutOrStdout())
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
@@ -44,26 +33,12 @@ func newMultiChainCmd(a *app) *cobra.Command {
 		Short: "Check, without changing anything, that anchoring to the stream can start",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ad, err := multichainFromConfig(a)
+			cfg, err := a.loadConfig()
 			if err != nil {
 				return err
 			}
-			if err := ad.Check(cmd.Context()); err != nil {
-				return fmt.Errorf("multichain check: %w", err)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "ready: stream %s on %s, the node is subscribed, the publisher may write\n", ad.Stream(), ad.Chain())
-			return nil
+			return anchoring.CheckStream(cmd.Context(), cfg, cmd.OutOrStdout())
 		},
 	})
 	return cmd
-}
-
-// multichainFromConfig loads the configuration and opens the stream,
-// refusing a configuration that does not choose the MultiChain backend.
-func multichainFromConfig(a *app) (*multichain.Adapter, error) {
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return nil, err
-	}
-	return anchoring.Stream(cfg)
 }

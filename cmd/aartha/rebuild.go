@@ -1,13 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/reconcile"
 )
 
@@ -56,24 +55,22 @@ func newRebuildCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			scan, err := scanConfiguredChain(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
+			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
 			if err != nil {
 				return err
 			}
-			idx := scan.idx
+			idx := scan.Index
 			bar := barProgress{progressFor(cmd, len(idx.Direct)+len(idx.Batches), "rebuilding")}
 			opts.Progress = bar
 			rep, err := reconcile.Rebuild(ctx, db, idx, opts)
 			bar.finish(cmd.ErrOrStderr())
 			if rep != nil {
 				if asJSON {
-					enc := json.NewEncoder(cmd.OutOrStdout())
-					enc.SetIndent("", "  ")
-					if jerr := enc.Encode(rep); jerr != nil && err == nil {
+					if jerr := reconcile.WriteJSON(cmd.OutOrStdout(), rep); jerr != nil && err == nil {
 						err = jerr
 					}
 				} else {
-					printRebuild(cmd.OutOrStdout(), rep)
+					rep.WriteText(cmd.OutOrStdout())
 				}
 			}
 			return err
@@ -86,31 +83,4 @@ func newRebuildCmd(a *app) *cobra.Command {
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "report only; write nothing")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
-}
-
-func printRebuild(w io.Writer, rep *reconcile.RebuildReport) {
-	verb := "restored"
-	if rep.DryRun {
-		verb = "would restore"
-	}
-	fmt.Fprintf(w, "Rebuild from blocks %d-%d: %d direct writes, %d batches on chain; %d already right\n",
-		rep.FromBlock, rep.Head, rep.DirectWrites, rep.BatchWrites, rep.Unchanged)
-	for _, s := range []struct {
-		title string
-		list  []reconcile.Discrepancy
-	}{
-		{"missing (" + verb + " from the chain)", rep.Missing},
-		{"altered (the chain contradicts the database; left alone)", rep.Altered},
-		{"newer than the database (not restorable: the loan is not in it)", rep.Newer},
-		{"not restorable from the chain alone", rep.Unrestorable},
-	} {
-		fmt.Fprintf(w, "%d %s\n", len(s.list), s.title)
-		for _, d := range s.list {
-			who := firstNonEmpty(d.LoanID, d.LoanKey, d.Root)
-			if d.Kind != 0 {
-				who += " " + d.Kind.String()
-			}
-			fmt.Fprintf(w, "  %s (block %d): %s\n", who, d.Block, d.Detail)
-		}
-	}
 }

@@ -1,19 +1,13 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
-	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/anchoring"
-	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/notify"
 	"github.com/aartha/ledger/reconcile"
 )
 
@@ -53,11 +47,10 @@ func newReconcileCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			scan, err := scanConfiguredChain(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
+			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
 			if err != nil {
 				return err
 			}
-			idx := scan.idx
 			total := -1
 			if all {
 				if total, err = db.CountAnchors(ctx); err != nil {
@@ -65,8 +58,8 @@ func newReconcileCmd(a *app) *cobra.Command {
 				}
 			}
 			bar := barProgress{progressFor(cmd, total, "reconciling")}
-			run, err := reconcile.Run(ctx, db, idx, reconcile.Options{
-				Sample: sample, PendingGrace: pendingGrace, Chain: scan.chain, Contract: scan.contract, Progress: bar,
+			run, err := reconcile.Run(ctx, db, scan.Index, reconcile.Options{
+				Sample: sample, PendingGrace: pendingGrace, Chain: scan.Network, Contract: scan.Contract, Progress: bar,
 			})
 			bar.finish(cmd.ErrOrStderr())
 			if err != nil {
@@ -76,24 +69,25 @@ func newReconcileCmd(a *app) *cobra.Command {
 				return err
 			}
 			if outPath != "" {
-				if err := writeJSONFile(outPath, run); err != nil {
+				if err := reconcile.SaveRun(outPath, run); err != nil {
 					return err
 				}
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(run); err != nil {
+				if err := reconcile.WriteJSON(out, run); err != nil {
 					return err
 				}
 			} else {
-				printRun(out, run)
+				reconcile.WriteRun(out, run)
 			}
 			if run.OK() {
 				return nil
 			}
-			alertReconcile(ctx, cfg, run, cmd.ErrOrStderr())
+			if err := notify.Configured(cfg).ReconcileProblems(ctx, run); err != nil {
+				// The run's own error says what matters.
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: reconciliation alert not delivered: %v\n", err)
+			}
 			return fmt.Errorf("reconcile run %d found %d problem(s): %d mismatch, %d missing on chain, %d unknown on chain",
 				run.ID, run.Counts.Problems(), run.Counts.Mismatch, run.Counts.Missing, run.Counts.Unknown)
 		},
@@ -107,77 +101,4 @@ func newReconcileCmd(a *app) *cobra.Command {
 	cmd.Flags().StringVar(&outPath, "out", "", "also write the run as JSON to this file")
 	cmd.Flags().DurationVar(&pendingGrace, "pending-grace", time.Hour, "a record queued longer than this counts as missing, not pending")
 	return cmd
-}
-
-// chainScan is what reconcile and rebuild read from the chain: the index of
-// its writes, and the chain id and contract to name in the report.
-type chainScan struct {
-	idx      *reconcile.ChainIndex
-	chain    string
-	contract common.Address // the registry, or the MultiChain publisher's key hash
-}
-
-// scanConfiguredChain indexes the anchoring chain's writes from block from
-// on: the MultiChain stream's items when BLOCKCHAIN_BACKEND=multichain
-// (rpcURL, if set, in place of MULTICHAIN_RPC_URL), else the registry's
-// events (see anchoring.OpenReader).
-func scanConfiguredChain(ctx context.Context, cfg *config.Config, rpcURL, contract string, from uint64) (*chainScan, error) {
-	chain, err := anchoring.OpenReader(ctx, cfg, rpcURL, contract)
-	if err != nil {
-		return nil, err
-	}
-	defer chain.Close()
-	idx, err := reconcile.Scan(ctx, chain, from)
-	if err != nil {
-		return nil, err
-	}
-	return &chainScan{idx: idx, chain: chain.Network(), contract: chain.Contract()}, nil
-}
-
-// printRun writes a run for a person.
-func printRun(w io.Writer, run *ledger.ReconcileRun) {
-	c := run.Counts
-	fmt.Fprintf(w, "Reconcile run %d (%s): %d loans, %d records, chain %s registry %s, blocks %d-%d\n",
-		run.ID, run.Scope, run.Loans, run.Records, run.Chain, run.Contract, run.FromBlock, run.ChainHead)
-	fmt.Fprintf(w, "  match %d, mismatch %d, missing on chain %d, unknown on chain %d, pending %d\n",
-		c.Match, c.Mismatch, c.Missing, c.Unknown, c.Pending)
-	for _, f := range run.Findings {
-		who := f.LoanID
-		if who == "" {
-			who = firstNonEmpty(f.LoanKey, f.Root)
-		}
-		kind := ""
-		if f.Kind != 0 {
-			kind = " " + f.Kind.String()
-		}
-		fmt.Fprintf(w, "  %-16s %s%s: %s\n", f.Outcome, who, kind, f.Detail)
-	}
-	if run.Truncated {
-		fmt.Fprintf(w, "  (only the first %d findings are listed)\n", ledger.MaxStoredFindings)
-	}
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// writeJSONFile writes v as indented JSON, atomically (temp file, rename).
-func writeJSONFile(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

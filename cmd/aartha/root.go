@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/secrets"
 )
 
 // app carries what every subcommand needs from the outside world. It is the
@@ -17,8 +19,11 @@ type app struct {
 // loadConfig reads and validates the configuration from the environment,
 // fetching secret references (secrets.go).
 func (a *app) loadConfig() (*config.Config, error) {
-	cfg, _, _, err := a.loadResolved(context.Background(), nil)
-	return cfg, err
+	loaded, err := secrets.LoadConfig(context.Background(), a.lookup, os.ReadFile, nil)
+	if err != nil {
+		return nil, err
+	}
+	return loaded.Config, nil
 }
 
 func newRootCmd(lookup config.Lookup) *cobra.Command {

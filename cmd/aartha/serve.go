@@ -18,6 +18,7 @@ import (
 	aarthahttp "github.com/aartha/ledger/http"
 	"github.com/aartha/ledger/metrics"
 	"github.com/aartha/ledger/store"
+	"github.com/aartha/ledger/telemetry"
 	"github.com/aartha/ledger/worker"
 )
 
@@ -50,11 +51,11 @@ func newServeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			tel, err := startTelemetry(ctx, cfg, log)
+			tel, err := telemetry.StartConfigured(ctx, cfg, releaseVersion(), log)
 			if err != nil {
 				return err
 			}
-			defer stopTelemetry(tel, log) // last: flushes what the shutdown reported
+			defer tel.Flush(log) // last: flushes what the shutdown reported
 			ctx = withTelemetry(ctx, tel)
 			db, err := openStore(stopping, cfg)
 			if err != nil {

@@ -3,10 +3,8 @@ package main
 import (
 	"fmt"
 
-	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/spf13/cobra"
 
-	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/receiptfolder"
 )
 
@@ -22,19 +20,9 @@ func verifyFolder(cmd *cobra.Command, dir, rpcURL string) error {
 	if rpcURL == "" {
 		return fmt.Errorf("--rpc is required: the JSON-RPC URL of the chain the receipts name")
 	}
-	client, err := evm.Dial(cmd.Context(), rpcURL, "", evm.ClientOptions{})
-	if err != nil {
-		return err
-	}
-	defer client.Close()
-	// The calls each receipt makes on its own go in JSON-RPC batches.
-	batch, err := rpc.DialContext(cmd.Context(), rpcURL)
-	if err != nil {
-		return fmt.Errorf("dial chain for batched calls: %w", err)
-	}
-	defer batch.Close()
 	bar := barProgress{bar: progressFor(cmd, len(files), "verifying receipts")}
-	res, err := receiptfolder.Verify(cmd.Context(), client, files, receiptfolder.Options{Progress: bar, Batch: batch})
+	// The calls each receipt makes on its own go in JSON-RPC batches.
+	res, err := receiptfolder.VerifyAt(cmd.Context(), rpcURL, files, receiptfolder.Options{Progress: bar})
 	bar.finish(cmd.ErrOrStderr())
 	if err != nil {
 		return err
