@@ -32,12 +32,17 @@ type Source interface {
 
 // SecurityActions are the audit actions the report lists as security
 // relevant: sign-ins and user administration (if recorded), chain writes
-// asked for by a person, anchoring failures and records restored from the
-// chain. Actions never written by this version (auth.*, user.role_change,
-// user.delete) are listed so that they are reported as soon as they are.
+// asked for by a person, anchoring failures, final writes the chain lost,
+// records restored from the chain, key rotations, erasures and legal holds.
+// Actions never written by this version (auth.login, auth.login_failed) are
+// listed so that they are reported as soon as they are.
 var SecurityActions = []string{
-	"auth.login", "auth.login_failed", ledger.ActionUserCreate, "user.role_change", "user.delete",
-	ledger.ActionLoanAnchor, ledger.ActionAnchorFailed, ledger.ActionBatchFailed, ledger.ActionAnchorRestored,
+	"auth.login", "auth.login_failed", ledger.ActionSessionsRevoke,
+	ledger.ActionUserCreate, ledger.ActionUserRole, ledger.ActionUserDelete, ledger.ActionUserRevoke,
+	ledger.ActionLoanAnchor, ledger.ActionAnchorFailed, ledger.ActionBatchFailed,
+	ledger.ActionAnchorLost, ledger.ActionBatchLost, ledger.ActionAnchorRestored,
+	ledger.ActionKeysRotateGrant, ledger.ActionKeysRotateDrain, ledger.ActionKeysRotateRevoke,
+	ledger.ActionLoanErase, ledger.ActionLoanHoldSet, ledger.ActionLoanHoldLift,
 }
 
 // MaxEvents bounds the security events a report lists; the counts are

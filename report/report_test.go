@@ -95,7 +95,7 @@ func sample() *fakeSource {
 			{Day: "2026-03-02", Mode: "direct", Status: ledger.AnchorFinal, Writes: 1, Records: 1, WithGas: 1, GasUsed: 33753, GasPriceWei: "1000000001"},
 			{Day: "2026-03-31", Mode: "direct", Status: ledger.AnchorFailed, Writes: 2, Records: 2, WithGas: 1, GasUsed: 21000},
 		},
-		counts: []ledger.ActionCount{{Action: "anchor.failed", Count: 2}, {Action: "loan.create", Count: 5}, {Action: "user.create", Count: 1}},
+		counts: []ledger.ActionCount{{Action: "anchor.failed", Count: 2}, {Action: "loan.create", Count: 5}, {Action: "user.create", Count: 1}, {Action: "user.role", Count: 1}},
 		entries: []ledger.AuditEntry{
 			{ID: 3, At: march.Add(time.Hour), Action: "user.create", Actor: ledger.CLIActor("root"), Entity: "user", EntityID: "=cmd|' /C calc'!A0",
 				After: json.RawMessage(`{"email":"op@example.com","role":"operator"}`)},
@@ -169,8 +169,8 @@ func TestBuildComputesEveryFigureExactly(t *testing.T) {
 	require.Equal(t, []int64{2}, []int64{rc.ProblemRuns[0].ID})
 	require.Equal(t, 1, rc.ProblemRuns[0].Problems)
 
-	require.Equal(t, []report.ActionCount{{Action: "anchor.failed", Count: 2}, {Action: "user.create", Count: 1}}, r.Security.Counts)
-	require.Len(t, r.Security.AuditActions, 3)
+	require.Equal(t, []report.ActionCount{{Action: "anchor.failed", Count: 2}, {Action: "user.create", Count: 1}, {Action: "user.role", Count: 1}}, r.Security.Counts)
+	require.Len(t, r.Security.AuditActions, 4)
 	require.Equal(t, []int64{3, 9, 10}, []int64{r.Security.Events[0].ID, r.Security.Events[1].ID, r.Security.Events[2].ID})
 	require.Equal(t, "role: operator", r.Security.Events[0].Detail)
 	require.Equal(t, "error: fee cap", r.Security.Events[2].Detail)
