@@ -375,6 +375,7 @@ func TestConfigurationPassesConfigCheck(t *testing.T) {
 	secretDir := t.TempDir()
 	stand := map[string]string{
 		"jwt_secret_key":      "Xq3vT8mW1zR6yB4nK9pL2sF7hJ5dGa0cE3uQ8wZ1",
+		"audit_seal_key":      "stand-in-audit-seal-key-of-at-least-32-bytes",
 		"database_password":   "stand-in-database-password",
 		"keystore.json":       "{}",
 		"keystore_passphrase": "stand-in-passphrase",
