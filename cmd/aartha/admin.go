@@ -42,11 +42,7 @@ func newAdminCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			db, err := openCurrentStore(ctx, cfg)
+			_, db, err := a.openConfiguredStore(ctx)
 			if err != nil {
 				return err
 			}

@@ -44,11 +44,7 @@ even by someone who could write the whole database.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			db, err := openCurrentStore(ctx, cfg)
+			cfg, db, err := a.openConfiguredStore(ctx)
 			if err != nil {
 				return err
 			}

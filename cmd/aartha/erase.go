@@ -47,11 +47,7 @@ of aartha serve does; --dry-run only lists them.`,
 				return errors.New("give --hold or --lift, not both")
 			}
 			ctx := cmd.Context()
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			db, err := openCurrentStore(ctx, cfg)
+			_, db, err := a.openConfiguredStore(ctx)
 			if err != nil {
 				return err
 			}

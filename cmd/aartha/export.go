@@ -25,11 +25,7 @@ func newExportCmd(a *app) *cobra.Command {
 			if outPath == "" {
 				return fmt.Errorf("--out FILE is required (use - for standard output)")
 			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			db, err := openCurrentStore(ctx, cfg)
+			_, db, err := a.openConfiguredStore(ctx)
 			if err != nil {
 				return err
 			}

@@ -38,11 +38,7 @@ func newReconcileCmd(a *app) *cobra.Command {
 				return fmt.Errorf("choose one: --sample N (N ≥ 1) or --all")
 			}
 			ctx := cmd.Context()
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			db, err := openCurrentStore(ctx, cfg)
+			cfg, db, err := a.openConfiguredStore(ctx)
 			if err != nil {
 				return err
 			}

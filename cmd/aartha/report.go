@@ -58,11 +58,7 @@ func newReportCmd(a *app) *cobra.Command {
 			if format == "pdf" && outPath == "" {
 				return fmt.Errorf("--format pdf needs --out FILE (a PDF is binary; use --out - to write it to standard output anyway)")
 			}
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			db, err := openCurrentStore(ctx, cfg)
+			_, db, err := a.openConfiguredStore(ctx)
 			if err != nil {
 				return err
 			}

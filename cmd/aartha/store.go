@@ -53,3 +53,18 @@ func openCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error
 	}
 	return db, nil
 }
+
+// openConfiguredStore loads the configuration and opens its store with the
+// schema checked: the first step of every command that reads or changes
+// the database.
+func (a *app) openConfiguredStore(ctx context.Context) (*config.Config, *store.DB, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openCurrentStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
