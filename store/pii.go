@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -14,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	ledger "github.com/aartha/ledger"
 )
@@ -226,31 +228,148 @@ func (t *tx) remember(loanID string, aead cipher.AEAD) {
 // values sealed with the loan's data key, so the audit row keeps no personal
 // value in the clear and its digest (over the sealed text) stays valid after
 // the key is erased.
+//
+// It runs inside every loan transaction, so it rewrites only the personal
+// values of the top-level object and copies the rest of the document as it
+// is, instead of decoding and re-encoding all of it (the audit digest
+// re-encodes the documents canonically, so key order does not matter).
+// Every member named after a personal field is sealed, duplicates included.
 func sealSnapshot(aead cipher.AEAD, loanID string, doc json.RawMessage) (json.RawMessage, error) {
-	if aead == nil || len(doc) == 0 {
-		return doc, nil
+	if aead == nil || len(doc) == 0 || !json.Valid(doc) {
+		return doc, nil // not JSON: no loan fields to seal
 	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &m); err != nil {
+	i := skipSpace(doc, 0)
+	if doc[i] != '{' {
 		return doc, nil // not an object: no loan fields to seal
 	}
-	changed := false
-	for _, f := range ledger.PersonalFields {
-		raw, ok := m[f]
-		if !ok {
+	var out []byte // nil until a value is sealed
+	copied := 0    // doc[:copied] is in out
+	for i = skipSpace(doc, i+1); doc[i] != '}'; i = skipSpace(doc, i) {
+		if doc[i] == ',' {
+			i = skipSpace(doc, i+1)
+		}
+		keyStart := i
+		i = skipString(doc, i)
+		key := doc[keyStart:i]
+		valueStart := skipSpace(doc, skipSpace(doc, i)+1) // past the colon
+		i = skipValue(doc, valueStart)
+		field, ok := personalField(key)
+		if !ok || doc[valueStart] != '"' {
 			continue
 		}
-		var v string
-		if json.Unmarshal(raw, &v) != nil || v == "" {
+		v, err := jsonString(doc[valueStart:i])
+		if err != nil || v == "" {
 			continue
 		}
-		sealed, _ := json.Marshal(sealedPrefix + base64.StdEncoding.EncodeToString(seal(aead, []byte(v), fieldContext(loanID, "audit "+f))))
-		m[f], changed = sealed, true
+		if out == nil {
+			out = make([]byte, 0, len(doc)+256)
+		}
+		out = append(out, doc[copied:valueStart]...)
+		out = appendSealedValue(out, aead, []byte(v), fieldContext(loanID, "audit "+field))
+		copied = i
 	}
-	if !changed {
+	if out == nil {
 		return doc, nil
 	}
-	return json.Marshal(m)
+	return append(out, doc[copied:]...), nil
+}
+
+// appendSealedValue appends the JSON string "pii1:<base64 of the sealed
+// plain>"; base64 needs no JSON escaping.
+func appendSealedValue(dst []byte, aead cipher.AEAD, plain []byte, context string) []byte {
+	dst = append(dst, '"')
+	dst = append(dst, sealedPrefix...)
+	dst = base64.StdEncoding.AppendEncode(dst, seal(aead, plain, context))
+	return append(dst, '"')
+}
+
+// personalField names the personal field that the JSON object key key
+// (with its quotes) is, if it is one.
+func personalField(key []byte) (string, bool) {
+	name := key[1 : len(key)-1]
+	if bytes.IndexByte(name, '\\') >= 0 {
+		s, err := jsonString(key)
+		if err != nil {
+			return "", false
+		}
+		name = []byte(s)
+	}
+	for _, f := range ledger.PersonalFields {
+		if string(name) == f {
+			return f, true
+		}
+	}
+	return "", false
+}
+
+// jsonString decodes the JSON string token s (with its quotes) as
+// encoding/json does; a plain ASCII token needs no decoder.
+func jsonString(s []byte) (string, error) {
+	plain := true
+	for _, c := range s[1 : len(s)-1] {
+		if c == '\\' || c >= utf8.RuneSelf {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(s[1 : len(s)-1]), nil
+	}
+	var v string
+	err := json.Unmarshal(s, &v)
+	return v, err
+}
+
+// The skip functions walk a document that json.Valid accepted: each
+// returns the index just past what starts at doc[i].
+
+func skipSpace(doc []byte, i int) int {
+	for i < len(doc) && (doc[i] == ' ' || doc[i] == '\t' || doc[i] == '\n' || doc[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func skipString(doc []byte, i int) int {
+	for i++; i < len(doc); i++ {
+		switch doc[i] {
+		case '\\':
+			i++ // the escaped byte
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+func skipValue(doc []byte, i int) int {
+	depth := 0
+	for i < len(doc) {
+		switch doc[i] {
+		case '"':
+			i = skipString(doc, i)
+			if depth == 0 {
+				return i
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the end of a number or literal
+			}
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i // the end of a number or literal
+			}
+		}
+		i++
+	}
+	return i
 }
 
 // openSnapshot reverses sealSnapshot for display; with no key (erased) the
