@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"crypto/cipher"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -107,6 +108,9 @@ func TestSealSnapshot(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("opened %v, want %v", got, want)
 			}
+			if _, ok := want.(map[string]any); ok {
+				sameAsDecodedAndReencoded(t, aead, out)
+			}
 		})
 	}
 }
@@ -139,5 +143,39 @@ func TestSealSnapshotNonces(t *testing.T) {
 	}
 	if opened["borrower"] != erasedValue {
 		t.Fatalf("the lender's sealed value opened as the borrower: %q", opened["borrower"])
+	}
+}
+
+// sameAsDecodedAndReencoded checks that sealed, re-encoded with sorted keys
+// (as rows were sealed before, and as PostgreSQL's JSONB returns them), has
+// the same audit digest and opens the same.
+func sameAsDecodedAndReencoded(t *testing.T, aead cipher.AEAD, sealed json.RawMessage) {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(sealed, &m); err != nil {
+		t.Fatal(err)
+	}
+	sorted, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	entry := func(doc json.RawMessage) *ledger.AuditEntry {
+		return &ledger.AuditEntry{At: at, Actor: ledger.Actor{ID: "a"}, Action: ledger.ActionLoanApprove, Entity: "loan", EntityID: "loan-1", After: doc}
+	}
+	d1, err1 := ledger.AuditDigest(entry(sealed))
+	d2, err2 := ledger.AuditDigest(entry(sorted))
+	if err1 != nil || err2 != nil || d1 != d2 {
+		t.Errorf("the digest depends on key order: %x %v, %x %v", d1, err1, d2, err2)
+	}
+	var a, b any
+	if err := json.Unmarshal(openSnapshot(aead, "loan-1", sealed), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(openSnapshot(aead, "loan-1", sorted), &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("the re-encoded row opens as %v, not %v", b, a)
 	}
 }
