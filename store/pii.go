@@ -235,24 +235,27 @@ func (t *tx) remember(loanID string, aead cipher.AEAD) {
 // re-encodes the documents canonically, so key order does not matter).
 // Every member named after a personal field is sealed, duplicates included.
 func sealSnapshot(aead cipher.AEAD, loanID string, doc json.RawMessage) (json.RawMessage, error) {
-	if aead == nil || len(doc) == 0 || !json.Valid(doc) {
-		return doc, nil // not JSON: no loan fields to seal
+	if aead == nil || len(doc) == 0 {
+		return doc, nil
 	}
-	i := skipSpace(doc, 0)
+	if !json.Valid(doc) {
+		return doc, nil // not JSON, which the database refuses
+	}
+	i := skipJSONSpace(doc, 0)
 	if doc[i] != '{' {
 		return doc, nil // not an object: no loan fields to seal
 	}
 	var out []byte // nil until a value is sealed
 	copied := 0    // doc[:copied] is in out
-	for i = skipSpace(doc, i+1); doc[i] != '}'; i = skipSpace(doc, i) {
+	for i = skipJSONSpace(doc, i+1); doc[i] != '}'; i = skipJSONSpace(doc, i) {
 		if doc[i] == ',' {
-			i = skipSpace(doc, i+1)
+			i = skipJSONSpace(doc, i+1)
 		}
 		keyStart := i
-		i = skipString(doc, i)
+		i = skipJSONString(doc, i)
 		key := doc[keyStart:i]
-		valueStart := skipSpace(doc, skipSpace(doc, i)+1) // past the colon
-		i = skipValue(doc, valueStart)
+		valueStart := skipJSONSpace(doc, skipJSONSpace(doc, i)+1) // past the colon
+		i = skipJSONValue(doc, valueStart)
 		field, ok := personalField(key)
 		if !ok || doc[valueStart] != '"' {
 			continue
@@ -283,8 +286,8 @@ func appendSealedValue(dst []byte, aead cipher.AEAD, plain []byte, context strin
 	return append(dst, '"')
 }
 
-// personalField names the personal field that the JSON object key key
-// (with its quotes) is, if it is one.
+// personalField returns the personal field that key, a JSON object key
+// with its quotes, names, if it names one.
 func personalField(key []byte) (string, bool) {
 	name := key[1 : len(key)-1]
 	if bytes.IndexByte(name, '\\') >= 0 {
@@ -323,14 +326,14 @@ func jsonString(s []byte) (string, error) {
 // The skip functions walk a document that json.Valid accepted: each
 // returns the index just past what starts at doc[i].
 
-func skipSpace(doc []byte, i int) int {
+func skipJSONSpace(doc []byte, i int) int {
 	for i < len(doc) && (doc[i] == ' ' || doc[i] == '\t' || doc[i] == '\n' || doc[i] == '\r') {
 		i++
 	}
 	return i
 }
 
-func skipString(doc []byte, i int) int {
+func skipJSONString(doc []byte, i int) int {
 	for i++; i < len(doc); i++ {
 		switch doc[i] {
 		case '\\':
@@ -342,12 +345,12 @@ func skipString(doc []byte, i int) int {
 	return i
 }
 
-func skipValue(doc []byte, i int) int {
+func skipJSONValue(doc []byte, i int) int {
 	depth := 0
 	for i < len(doc) {
 		switch doc[i] {
 		case '"':
-			i = skipString(doc, i)
+			i = skipJSONString(doc, i)
 			if depth == 0 {
 				return i
 			}
