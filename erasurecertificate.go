@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 )
 
 // ErasureCertificateStatement is what every erasure certificate states
@@ -138,4 +139,19 @@ func ErasedLabel(l *Loan) string {
 		return ""
 	}
 	return "Personal data erased " + l.ErasedAt.UTC().Format("2006-01-02")
+}
+
+// Certificate returns the erasure certificate of an erased loan; chain is
+// the CAIP-2 id of the chain, or empty. ENOTFOUND if the loan was not
+// erased.
+func (s *ErasureService) Certificate(ctx context.Context, loanID, chain string) (*ErasureCertificate, error) {
+	src, ok := s.Store.(ErasureSource)
+	if !ok {
+		return nil, Errorf(EINTERNAL, "this store cannot read erasures")
+	}
+	c, err := ErasureCertificateFor(ctx, src, loanID, chain)
+	if err != nil {
+		return nil, fmt.Errorf("erasure certificate of loan %s: %w", loanID, err)
+	}
+	return c, nil
 }

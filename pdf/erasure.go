@@ -114,4 +114,3 @@ func recordTitle(kind string) string {
 	}
 	return kind
 }
-
