@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +22,8 @@ import (
 // loan, and a second loan whose repayment never reached the chain: reconcile
 // counts the first one's records as matching the chain and says "erased",
 // the second one's missing record is labelled as of an erased loan, and a
-// rebuild reports only that missing write and counts the erased records.
+// rebuild reports only that missing write and counts the erased records;
+// the chain log export marks their lines erased.
 func TestErasedLoansAreLabelledNeverMismatches(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -85,6 +88,20 @@ func TestErasedLoansAreLabelledNeverMismatches(t *testing.T) {
 	reconcile.WriteRun(&out, run)
 	require.Contains(t, out.String(), "match 3, mismatch 0, missing on chain 1")
 	require.Contains(t, out.String(), "erased 4: records of loans whose personal data was erased, compared with the chain only")
+
+	// The chain log export marks the erased loans' lines.
+	out.Reset()
+	n, err := reconcile.Export(ctx, db, &out, 0, 0, false)
+	require.NoError(t, err)
+	require.Equal(t, 4, n)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 4)
+	for _, line := range lines {
+		var e reconcile.LogEntry
+		require.NoError(t, json.Unmarshal([]byte(line), &e))
+		require.True(t, e.Erased, line)
+		require.Contains(t, line, `"erased":true`)
+	}
 
 	rep, err := reconcile.Rebuild(ctx, db, idx, reconcile.RebuildOptions{DryRun: true})
 	require.NoError(t, err)
