@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // ErasureCertificateStatement is what every erasure certificate states
@@ -76,7 +77,7 @@ func ErasureCertificateFor(ctx context.Context, src ErasureSource, loanID, chain
 	if err != nil {
 		return nil, err
 	}
-	c := &ErasureCertificate{Erasure: *e, Chain: chain, ErasedFields: PersonalFields, Statement: ErasureCertificateStatement,
+	c := &ErasureCertificate{Erasure: *e, Chain: chain, ErasedFields: slices.Clone(PersonalFields), Statement: ErasureCertificateStatement,
 		Commitments: []KeptCommitment{}}
 	// A record existed, so its salt was deleted, once the loan was
 	// approved or repaid; the anchors say so too.
