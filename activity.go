@@ -60,3 +60,10 @@ type ActionCount struct {
 	Action string
 	Count  int
 }
+
+// ErasureCount is how many loans one actor erased in a period; the
+// retention job erases as the system actor.
+type ErasureCount struct {
+	ErasedBy string
+	Count    int
+}

@@ -274,3 +274,20 @@ func (s *ErasureService) EraseDue(ctx context.Context, days, limit int, dryRun b
 	}
 	return due, done, nil
 }
+
+// LegalHoldOf returns the loan's legal hold, or nil if it has none.
+func (s *ErasureService) LegalHoldOf(ctx context.Context, loanID string) (*LegalHold, error) {
+	var h *LegalHold
+	err := s.Store.InTx(ctx, func(tx Tx) error {
+		etx, err := erasureTx(tx)
+		if err != nil {
+			return err
+		}
+		h, err = etx.LegalHold(ctx, loanID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the legal hold of loan %s: %w", loanID, err)
+	}
+	return h, nil
+}

@@ -106,6 +106,10 @@ type ReconcileRun struct {
 	FromBlock  uint64          `json:"from_block"`
 	ChainHead  uint64          `json:"chain_head"`
 	Counts     ReconcileCounts `json:"counts"`
+	// Erased counts the records checked whose loan's personal data was
+	// erased: compared with the chain only, since their record can no
+	// longer be recomputed (docs/privacy.md). Not kept with a stored run.
+	Erased int `json:"erased,omitempty"`
 	// Findings are the non-matching records, at most MaxStoredFindings;
 	// Truncated says some were left out.
 	Findings  []ReconcileFinding `json:"findings"`

@@ -157,6 +157,7 @@ func NewAPI(cfg APIConfig) *API {
 		{"POST", "/api/admin/loans/{loan_id}/blockchain/mark-repaid", ledger.RoleOperator, "chain", a.markRepaid},
 		{"GET", "/api/admin/loans/{loan_id}/blockchain/receipt", ledger.RoleViewer, "", a.receipt},
 		{"POST", "/api/admin/loans/{loan_id}/erase", ledger.RoleAdmin, "", a.eraseLoan},
+		{"GET", "/api/admin/loans/{loan_id}/erasure", ledger.RoleViewer, "", a.erasureCertificate},
 		{"PUT", "/api/admin/loans/{loan_id}/legal-hold", ledger.RoleAdmin, "", a.setLegalHold},
 		{"DELETE", "/api/admin/loans/{loan_id}/legal-hold", ledger.RoleAdmin, "", a.liftLegalHold},
 		{"GET", "/api/admin/audit", ledger.RoleViewer, "", a.listAudit},

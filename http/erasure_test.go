@@ -41,9 +41,27 @@ func TestEraseEndpoint(t *testing.T) {
 	code, _ = f.call("DELETE", "/api/admin/loans/api-erase-1/legal-hold", ledger.RoleAdmin, map[string]any{"reason": "audit done"})
 	require.Equal(t, 200, code)
 
+	code, body = f.call("GET", "/api/admin/loans/api-erase-1/erasure", ledger.RoleViewer, nil)
+	require.Equal(t, 404, code, "not erased yet: no certificate: %v", body)
+
 	code, body = f.call("POST", "/api/admin/loans/api-erase-1/erase", ledger.RoleAdmin, map[string]any{"reason": "asked"})
 	require.Equal(t, 200, code, "%v", body)
 	require.Equal(t, "asked", body["reason"])
+	// The answer is the erasure certificate: a rejected loan had no
+	// record, so no salt and no commitment.
+	require.Equal(t, []any{"borrower", "lender", "borrower_address", "lender_address"}, body["erased_fields"])
+	require.Equal(t, []any{}, body["erased_salts"])
+	require.Equal(t, []any{}, body["commitments"])
+	require.Equal(t, ledger.ErasureCertificateStatement, body["statement"])
+	code, got := f.call("GET", "/api/admin/loans/api-erase-1/erasure", ledger.RoleViewer, nil)
+	require.Equal(t, 200, code)
+	require.Equal(t, body, got, "GET answers the certificate the erase answered")
+	resp, _ := f.request("GET", "/api/admin/loans/api-erase-1/erasure?format=pdf", f.tokens[ledger.RoleViewer], "", nil)
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, "application/pdf", resp.Header.Get("Content-Type"))
+	require.Contains(t, resp.Header.Get("Content-Disposition"), `filename="erasure-api-erase-1.pdf"`)
+	code, _ = f.call("GET", "/api/admin/loans/api-erase-1/erasure?format=xml", ledger.RoleViewer, nil)
+	require.Equal(t, 400, code)
 	code, body = f.call("GET", "/api/admin/loans/api-erase-1", ledger.RoleViewer, nil)
 	require.Equal(t, 200, code)
 	require.NotEmpty(t, body["erased_at"])

@@ -43,6 +43,11 @@ type LogEntry struct {
 	Kind       ledger.Kind  `json:"kind,omitempty"`
 	LoanKey    *common.Hash `json:"loan_key,omitempty"`
 	Commitment *common.Hash `json:"commitment,omitempty"`
+	// Erased says the loan's personal data had been erased when the line
+	// was written (docs/privacy.md): its record can no longer be
+	// recomputed, the commitment stands. Lines are never rewritten, so a
+	// later erasure does not show in lines written before it.
+	Erased bool `json:"erased,omitempty"`
 
 	// Batches.
 	Root        *common.Hash `json:"root,omitempty"`
@@ -59,6 +64,7 @@ type LogLeaf struct {
 	LoanID     string      `json:"loan_id"`
 	Kind       ledger.Kind `json:"kind"`
 	Commitment common.Hash `json:"commitment"`
+	Erased     bool        `json:"erased,omitempty"` // as LogEntry.Erased
 }
 
 // after reports whether e comes after the position (block, log).
@@ -96,10 +102,11 @@ func Export(ctx context.Context, st ExportStore, w io.Writer, afterBlock uint64,
 			entries = append(entries, e)
 		}
 	}
-	err = st.ForEachAnchor(ctx, nil, func(a *ledger.Anchor, _ *ledger.Loan) error {
+	err = st.ForEachAnchor(ctx, nil, func(a *ledger.Anchor, l *ledger.Loan) error {
+		erased := l != nil && l.ErasedAt != nil
 		if a.Mode == ledger.ModeBatch {
 			if e := byID[a.BatchID]; e != nil {
-				e.Leaves = append(e.Leaves, LogLeaf{LoanID: a.LoanID, Kind: a.Kind, Commitment: a.Commitment})
+				e.Leaves = append(e.Leaves, LogLeaf{LoanID: a.LoanID, Kind: a.Kind, Commitment: a.Commitment, Erased: erased})
 			}
 			return nil
 		}
@@ -109,7 +116,7 @@ func Export(ctx context.Context, st ExportStore, w io.Writer, afterBlock uint64,
 		key, commitment := a.LoanKey, a.Commitment
 		e := &LogEntry{Schema: SchemaChainLog, Type: EntryAnchor, BlockNumber: a.BlockNumber, LogIndex: a.LogIndex,
 			BlockHash: a.BlockHash, TxHash: a.TxHash, FinalAt: a.FinalAt,
-			LoanID: a.LoanID, Kind: a.Kind, LoanKey: &key, Commitment: &commitment}
+			LoanID: a.LoanID, Kind: a.Kind, LoanKey: &key, Commitment: &commitment, Erased: erased}
 		if !haveCursor || e.after(afterBlock, afterLog) {
 			entries = append(entries, e)
 		}

@@ -84,6 +84,10 @@ type RebuildReport struct {
 	// AuditCheckpoints counts the direct writes that are checkpoints of the
 	// audit trail (reserved ids aartha.audit/<n>), not loans: left alone.
 	AuditCheckpoints int `json:"audit_checkpoints"`
+	// Erased counts the records on chain whose loan's personal data was
+	// erased: their anchors are compared with the chain, their records
+	// cannot be recomputed (docs/privacy.md).
+	Erased int `json:"erased"`
 }
 
 // auditCheckpointKeyer is a RebuildStore that knows its audit
@@ -332,6 +336,9 @@ func (r *rebuild) record(ctx context.Context, loanID string, kind ledger.Kind, c
 		if err != nil {
 			return err
 		}
+		if l.ErasedAt != nil {
+			r.rep.Erased++
+		}
 		if _, altered := recordCheck(l, kind, commitment); altered != "" {
 			d.Detail = altered
 			r.rep.Altered = append(r.rep.Altered, d)
@@ -362,6 +369,9 @@ func (r *rebuild) record(ctx context.Context, loanID string, kind ledger.Kind, c
 		return err
 	}
 	has, altered := recordCheck(l, kind, commitment)
+	if has && l.ErasedAt != nil {
+		r.rep.Erased++
+	}
 	switch {
 	case !has:
 		d.Detail = fmt.Sprintf("the chain holds %s record but the database's loan is %s: newer than the backup", withArticle(kind.String()), l.Status)

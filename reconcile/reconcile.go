@@ -90,6 +90,9 @@ func Run(ctx context.Context, st Store, idx *ChainIndex, opts Options) (*ledger.
 	err = st.ForEachAnchor(ctx, loanIDs, func(a *ledger.Anchor, l *ledger.Loan) error {
 		loans[a.LoanID] = true
 		run.Records++
+		if l != nil && l.ErasedAt != nil {
+			run.Erased++
+		}
 		if f, ok := c.check(a, l); ok {
 			run.Counts.Add(ledger.OutcomeMatch)
 		} else {
@@ -223,6 +226,9 @@ func (c *checker) check(a *ledger.Anchor, l *ledger.Loan) (ledger.ReconcileFindi
 	}
 	fail := func(o ledger.Outcome, format string, args ...any) (ledger.ReconcileFinding, bool) {
 		f.Outcome, f.Detail = o, fmt.Sprintf(format, args...)
+		if l != nil && l.ErasedAt != nil {
+			f.Detail = ledger.ErasedLabel(l) + " (record not recomputed): " + f.Detail
+		}
 		return f, false
 	}
 	// The database against itself: the record as stored today must still

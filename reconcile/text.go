@@ -17,6 +17,9 @@ func WriteRun(w io.Writer, run *ledger.ReconcileRun) {
 		run.ID, run.Scope, run.Loans, run.Records, run.Chain, run.Contract, run.FromBlock, run.ChainHead)
 	fmt.Fprintf(w, "  match %d, mismatch %d, missing on chain %d, unknown on chain %d, pending %d\n",
 		c.Match, c.Mismatch, c.Missing, c.Unknown, c.Pending)
+	if run.Erased > 0 {
+		fmt.Fprintf(w, "  erased %d: records of loans whose personal data was erased, compared with the chain only (their records can no longer be recomputed; not a mismatch)\n", run.Erased)
+	}
 	for _, f := range run.Findings {
 		who := f.LoanID
 		if who == "" {
@@ -41,6 +44,9 @@ func (rep *RebuildReport) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "Rebuild from blocks %d-%d: %d direct writes, %d batches on chain; %d already right\n",
 		rep.FromBlock, rep.Head, rep.DirectWrites, rep.BatchWrites, rep.Unchanged)
+	if rep.Erased > 0 {
+		fmt.Fprintf(w, "%d records of loans whose personal data was erased: compared with the chain only (their records can no longer be recomputed; not altered)\n", rep.Erased)
+	}
 	for _, s := range []struct {
 		title string
 		list  []Discrepancy

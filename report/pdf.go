@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // A minimal PDF 1.4 writer: A4 pages of text in the three standard fonts
@@ -264,6 +265,19 @@ func (r *Report) WritePDF(w io.Writer) error {
 	}
 	l.line(fontRegular, 8, "Sign-ins are written to the service log, not to the audit trail, and are not in this report.")
 	section("Audit activity", []string{"action", "rows"}, countRows(r.Security.AuditActions))
+	rows = nil
+	for _, c := range r.Privacy.ByActor {
+		rows = append(rows, []string{c.Actor, itoa(c.Count)})
+	}
+	section(fmt.Sprintf("Personal data erased: %d loans", r.Privacy.Erasures), []string{"erased by", "loans"}, rows)
+	if erased := r.erasedRows(func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") }); len(erased) > 0 {
+		for _, e := range erased {
+			e[3] = truncate(e[3], 50)
+		}
+		l.table([]string{"loan", "erased at", "by", "reason"}, erased, false)
+	}
+	l.line(fontRegular, 8, fmt.Sprintf("Legal holds set %d, lifted %d in the month; %d loans under legal hold when generated.",
+		r.Privacy.HoldsSet, r.Privacy.HoldsLifted, r.Privacy.HeldNow))
 	rows = nil
 	for _, d := range r.Days {
 		rows = append(rows, []string{d.Date, itoa(d.RecordsFinal), itoa(d.RecordsFailed), itoa(d.WritesSucceeded), itoa(d.WritesFailed), utoa(d.GasUsed), d.FeesWei})

@@ -130,8 +130,27 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	if err := section("audit_actions", []string{"action", "count"}, countRows(r.Security.AuditActions)); err != nil {
 		return err
 	}
+	rows = nil
+	for _, c := range r.Privacy.ByActor {
+		rows = append(rows, []string{cell(c.Actor), itoa(c.Count)})
+	}
+	if err := section("erasures_by_actor", []string{"actor", "count"}, rows); err != nil {
+		return err
+	}
+	if err := section("erasures", []string{"loan_id", "erased_at", "erased_by", "reason"}, r.erasedRows(stamp)); err != nil {
+		return err
+	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// erasedRows are the listed erasures, with times written by at.
+func (r *Report) erasedRows(at func(time.Time) string) [][]string {
+	var rows [][]string
+	for _, e := range r.Privacy.Erased {
+		rows = append(rows, []string{cell(e.LoanID), at(e.ErasedAt), cell(e.ErasedBy), cell(e.Reason)})
+	}
+	return rows
 }
 
 func countRows(cs []ActionCount) [][]string {
@@ -209,5 +228,8 @@ func (r *Report) summary() [][2]string {
 		events += c.Count
 	}
 	kv = append(kv, [2]string{"security_events", itoa(events)})
+	p := r.Privacy
+	kv = append(kv, [2]string{"erasures", itoa(p.Erasures)}, [2]string{"legal_holds_set", itoa(p.HoldsSet)},
+		[2]string{"legal_holds_lifted", itoa(p.HoldsLifted)}, [2]string{"loans_held_now", itoa(p.HeldNow)})
 	return kv
 }

@@ -28,6 +28,11 @@ type Source interface {
 	// end), oldest first, without findings.
 	ReconcileRunsStarted(ctx context.Context, since, until time.Time, limit int) ([]*ledger.ReconcileRun, error)
 	VerifyAuditChain(ctx context.Context) (ledger.AuditChainReport, error)
+	// ErasuresBetween lists the erasures made in the range, oldest first.
+	ErasuresBetween(ctx context.Context, since, until time.Time, limit int) ([]ledger.Erasure, error)
+	ErasureCounts(ctx context.Context, since, until time.Time) ([]ledger.ErasureCount, error)
+	// LegalHoldCount is how many loans are under legal hold now.
+	LegalHoldCount(ctx context.Context) (int, error)
 }
 
 // SecurityActions are the audit actions the report lists as security
@@ -91,6 +96,7 @@ type Report struct {
 	Days         []Day        `json:"days"`
 	Integrity    Integrity    `json:"integrity"`
 	Security     Security     `json:"security"`
+	Privacy      Privacy      `json:"privacy"`
 }
 
 // Loans counts the loans that took each step in the month.
@@ -262,6 +268,36 @@ type Security struct {
 	AuditActions    []ActionCount `json:"audit_actions"`
 }
 
+// Privacy is the month's erasures of personal data (docs/privacy.md) and
+// legal holds.
+type Privacy struct {
+	Erasures int `json:"erasures"`
+	// ByActor counts the erasures by who made them; "system" is the
+	// retention job.
+	ByActor     []ActorCount `json:"by_actor"`
+	HoldsSet    int          `json:"legal_holds_set"`
+	HoldsLifted int          `json:"legal_holds_lifted"`
+	// HeldNow is the loans under legal hold when the report was made.
+	HeldNow int `json:"loans_held_now"`
+	// Erased lists the month's erasures, oldest first, at most MaxEvents.
+	Erased          []Erased `json:"erased"`
+	ErasedTruncated bool     `json:"erased_truncated"`
+}
+
+// ActorCount is how many erasures one actor made.
+type ActorCount struct {
+	Actor string `json:"actor"`
+	Count int    `json:"count"`
+}
+
+// Erased is one erasure: the loan, when, by whom and why.
+type Erased struct {
+	LoanID   string    `json:"loan_id"`
+	ErasedAt time.Time `json:"erased_at"`
+	ErasedBy string    `json:"erased_by"`
+	Reason   string    `json:"reason"`
+}
+
 // ActionCount is how many audit rows of an action the month has.
 type ActionCount struct {
 	Action string `json:"action"`
@@ -330,6 +366,9 @@ func Build(ctx context.Context, src Source, opts Options) (*Report, error) {
 		return nil, err
 	}
 	if err := r.buildSecurity(ctx, src); err != nil {
+		return nil, err
+	}
+	if err := r.buildPrivacy(ctx, src); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -596,6 +635,39 @@ func (r *Report) buildSecurity(ctx context.Context, src Source) error {
 	slices.SortFunc(s.Events, func(a, b Event) int { return cmp.Compare(a.ID, b.ID) })
 	if len(s.Events) > MaxEvents {
 		s.Events, s.EventsTruncated = s.Events[len(s.Events)-MaxEvents:], true
+	}
+	return nil
+}
+
+func (r *Report) buildPrivacy(ctx context.Context, src Source) error {
+	p := &r.Privacy
+	p.ByActor, p.Erased = []ActorCount{}, []Erased{}
+	counts, err := src.ErasureCounts(ctx, r.From, r.Until)
+	if err != nil {
+		return err
+	}
+	for _, c := range counts {
+		p.Erasures += c.Count
+		p.ByActor = append(p.ByActor, ActorCount{Actor: c.ErasedBy, Count: c.Count})
+	}
+	erased, err := src.ErasuresBetween(ctx, r.From, r.Until, MaxEvents)
+	if err != nil {
+		return err
+	}
+	for _, e := range erased {
+		p.Erased = append(p.Erased, Erased{LoanID: e.LoanID, ErasedAt: e.ErasedAt.UTC(), ErasedBy: e.ErasedBy, Reason: e.Reason})
+	}
+	p.ErasedTruncated = p.Erasures > len(p.Erased)
+	for _, c := range r.Security.AuditActions {
+		switch c.Action {
+		case ledger.ActionLoanHoldSet:
+			p.HoldsSet = c.Count
+		case ledger.ActionLoanHoldLift:
+			p.HoldsLifted = c.Count
+		}
+	}
+	if p.HeldNow, err = src.LegalHoldCount(ctx); err != nil {
+		return err
 	}
 	return nil
 }

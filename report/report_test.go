@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,6 +24,35 @@ import (
 	"github.com/aartha/ledger/report"
 )
 
+func (f *fakeSource) ErasuresBetween(_ context.Context, since, until time.Time, limit int) ([]ledger.Erasure, error) {
+	var out []ledger.Erasure
+	for _, e := range f.erased {
+		if !e.ErasedAt.Before(since) && e.ErasedAt.Before(until) && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeSource) ErasureCounts(_ context.Context, since, until time.Time) ([]ledger.ErasureCount, error) {
+	var out []ledger.ErasureCount
+	for _, e := range f.erased {
+		if e.ErasedAt.Before(since) || !e.ErasedAt.Before(until) {
+			continue
+		}
+		i := slices.IndexFunc(out, func(c ledger.ErasureCount) bool { return c.ErasedBy == e.ErasedBy })
+		if i < 0 {
+			out = append(out, ledger.ErasureCount{ErasedBy: e.ErasedBy})
+			i = len(out) - 1
+		}
+		out[i].Count++
+	}
+	slices.SortFunc(out, func(a, b ledger.ErasureCount) int { return strings.Compare(a.ErasedBy, b.ErasedBy) })
+	return out, nil
+}
+
+func (f *fakeSource) LegalHoldCount(context.Context) (int, error) { return f.held, nil }
+
 // fakeSource is a Source with fixed answers.
 type fakeSource struct {
 	loans   []ledger.LoanActivity
@@ -32,6 +62,8 @@ type fakeSource struct {
 	entries []ledger.AuditEntry
 	runs    []*ledger.ReconcileRun
 	chain   ledger.AuditChainReport
+	erased  []ledger.Erasure
+	held    int
 }
 
 func (f *fakeSource) LoanActivity(context.Context, time.Time, time.Time) ([]ledger.LoanActivity, error) {
@@ -176,6 +208,40 @@ func TestBuildComputesEveryFigureExactly(t *testing.T) {
 	require.Equal(t, "error: fee cap", r.Security.Events[2].Detail)
 }
 
+func TestBuildCountsErasuresAndLegalHolds(t *testing.T) {
+	t.Parallel()
+	src := sample()
+	src.erased = []ledger.Erasure{
+		{LoanID: "L-0", ErasedAt: march.Add(-time.Second), ErasedBy: "admin@example.com", Reason: "February: not counted"},
+		{LoanID: "L-1", ErasedAt: march.AddDate(0, 0, 3), ErasedBy: "admin@example.com", Reason: "borrower asked (ticket 7)"},
+		{LoanID: "L-4", ErasedAt: march.AddDate(0, 0, 4), ErasedBy: "system", Reason: ledger.RetentionReason(30)},
+		{LoanID: "L-5", ErasedAt: march.AddDate(0, 0, 4), ErasedBy: "system", Reason: ledger.RetentionReason(30)},
+		{LoanID: "L-6", ErasedAt: march.AddDate(0, 1, 0), ErasedBy: "system", Reason: "April: not counted"},
+	}
+	src.held = 2
+	src.counts = append(src.counts, ledger.ActionCount{Action: ledger.ActionLoanHoldSet, Count: 3}, ledger.ActionCount{Action: ledger.ActionLoanHoldLift, Count: 1})
+	r := build(t, src, report.Options{})
+
+	p := r.Privacy
+	require.Equal(t, 3, p.Erasures)
+	require.Equal(t, []report.ActorCount{{Actor: "admin@example.com", Count: 1}, {Actor: "system", Count: 2}}, p.ByActor)
+	require.Equal(t, 3, p.HoldsSet)
+	require.Equal(t, 1, p.HoldsLifted)
+	require.Equal(t, 2, p.HeldNow)
+	require.False(t, p.ErasedTruncated)
+	require.Equal(t, []string{"L-1", "L-4", "L-5"}, []string{p.Erased[0].LoanID, p.Erased[1].LoanID, p.Erased[2].LoanID})
+	require.Equal(t, "borrower asked (ticket 7)", p.Erased[0].Reason)
+
+	var csvOut, htmlOut bytes.Buffer
+	require.NoError(t, r.WriteCSV(&csvOut))
+	require.Contains(t, csvOut.String(), "summary,erasures,3\r\n")
+	require.Contains(t, csvOut.String(), "summary,legal_holds_set,3\r\n")
+	require.Contains(t, csvOut.String(), "erasures_by_actor,system,2\r\n")
+	require.Contains(t, csvOut.String(), "erasures,L-1,2026-03-04T00:00:00Z,admin@example.com,borrower asked (ticket 7)\r\n")
+	require.NoError(t, r.WriteHTML(&htmlOut))
+	require.Contains(t, htmlOut.String(), "3 loans erased in the month; legal holds set 3, lifted 1; 2 loans under legal hold when generated.")
+}
+
 func TestBuildWithoutRunsInTheMonthNamesTheNextRun(t *testing.T) {
 	t.Parallel()
 	src := sample()
@@ -239,7 +305,7 @@ func TestCSVIsRFC4180WithOneSectionPerTable(t *testing.T) {
 		sections[rec[0]] = append(sections[rec[0]], rec[1:])
 	}
 	require.Equal(t, []string{"summary", "volumes", "anchors_by_mode", "writes_by_mode", "days", "reconcile_problem_runs",
-		"security_counts", "security_events", "audit_actions"}, order)
+		"security_counts", "security_events", "audit_actions", "erasures_by_actor", "erasures"}, order)
 	for name, rows := range sections {
 		for _, row := range rows {
 			require.Len(t, row, len(rows[0]), "section %s has a fixed number of fields", name)
@@ -303,7 +369,8 @@ func TestJSONFieldNamesAreStable(t *testing.T) {
 		return out
 	}
 	require.ElementsMatch(t, []string{"schema", "month", "from", "until", "generated_at", "loans", "anchors", "transactions",
-		"batches", "fees", "days", "integrity", "security"}, keys(doc))
+		"batches", "fees", "days", "integrity", "security", "privacy"}, keys(doc))
+	require.ElementsMatch(t, []string{"erasures", "by_actor", "legal_holds_set", "legal_holds_lifted", "loans_held_now", "erased", "erased_truncated"}, keys(doc["privacy"]))
 	require.ElementsMatch(t, []string{"processed", "succeeded", "failed", "success_rate", "failure_rate", "direct", "batch"}, keys(doc["transactions"]))
 	require.ElementsMatch(t, []string{"native_symbol", "gas_used", "fees_wei", "fees_native", "fee_per_record_wei", "fee_per_record_native",
 		"direct", "batch", "writes_without_gas", "unpriced_gas", "fiat"}, keys(doc["fees"]))

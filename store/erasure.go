@@ -130,3 +130,64 @@ func (db *DB) LoansDueForErasure(ctx context.Context, closedBefore time.Time, li
 			return id, r.Scan(&id)
 		})
 }
+
+// Erasure returns the recorded erasure of the loan, or ENOTFOUND if it was
+// not erased.
+func (db *DB) Erasure(ctx context.Context, loanID string) (*ledger.Erasure, error) {
+	e := ledger.Erasure{LoanID: loanID}
+	var at nullTime
+	err := db.r.QueryRowContext(ctx, db.d.rebind("SELECT erased_at, erased_by, reason FROM loan_erasures WHERE loan_id = ?"), loanID).
+		Scan(&at, &e.ErasedBy, &e.Reason)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, ledger.Errorf(ledger.ENOTFOUND, "loan %s has no recorded erasure", loanID)
+	case err != nil:
+		return nil, db.wrap("read the erasure of loan "+loanID, err)
+	}
+	e.ErasedAt = at.t
+	return &e, nil
+}
+
+// ErasuresBetween returns the erasures made in [since, until), oldest
+// first, at most limit (0 means 500). It returns EINVALID for an empty
+// range.
+func (db *DB) ErasuresBetween(ctx context.Context, since, until time.Time, limit int) ([]ledger.Erasure, error) {
+	if err := checkRange(since, until); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = 500
+	}
+	return queryAll(ctx, db, "list erasures",
+		db.d.rebind("SELECT loan_id, erased_at, erased_by, reason FROM loan_erasures WHERE erased_at >= ? AND erased_at < ? ORDER BY erased_at, loan_id LIMIT ?"),
+		append(db.rangeArgs(since, until, 1), limit), func(r rowScanner) (ledger.Erasure, error) {
+			var e ledger.Erasure
+			var at nullTime
+			err := r.Scan(&e.LoanID, &at, &e.ErasedBy, &e.Reason)
+			e.ErasedAt = at.t
+			return e, err
+		})
+}
+
+// ErasureCounts counts the erasures made in [since, until) by who made
+// them, in actor order. It returns EINVALID for an empty range.
+func (db *DB) ErasureCounts(ctx context.Context, since, until time.Time) ([]ledger.ErasureCount, error) {
+	if err := checkRange(since, until); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, db, "count erasures",
+		db.d.rebind("SELECT erased_by, count(*) FROM loan_erasures WHERE erased_at >= ? AND erased_at < ? GROUP BY erased_by ORDER BY erased_by"),
+		db.rangeArgs(since, until, 1), func(r rowScanner) (ledger.ErasureCount, error) {
+			var c ledger.ErasureCount
+			return c, r.Scan(&c.ErasedBy, &c.Count)
+		})
+}
+
+// LegalHoldCount returns how many loans are under legal hold now.
+func (db *DB) LegalHoldCount(ctx context.Context) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM legal_holds").Scan(&n); err != nil {
+		return 0, db.wrap("count legal holds", err)
+	}
+	return n, nil
+}

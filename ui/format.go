@@ -27,6 +27,7 @@ func (u *UI) templateFuncs() template.FuncMap {
 		"gwei":       formatGwei,
 		"count":      func(n uint64) string { return formatCount(float64(n)) },
 		"badge":      badgeClass,
+		"erased":     ledger.ErasedLabel,
 		"loanURL":    loanURL,
 		"prefix":     func() string { return Prefix },
 		"verifyPath": func() string { return VerifyPath },

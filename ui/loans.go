@@ -187,6 +187,7 @@ type loanPage struct {
 	CanAnchor    bool
 	CanRepay     bool
 	AnchorMode   string
+	Erasure      *erasureView // nil: erasure is not configured
 }
 
 // verificationView is a verification as the loan page shows it.
@@ -236,6 +237,9 @@ func (u *UI) loadLoanPage(ctx context.Context, s *session, id string) (*loanPage
 		}
 		p.CanAnchor = op && (l.Status == ledger.LoanApproved || l.Status == ledger.LoanRepaid) &&
 			(approval == nil || approval.Status == ledger.AnchorFailed)
+	}
+	if p.Erasure, err = u.loadErasure(ctx, s, l); err != nil {
+		return nil, err
 	}
 	entries, err := u.cfg.Store.AuditEntries(ctx, ledger.AuditFilter{Entity: "loan", EntityID: id, Limit: 200})
 	if err != nil {
@@ -289,12 +293,15 @@ func diffLoan(before, after json.RawMessage) []change {
 }
 
 var doneMessages = map[string]string{
-	"created":  "Loan created. An operator can approve or reject it.",
-	"approve":  "Loan approved. Its approval record is queued for the chain.",
-	"reject":   "Loan rejected.",
-	"repaid":   "Repayment recorded.",
-	"anchor":   "The approval record is queued for the chain.",
-	"anchored": "The approval record is already on its way to the chain; nothing was queued.",
+	"created":     "Loan created. An operator can approve or reject it.",
+	"approve":     "Loan approved. Its approval record is queued for the chain.",
+	"reject":      "Loan rejected.",
+	"repaid":      "Repayment recorded.",
+	"anchor":      "The approval record is queued for the chain.",
+	"anchored":    "The approval record is already on its way to the chain; nothing was queued.",
+	"erased":      "Personal data erased. The erasure certificate states what was erased and what remains on chain.",
+	"hold-set":    "Legal hold set: the loan's personal data cannot be erased until it is lifted.",
+	"hold-lifted": "Legal hold lifted.",
 }
 
 var doneMessagesChainOff = map[string]string{

@@ -101,6 +101,10 @@ type Config struct {
 		Maintenance(ctx context.Context) (ledger.Maintenance, error)
 	}
 
+	// Erasure, if set, erases personal data and keeps legal holds: the
+	// loan page then offers them to admins (docs/privacy.md).
+	Erasure ErasureService
+
 	// Doctor, if set, diagnoses the deployment for the dashboard's doctor
 	// panel (what `aartha doctor` prints); nil leaves the panel out.
 	Doctor func(ctx context.Context) []DoctorCheck
@@ -186,6 +190,9 @@ func (u *UI) routes() {
 	m.Handle("GET "+Prefix+"/loans/{loan_id}/verify", u.page(ledger.RoleViewer, u.verifyLoan))
 	m.Handle("GET "+Prefix+"/loans/{loan_id}/receipt", u.page(ledger.RoleViewer, u.receipt))
 	m.Handle("POST "+Prefix+"/loans/{loan_id}/{action}", u.page(ledger.RoleOperator, u.loanAction))
+	m.Handle("POST "+Prefix+"/loans/{loan_id}/erase", u.page(ledger.RoleAdmin, u.eraseLoan))
+	m.Handle("POST "+Prefix+"/loans/{loan_id}/legal-hold", u.page(ledger.RoleAdmin, u.legalHold))
+	m.Handle("GET "+Prefix+"/loans/{loan_id}/erasure", u.page(ledger.RoleViewer, u.erasureCertificate))
 	m.Handle("GET "+Prefix+"/batches", u.page(ledger.RoleViewer, u.batches))
 	m.Handle("GET "+Prefix+"/audit", u.page(ledger.RoleViewer, u.audit))
 	m.Handle(Prefix+"/", u.page(ledger.RoleViewer, func(w http.ResponseWriter, r *http.Request, s *session) error {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/doctor"
@@ -29,6 +30,7 @@ func newAdminUI(cfg *config.Config, api *aarthahttp.API, db *store.DB, anch *anc
 		LoginLimit: acfg.Limits.Login, LoginAccountLimit: acfg.Limits.LoginAccount, ChainWriteLimit: acfg.Limits.ChainWrites, VerifyLimit: acfg.Limits.Verify,
 		ExplorerURL: cfg.ExplorerURL, AnchorMode: cfg.AnchorMode, OfflinePage: verifier.Page(), PublicURL: cfg.APIBaseURL,
 		SecureCookies: strings.HasPrefix(cfg.AdminPanelURL, "https://"),
+		Erasure:       &ledger.ErasureService{Store: db, Now: time.Now},
 		Log:           log, AuditLog: acfg.AuditLog,
 	}
 	if anch != nil {

@@ -1,20 +1,24 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/pdf"
 )
 
 // newEraseCmd wires ledger.ErasureService: erase one closed loan's personal
 // data, or set or lift its legal hold (docs/privacy.md).
 func newEraseCmd(a *app) *cobra.Command {
-	var loanID, reason string
+	var loanID, reason, certificate string
 	var hold, lift, due, dryRun bool
 	cmd := &cobra.Command{
 		Use:   "erase --loan ID --reason TEXT | erase --due [--dry-run]",
@@ -25,9 +29,13 @@ amounts, anchors and audit facts stay; receipts already handed out keep
 verifying. A loan under legal hold is refused. Needs AARTHA_PII_MASTER_KEY:
 loans stored in the clear cannot be erased verifiably.
 
+Prints the erasure certificate as JSON: what was erased, when, by whom and
+why, and the loan's commitments that remain on chain. --certificate FILE.pdf
+also writes it as a PDF; given without --reason, it writes the certificate
+of a loan erased earlier and erases nothing.
+
 With --hold the loan is put under legal hold instead, with --lift the hold
-is lifted; both need a reason and are audited. Prints the erasure (or hold)
-as JSON.
+is lifted; both need a reason and are audited. Prints the hold as JSON.
 
 With --due it erases every loan whose retention period (AARTHA_RETENTION_DAYS
 after closing) has passed and that has no legal hold, as the retention job
@@ -40,11 +48,15 @@ of aartha serve does; --dry-run only lists them.`,
 			if dryRun {
 				return errors.New("--dry-run goes with --due")
 			}
-			if loanID == "" || reason == "" {
-				return errors.New("give both --loan ID and --reason TEXT")
+			onlyCertificate := certificate != "" && reason == "" && !hold && !lift
+			if loanID == "" || (reason == "" && !onlyCertificate) {
+				return errors.New("give both --loan ID and --reason TEXT (or --loan ID --certificate FILE.pdf for the certificate of an erased loan)")
 			}
 			if hold && lift {
 				return errors.New("give --hold or --lift, not both")
+			}
+			if certificate != "" && (hold || lift) {
+				return errors.New("--certificate goes with an erasure, not with --hold or --lift")
 			}
 			ctx := cmd.Context()
 			_, db, err := a.openConfiguredStore(ctx)
@@ -62,7 +74,7 @@ of aartha serve does; --dry-run only lists them.`,
 				err = svc.LiftLegalHold(ctx, actor, loanID, reason)
 				result = map[string]string{"loan_id": loanID, "legal_hold": "lifted"}
 			default:
-				result, err = svc.Erase(ctx, actor, loanID, reason)
+				result, err = eraseWithCertificate(ctx, svc, actor, loanID, reason, certificate)
 			}
 			if err != nil {
 				return err
@@ -74,11 +86,40 @@ of aartha serve does; --dry-run only lists them.`,
 	}
 	cmd.Flags().StringVar(&loanID, "loan", "", "id of the loan")
 	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail (required)")
+	cmd.Flags().StringVar(&certificate, "certificate", "", "also write the erasure certificate as a PDF to this file; without --reason, the certificate of a loan erased earlier")
 	cmd.Flags().BoolVar(&hold, "hold", false, "put the loan under legal hold instead of erasing it")
 	cmd.Flags().BoolVar(&lift, "lift", false, "lift the loan's legal hold instead of erasing it")
 	cmd.Flags().BoolVar(&due, "due", false, "erase every loan whose retention period has passed (AARTHA_RETENTION_DAYS)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "with --due: list the loans due, erase nothing")
 	return cmd
+}
+
+// eraseWithCertificate erases the loan (unless reason is empty: then it
+// was erased earlier) and returns its erasure certificate, written as a PDF
+// to pdfPath if given.
+func eraseWithCertificate(ctx context.Context, svc *ledger.ErasureService, actor ledger.Actor, loanID, reason, pdfPath string) (*ledger.ErasureCertificate, error) {
+	if reason != "" {
+		if _, err := svc.Erase(ctx, actor, loanID, reason); err != nil {
+			return nil, err
+		}
+	}
+	// The command does not dial the chain, so the certificate names no
+	// chain; the commitments and transactions identify the anchors.
+	c, err := svc.Certificate(ctx, loanID, "")
+	if err != nil {
+		return nil, err
+	}
+	if pdfPath == "" {
+		return c, nil
+	}
+	var buf bytes.Buffer
+	if err := pdf.WriteErasure(&buf, c, svc.Now()); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(pdfPath, buf.Bytes(), 0o600); err != nil {
+		return nil, fmt.Errorf("loan %s is erased, but its certificate could not be written (get it again with aartha erase --loan %s --certificate FILE.pdf): %w", loanID, loanID, err)
+	}
+	return c, nil
 }
 
 func eraseDue(cmd *cobra.Command, a *app, dryRun bool) error {

@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +16,22 @@ import (
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/store"
 )
+
+// pdfToText reads a PDF's text with poppler's pdftotext, words separated by
+// single spaces. Under CI=true a missing pdftotext fails the test.
+func pdfToText(t *testing.T, file string) string {
+	t.Helper()
+	tool, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pdftotext not found: install Debian's poppler-utils; CI needs it to read the certificate")
+		}
+		t.Skip("pdftotext not found: install Debian's poppler-utils to read the certificate")
+	}
+	text, err := exec.Command(tool, "-layout", file, "-").CombinedOutput()
+	require.NoError(t, err, "%s", text)
+	return strings.Join(strings.Fields(string(text)), " ")
+}
 
 // TestEraseCommand runs `aartha erase` on a repaid loan of the embedded
 // store: a legal hold set with --hold blocks it, --lift lifts it, the
@@ -63,9 +81,29 @@ func TestEraseCommand(t *testing.T) {
 	require.ErrorContains(t, err, "legal hold")
 	_, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--reason", "case closed", "--lift")
 	require.NoError(t, err)
-	out, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--reason", "borrower asked")
+	_, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--certificate", filepath.Join(dir, "early.pdf"))
+	require.ErrorContains(t, err, "was not erased")
+	_, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--reason", "x", "--hold", "--certificate", filepath.Join(dir, "hold.pdf"))
+	require.ErrorContains(t, err, "not with --hold")
+	certificate := filepath.Join(dir, "erasure.pdf")
+	out, err = run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--reason", "borrower asked", "--certificate", certificate)
 	require.NoError(t, err)
 	require.Contains(t, out, `"erased_by": "cli"`)
+	require.Contains(t, out, `"erased_salts": [`+"\n"+`    "approved",`+"\n"+`    "repaid"`)
+	require.Contains(t, out, ledger.ErasureCertificateStatement[:40])
+
+	// The certificate again, later: the same facts, nothing erased twice.
+	later := filepath.Join(dir, "erasure-later.pdf")
+	again, err := run(t, ctx, vars, "erase", "--loan", "cli-erase-1", "--certificate", later)
+	require.NoError(t, err)
+	require.Equal(t, out, again)
+	for _, file := range []string{certificate, later} {
+		text := pdfToText(t, file)
+		for _, want := range []string{"Personal data erasure certificate", "cli-erase-1", "borrower asked", "Erased by cli",
+			"of the approved and repaid record", "Our copy can no longer reproduce"} {
+			require.Contains(t, text, want, file)
+		}
+	}
 
 	out, err = run(t, ctx, vars, "audit", "verify")
 	require.NoError(t, err, out)
