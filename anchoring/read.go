@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -127,6 +128,20 @@ type VerifyOptions struct {
 	// ConfFile and Stream are for MultiChain receipts: the chain's
 	// multichain.conf, and the stream the item must be in.
 	ConfFile, Stream string
+}
+
+// VerifyFile reads the receipt in the file at path and checks it (Verify).
+func VerifyFile(ctx context.Context, path string, opts VerifyOptions) (*ledger.Receipt, *ledger.Verification, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read receipt: %w", err)
+	}
+	r, err := ledger.ParseReceipt(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := Verify(ctx, r, opts)
+	return r, v, err
 }
 
 // Verify checks a receipt against the chain it names, without our

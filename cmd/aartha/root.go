@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -58,4 +60,11 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newLoadtestCmd(a),
 	)
 	return root
+}
+
+// printJSON writes v as indented JSON, the --json output of the commands.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
