@@ -116,3 +116,31 @@ func ExportFile(ctx context.Context, st ExportStore, path string) (n int, block 
 	}
 	return n, block, log, resumed, err
 }
+
+// PrintRun writes a run as JSON when asJSON, as text (WriteRun) otherwise.
+func PrintRun(w io.Writer, run *ledger.ReconcileRun, asJSON bool) error {
+	if asJSON {
+		return WriteJSON(w, run)
+	}
+	WriteRun(w, run)
+	return nil
+}
+
+// Print writes the report as JSON when asJSON, as text otherwise.
+func (rep *RebuildReport) Print(w io.Writer, asJSON bool) error {
+	if asJSON {
+		return WriteJSON(w, rep)
+	}
+	rep.WriteText(w)
+	return nil
+}
+
+// ProblemsError is nil for a run that found nothing but matches and
+// pending records, and otherwise counts what it found.
+func ProblemsError(run *ledger.ReconcileRun) error {
+	if run.OK() {
+		return nil
+	}
+	return fmt.Errorf("reconcile run %d found %d problem(s): %d mismatch, %d missing on chain, %d unknown on chain",
+		run.ID, run.Counts.Problems(), run.Counts.Mismatch, run.Counts.Missing, run.Counts.Unknown)
+}

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/anchoring"
@@ -40,14 +37,8 @@ func newRebuildCmd(a *app) *cobra.Command {
 			}
 			opts := reconcile.RebuildOptions{Confirmations: cfg.Confirmations, DryRun: dryRun}
 			if leavesPath != "" {
-				f, err := os.Open(leavesPath)
-				if err != nil {
-					return fmt.Errorf("open leaf list: %w", err)
-				}
-				opts.Leaves, err = reconcile.ReadLeaves(f)
-				f.Close()
-				if err != nil {
-					return fmt.Errorf("%s: %w", leavesPath, err)
+				if opts.Leaves, err = reconcile.ReadLeavesFile(leavesPath); err != nil {
+					return err
 				}
 			}
 			db, err := openCurrentStore(ctx, cfg)
@@ -65,12 +56,8 @@ func newRebuildCmd(a *app) *cobra.Command {
 			rep, err := reconcile.Rebuild(ctx, db, idx, opts)
 			bar.finish(cmd.ErrOrStderr())
 			if rep != nil {
-				if asJSON {
-					if jerr := reconcile.WriteJSON(cmd.OutOrStdout(), rep); jerr != nil && err == nil {
-						err = jerr
-					}
-				} else {
-					rep.WriteText(cmd.OutOrStdout())
+				if perr := rep.Print(cmd.OutOrStdout(), asJSON); perr != nil && err == nil {
+					err = perr
 				}
 			}
 			return err

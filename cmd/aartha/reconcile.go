@@ -69,23 +69,18 @@ func newReconcileCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := reconcile.WriteJSON(out, run); err != nil {
-					return err
-				}
-			} else {
-				reconcile.WriteRun(out, run)
+			if err := reconcile.PrintRun(cmd.OutOrStdout(), run, asJSON); err != nil {
+				return err
 			}
-			if run.OK() {
+			problems := reconcile.ProblemsError(run)
+			if problems == nil {
 				return nil
 			}
 			if err := notify.Configured(cfg).ReconcileProblems(ctx, run); err != nil {
 				// The run's own error says what matters.
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: reconciliation alert not delivered: %v\n", err)
 			}
-			return fmt.Errorf("reconcile run %d found %d problem(s): %d mismatch, %d missing on chain, %d unknown on chain",
-				run.ID, run.Counts.Problems(), run.Counts.Mismatch, run.Counts.Missing, run.Counts.Unknown)
+			return problems
 		},
 	}
 	cmd.Flags().IntVar(&sample, "sample", 0, "check this many loans picked at random (the weekly check: 100)")
