@@ -34,7 +34,7 @@ func TestRequestOptions(t *testing.T) {
 		{Format: "json", Month: "2026-13"}:                     "2026-13",
 		{Format: "json", FiatRate: "abc", FiatCurrency: "USD"}: "abc",
 		{Format: "json", FiatRate: "2", FiatCurrency: "usd"}:   "--fiat-currency",
-		{Format: "pdf"}: "--format pdf needs --out FILE",
+		{Format: "pdf"}:                                        "--format pdf needs --out FILE",
 	} {
 		_, err := req.Options(now)
 		require.ErrorContains(t, err, want, "%+v", req)
