@@ -7,6 +7,7 @@ import (
 
 	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/doctor"
+	"github.com/aartha/ledger/service"
 )
 
 func newDoctorCmd(a *app) *cobra.Command {
@@ -26,7 +27,7 @@ func newDoctorCmd(a *app) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			deps, closeAll, err := anchoring.DoctorDeps(ctx, cfg, openStore)
+			deps, closeAll, err := anchoring.DoctorDeps(ctx, cfg, service.OpenStore)
 			if err != nil {
 				return err
 			}

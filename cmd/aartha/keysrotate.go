@@ -8,6 +8,7 @@ import (
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/anchoring"
+	"github.com/aartha/ledger/service"
 )
 
 func newKeysRotateCmd(a *app) *cobra.Command {
@@ -38,7 +39,7 @@ skips the steps already done. The admin key must be neither the old nor the new 
 				return err
 			}
 			f.Actor, f.Out = ledger.CLIActor(cliUser()), cmd.OutOrStdout()
-			return anchoring.RotateKey(ctx, cfg, openCurrentStore, f)
+			return anchoring.RotateKey(ctx, cfg, service.OpenCurrentStore, f)
 		},
 	}
 	fl := cmd.Flags()

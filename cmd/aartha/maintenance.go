@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/service"
 )
 
 func newMaintenanceCmd(a *app) *cobra.Command {
@@ -24,7 +25,7 @@ func newMaintenanceCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := openCurrentStore(cmd.Context(), cfg)
+			db, err := service.OpenCurrentStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}

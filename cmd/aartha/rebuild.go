@@ -5,6 +5,7 @@ import (
 
 	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/reconcile"
+	"github.com/aartha/ledger/service"
 )
 
 func newRebuildCmd(a *app) *cobra.Command {
@@ -41,7 +42,7 @@ func newRebuildCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			db, err := openCurrentStore(ctx, cfg)
+			db, err := service.OpenCurrentStore(ctx, cfg)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/secrets"
+	"github.com/aartha/ledger/service"
+	"github.com/aartha/ledger/store"
 )
 
 // app carries what every subcommand needs from the outside world. It is the
@@ -67,4 +69,29 @@ func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// openConfiguredStore loads the configuration and opens its store with the
+// schema checked: the first step of every command that reads or changes
+// the database.
+func (a *app) openConfiguredStore(ctx context.Context) (*config.Config, *store.DB, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := service.OpenCurrentStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
+
+// openStore and openCurrentStore are the names backup.go and erase.go call
+// service.OpenStore and service.OpenCurrentStore by.
+func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	return service.OpenStore(ctx, cfg)
+}
+
+func openCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	return service.OpenCurrentStore(ctx, cfg)
 }
