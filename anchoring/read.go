@@ -122,6 +122,21 @@ func ReadsConfiguredChain(cfg *config.Config, rpcURL, contract string) bool {
 	return true
 }
 
+// FirstBlock is where reconcile and rebuild start reading the chain: the
+// block given (--from-block) when given; else, when rpcURL and contract
+// read the configured registry on the configured chain
+// (ReadsConfiguredChain), its deployment block
+// (BLOCKCHAIN_CONTRACT_DEPLOY_BLOCK, 0 if unknown); else 0.
+func FirstBlock(cfg *config.Config, rpcURL, contract string, block uint64, given bool) uint64 {
+	switch {
+	case given:
+		return block
+	case !ReadsConfiguredChain(cfg, rpcURL, contract):
+		return 0
+	}
+	return cfg.DeployBlock
+}
+
 // VerifyOptions say where to check a receipt.
 type VerifyOptions struct {
 	RPCURL string // the chain's JSON-RPC URL (MultiChain: with credentials)

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/anchoring"
+	"github.com/aartha/ledger/progress"
 	"github.com/aartha/ledger/reconcile"
 	"github.com/aartha/ledger/service"
 )
@@ -47,15 +48,15 @@ func newRebuildCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
+			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, anchoring.FirstBlock(cfg, rpcURL, contract, fromBlock, cmd.Flags().Changed("from-block")))
 			if err != nil {
 				return err
 			}
 			idx := scan.Index
-			bar := barProgress{progressFor(cmd, len(idx.Direct)+len(idx.Batches), "rebuilding")}
+			bar := progress.On(cmd.ErrOrStderr(), len(idx.Direct)+len(idx.Batches), "rebuilding")
 			opts.Progress = bar
 			rep, err := reconcile.Rebuild(ctx, db, idx, opts)
-			bar.finish(cmd.ErrOrStderr())
+			bar.Finish()
 			if rep != nil {
 				if perr := rep.Print(cmd.OutOrStdout(), asJSON); perr != nil && err == nil {
 					err = perr

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/notify"
+	"github.com/aartha/ledger/progress"
 	"github.com/aartha/ledger/reconcile"
 )
 
@@ -43,7 +44,7 @@ func newReconcileCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
+			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, anchoring.FirstBlock(cfg, rpcURL, contract, fromBlock, cmd.Flags().Changed("from-block")))
 			if err != nil {
 				return err
 			}
@@ -53,11 +54,11 @@ func newReconcileCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			bar := barProgress{progressFor(cmd, total, "reconciling")}
+			bar := progress.On(cmd.ErrOrStderr(), total, "reconciling")
 			run, err := reconcile.Run(ctx, db, scan.Index, reconcile.Options{
 				Sample: sample, PendingGrace: pendingGrace, Chain: scan.Network, Contract: scan.Contract, Progress: bar,
 			})
-			bar.finish(cmd.ErrOrStderr())
+			bar.Finish()
 			if err != nil {
 				return err
 			}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -94,4 +96,14 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 
 func openCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	return service.OpenCurrentStore(ctx, cfg)
+}
+
+// readLine reads a secret's one line from r (standard input), without its
+// line ending; a last line without one is fine.
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
