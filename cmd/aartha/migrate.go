@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 
-	"github.com/aartha/ledger/service"
 	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/service"
 )
 
 func newMigrateCmd(a *app) *cobra.Command {
