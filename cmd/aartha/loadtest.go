@@ -18,18 +18,11 @@ func newLoadtestCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "loadtest",
 		Short: "Drive a running server with load (reads, approvals or anchoring) and print throughput and latency",
-		Long: `loadtest logs in to a running server and attacks it with vegeta:
-
-  reads      GET the loan list and loan details, alternating
-  approvals  create loans for --duration, then approve each of them
-  anchoring  approvals, then wait until every approval is final on the chain
-             and report the time to final
-
-It prints throughput, latency percentiles (p50/p90/p99/max), status codes
-and errors. The user (--email, default $AARTHA_ADMIN_EMAIL; password from
-$AARTHA_ADMIN_PASSWORD or --password-stdin) must be an operator or admin.
-The server URL defaults to $API_BASE_URL, then http://127.0.0.1:8080; give
---url once per replica to spread the requests over several.`,
+		Long: `loadtest logs in to a running server and attacks it with vegeta: reads (the loan
+list and details, alternating), approvals (create loans for --duration, then approve each)
+or anchoring (approvals, then wait until every approval is final on the chain). It prints
+throughput, latency percentiles (p50/p90/p99/max), status codes and errors, and for
+anchoring the time to final. The user must be an operator or admin. See docs/commands.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			stdin, _ := cmd.Flags().GetBool("password-stdin")
