@@ -1,5 +1,12 @@
 package ledger
 
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
 // Check is one comparison made while verifying a receipt against a chain:
 // what was expected (from the receipt or its record) and what was found.
 type Check struct {
@@ -35,4 +42,40 @@ func (v *Verification) Conclude() *Verification {
 		v.Verified = v.Verified && c.OK
 	}
 	return v
+}
+
+// Failed names the checks that failed, comma-separated.
+func (v *Verification) Failed() string {
+	var names []string
+	for _, c := range v.Checks {
+		if !c.OK {
+			names = append(names, c.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// WriteText writes the checks as a table, then the skipped checks, then,
+// when all held, what rc (the receipt checked) proves.
+func (v *Verification) WriteText(w io.Writer, rc *Receipt) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tRESULT\tEXPECTED\tFOUND")
+	for _, c := range v.Checks {
+		result := "MISMATCH"
+		if c.OK {
+			result = "ok"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, result, c.Expected, c.Found)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, sk := range v.Skipped {
+		fmt.Fprintf(w, "skipped: %s\n", sk)
+	}
+	if v.Verified {
+		_, err := fmt.Fprintf(w, "verified: loan %s, %s record, %d confirmation(s)\n", rc.LoanID, rc.Kind, v.Confirmations)
+		return err
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -121,12 +122,41 @@ func ReadsConfiguredChain(cfg *config.Config, rpcURL, contract string) bool {
 	return true
 }
 
+// FirstBlock is where reconcile and rebuild start reading the chain: the
+// block given (--from-block) when given; else, when rpcURL and contract
+// read the configured registry on the configured chain
+// (ReadsConfiguredChain), its deployment block
+// (BLOCKCHAIN_CONTRACT_DEPLOY_BLOCK, 0 if unknown); else 0.
+func FirstBlock(cfg *config.Config, rpcURL, contract string, block uint64, given bool) uint64 {
+	switch {
+	case given:
+		return block
+	case !ReadsConfiguredChain(cfg, rpcURL, contract):
+		return 0
+	}
+	return cfg.DeployBlock
+}
+
 // VerifyOptions say where to check a receipt.
 type VerifyOptions struct {
 	RPCURL string // the chain's JSON-RPC URL (MultiChain: with credentials)
 	// ConfFile and Stream are for MultiChain receipts: the chain's
 	// multichain.conf, and the stream the item must be in.
 	ConfFile, Stream string
+}
+
+// VerifyFile reads the receipt in the file at path and checks it (Verify).
+func VerifyFile(ctx context.Context, path string, opts VerifyOptions) (*ledger.Receipt, *ledger.Verification, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read receipt: %w", err)
+	}
+	r, err := ledger.ParseReceipt(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := Verify(ctx, r, opts)
+	return r, v, err
 }
 
 // Verify checks a receipt against the chain it names, without our

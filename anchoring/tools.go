@@ -2,6 +2,7 @@ package anchoring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -48,6 +49,55 @@ func KeystoreAddress(path string) (common.Address, error) { return evm.KeystoreA
 // ClefRules is the Clef rules file that lets account sign registry calls
 // only.
 func ClefRules(registry, account common.Address) string { return evm.ClefRules(registry, account) }
+
+// KeystoreFile is the keystore file a keys command works on, and its
+// passphrase: path (--keystore) when given, else BLOCKCHAIN_KEYSTORE; with
+// needPass, the passphrase must be configured
+// (BLOCKCHAIN_KEYSTORE_PASSPHRASE or its _FILE).
+func KeystoreFile(cfg *config.Config, path string, needPass bool) (file, pass string, err error) {
+	file, pass = cfg.KeystorePath, cfg.KeystorePass
+	if path != "" {
+		file = path
+	}
+	if file == "" {
+		return "", "", errors.New("give the keystore file with --keystore or BLOCKCHAIN_KEYSTORE")
+	}
+	if needPass && pass == "" {
+		return "", "", errors.New("set the passphrase in BLOCKCHAIN_KEYSTORE_PASSPHRASE_FILE (a file readable only by you) " +
+			"or BLOCKCHAIN_KEYSTORE_PASSPHRASE; it is never taken from the command line, where other users can see it")
+	}
+	return file, pass, nil
+}
+
+// ClefRulesFor is ClefRules for the registry and account given (the
+// --registry and --account flags) or, when not, named by
+// BLOCKCHAIN_CONTRACT_ADDRESS and BLOCKCHAIN_SIGNER_ADDRESS in lookup.
+func ClefRulesFor(registry, account string, lookup func(string) (string, bool)) (string, error) {
+	reg, err := addressFrom("--registry", registry, "BLOCKCHAIN_CONTRACT_ADDRESS", lookup)
+	if err != nil {
+		return "", err
+	}
+	acc, err := addressFrom("--account", account, "BLOCKCHAIN_SIGNER_ADDRESS", lookup)
+	if err != nil {
+		return "", err
+	}
+	return ClefRules(reg, acc), nil
+}
+
+// addressFrom reads an address from a flag's value or, when the flag is
+// empty, from the variable named.
+func addressFrom(flag, value, variable string, lookup func(string) (string, bool)) (common.Address, error) {
+	if value == "" {
+		value, _ = lookup(variable)
+	}
+	if value == "" {
+		return common.Address{}, fmt.Errorf("give %s or set %s", flag, variable)
+	}
+	if !common.IsHexAddress(value) {
+		return common.Address{}, fmt.Errorf("%s: %q is not an address (0x followed by 40 hex digits)", flag, value)
+	}
+	return common.HexToAddress(value), nil
+}
 
 // stream opens the configured MultiChain stream, refusing a configuration
 // that does not choose the MultiChain backend.

@@ -42,18 +42,33 @@ func BootstrapAdmin(ctx context.Context, db FirstAdminStore, email, password str
 		fmt.Fprintln(out, "No users yet: create the first admin with `aartha admin create --email you@example.com --role admin`, or set AARTHA_ADMIN_EMAIL and AARTHA_ADMIN_PASSWORD")
 		return nil
 	}
-	hash, err := ledger.HashPassword(password)
+	u, err := CreateUser(ctx, db, ledger.SystemActor(), email, ledger.RoleAdmin, password)
 	if err != nil {
-		return err
-	}
-	u := &ledger.User{Email: email, Role: ledger.RoleAdmin, PasswordHash: hash, CreatedAt: time.Now()}
-	if err := db.CreateUser(ctx, ledger.SystemActor(), u); err != nil {
 		return fmt.Errorf("create the first admin: %w", err)
 	}
 	if printed {
 		fmt.Fprintf(out, "Created the first admin (development mode). Log in with\n  email:    %s\n  password: %s\nThis password is shown once.\n", u.Email, password)
 	}
 	return nil
+}
+
+// UserCreator is what creating a user needs.
+type UserCreator interface {
+	CreateUser(ctx context.Context, actor ledger.Actor, u *ledger.User) error
+}
+
+// CreateUser creates a user of the admin API as actor, with password
+// hashed by bcrypt.
+func CreateUser(ctx context.Context, db UserCreator, actor ledger.Actor, email string, role ledger.Role, password string) (*ledger.User, error) {
+	hash, err := ledger.HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	u := &ledger.User{Email: email, Role: role, PasswordHash: hash, CreatedAt: time.Now()}
+	if err := db.CreateUser(ctx, actor, u); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // RandomPassword returns 24 random URL-safe characters.

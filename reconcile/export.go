@@ -201,6 +201,21 @@ func LastPosition(path string) (block uint64, log uint, ok bool, err error) {
 	return e.BlockNumber, e.LogIndex, true, nil
 }
 
+// ReadLeavesFile reads the leaf lists of the export file at path
+// (ReadLeaves).
+func ReadLeavesFile(path string) (map[common.Hash][]LogLeaf, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open leaf list: %w", err)
+	}
+	defer f.Close()
+	leaves, err := ReadLeaves(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return leaves, nil
+}
+
 // ReadLeaves reads an export file and returns the leaf list of every batch
 // in it, by root. Lines of other types are skipped.
 func ReadLeaves(r io.Reader) (map[common.Hash][]LogLeaf, error) {

@@ -100,6 +100,27 @@ func SaveRun(path string, run *ledger.ReconcileRun) error {
 	return nil
 }
 
+// ExportTo is `aartha export --out path`: with path "-" it writes every
+// final registry write to stdout; otherwise it appends to the file
+// (ExportFile) and says on stdout how much it wrote, and after which
+// position when it resumed.
+func ExportTo(ctx context.Context, st ExportStore, path string, stdout io.Writer) error {
+	if path == "-" {
+		_, err := Export(ctx, st, stdout, 0, 0, false)
+		return err
+	}
+	n, block, log, resumed, err := ExportFile(ctx, st, path)
+	if err != nil {
+		return err
+	}
+	if resumed {
+		fmt.Fprintf(stdout, "appended %d entries after block %d log %d to %s\n", n, block, log, path)
+	} else {
+		fmt.Fprintf(stdout, "wrote %d entries to %s\n", n, path)
+	}
+	return nil
+}
+
 // ExportFile appends to the chain-log file at path what became final
 // after its last line (everything, for a new file), and flushes it to disk
 // so that a backup taken right after holds it. It returns how many entries
@@ -121,4 +142,32 @@ func ExportFile(ctx context.Context, st ExportStore, path string) (n int, block 
 		err = cerr
 	}
 	return n, block, log, resumed, err
+}
+
+// PrintRun writes a run as JSON when asJSON, as text (WriteRun) otherwise.
+func PrintRun(w io.Writer, run *ledger.ReconcileRun, asJSON bool) error {
+	if asJSON {
+		return WriteJSON(w, run)
+	}
+	WriteRun(w, run)
+	return nil
+}
+
+// Print writes the report as JSON when asJSON, as text otherwise.
+func (rep *RebuildReport) Print(w io.Writer, asJSON bool) error {
+	if asJSON {
+		return WriteJSON(w, rep)
+	}
+	rep.WriteText(w)
+	return nil
+}
+
+// ProblemsError is nil for a run that found nothing but matches and
+// pending records, and otherwise counts what it found.
+func ProblemsError(run *ledger.ReconcileRun) error {
+	if run.OK() {
+		return nil
+	}
+	return fmt.Errorf("reconcile run %d found %d problem(s): %d mismatch, %d missing on chain, %d unknown on chain",
+		run.ID, run.Counts.Problems(), run.Counts.Mismatch, run.Counts.Missing, run.Counts.Unknown)
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,18 +25,12 @@ func newAdminCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			password := ""
+			var password string
 			if fromStdin {
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if err != nil && line == "" {
+				if password, err = readLine(cmd.InOrStdin()); err != nil {
 					return fmt.Errorf("read the password from standard input: %w", err)
 				}
-				password = strings.TrimRight(line, "\r\n")
 			} else if password, err = aarthahttp.RandomPassword(); err != nil {
-				return err
-			}
-			hash, err := ledger.HashPassword(password)
-			if err != nil {
 				return err
 			}
 			_, db, err := a.openConfiguredStore(ctx)
@@ -47,8 +38,8 @@ func newAdminCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			u := &ledger.User{Email: email, Role: r, PasswordHash: hash, CreatedAt: time.Now()}
-			if err := db.CreateUser(ctx, ledger.CLIActor(cliUser()), u); err != nil {
+			u, err := aarthahttp.CreateUser(ctx, db, ledger.CLIActor(cliUser()), email, r, password)
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created %s %s\n", u.Role, u.Email)

@@ -15,6 +15,7 @@ import (
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/service"
 )
 
 var benchLoans = flag.Int("loans", 10_000, "loans to anchor in BenchmarkAnchorBatchEndToEnd")
@@ -60,13 +61,13 @@ func benchAnchorOnce(b *testing.B, backend string, n int, backlog bool) {
 	cfg, _, err := config.Load(func(k string) (string, bool) { v, ok := vars[k]; return v, ok }, nil)
 	require.NoError(b, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	db, err := openStore(ctx, cfg)
+	db, err := service.OpenStore(ctx, cfg)
 	require.NoError(b, err)
 	defer db.Close()
-	_, err = migrateAll(ctx, db)
+	_, err = service.MigrateAll(ctx, db)
 	require.NoError(b, err)
 	startWorker := func() {
-		anch, err := startAnchoring(ctx, cfg, db, log, io.Discard, nil)
+		anch, err := service.StartAnchoring(ctx, cfg, db, log, io.Discard, nil)
 		require.NoError(b, err)
 		b.Cleanup(func() { anch.Stop(context.Background()) })
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -21,20 +20,10 @@ func newConfigCmd(a *app) *cobra.Command {
 			// References are fetched, so that a wrong one is found here
 			// and not at the next deploy; only the reference is printed.
 			loaded, err := secrets.LoadConfig(cmd.Context(), a.lookup, os.ReadFile, nil)
-			settings := loaded.Settings
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "VARIABLE\tVALUE\tSOURCE")
-			for _, s := range settings {
-				value := s.Value
-				if value == "" {
-					value = "(empty)"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\n", s.Name, value, s.Source)
+			if werr := config.WriteSettings(cmd.OutOrStdout(), loaded.Settings); werr != nil {
+				return werr
 			}
-			if ferr := w.Flush(); ferr != nil {
-				return ferr
-			}
-			for _, warning := range config.Warnings(settings) {
+			for _, warning := range config.Warnings(loaded.Settings) {
 				fmt.Fprintln(cmd.ErrOrStderr(), "WARNING:", warning)
 			}
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/demo"
+	"github.com/aartha/ledger/service"
 )
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -34,15 +35,15 @@ func newDemoCmd(a *app) *cobra.Command {
 			if !cfg.EnableBlockchain {
 				return fmt.Errorf("the demo anchors on a chain: unset ENABLE_BLOCKCHAIN=false")
 			}
-			db, err := openStore(ctx, cfg)
+			db, err := service.OpenStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := prepareSchema(ctx, db, cfg, log); err != nil {
+			if err := service.PrepareSchema(ctx, db, cfg, log); err != nil {
 				return err
 			}
-			anch, err := startAnchoring(ctx, cfg, db, log, out, nil)
+			anch, err := service.StartAnchoring(ctx, cfg, db, log, out, nil)
 			if err != nil {
 				return err
 			}

@@ -1,15 +1,13 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/doctor"
+	"github.com/aartha/ledger/service"
 )
 
 func newDoctorCmd(a *app) *cobra.Command {
@@ -29,27 +27,20 @@ func newDoctorCmd(a *app) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			deps, closeAll, err := anchoring.DoctorDeps(ctx, cfg, openStore)
+			deps, closeAll, err := anchoring.DoctorDeps(ctx, cfg, service.OpenStore)
 			if err != nil {
 				return err
 			}
 			defer closeAll()
 			deps.RunwayAnchors = runway
 			report := doctor.Run(ctx, deps, timeout)
-			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(report); err != nil {
-					return err
-				}
+				err = printJSON(cmd.OutOrStdout(), report)
 			} else {
-				for _, c := range report.Checks {
-					fmt.Fprintf(out, "%-5s %-20s %s\n", strings.ToUpper(string(c.Status)), c.Name, c.Detail)
-					if c.Hint != "" {
-						fmt.Fprintf(out, "      %-20s hint: %s\n", "", c.Hint)
-					}
-				}
+				err = report.WriteText(cmd.OutOrStdout())
+			}
+			if err != nil {
+				return err
 			}
 			switch report.Worst {
 			case doctor.Fail:

@@ -30,20 +30,7 @@ func newExportCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			if outPath == "-" {
-				_, err := reconcile.Export(ctx, db, cmd.OutOrStdout(), 0, 0, false)
-				return err
-			}
-			n, block, log, resume, err := reconcile.ExportFile(ctx, db, outPath)
-			if err != nil {
-				return err
-			}
-			if resume {
-				fmt.Fprintf(cmd.OutOrStdout(), "appended %d entries after block %d log %d to %s\n", n, block, log, outPath)
-			} else {
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote %d entries to %s\n", n, outPath)
-			}
-			return nil
+			return reconcile.ExportTo(ctx, db, outPath, cmd.OutOrStdout())
 		},
 	}
 	cmd.Flags().StringVar(&outPath, "out", "", "file to append to (created if missing); - writes everything to standard output")

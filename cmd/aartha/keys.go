@@ -1,36 +1,23 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
-	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/anchoring"
 )
 
-// keystoreTarget reads the keystore path and passphrase from the usual
-// variables (BLOCKCHAIN_KEYSTORE, BLOCKCHAIN_KEYSTORE_PASSPHRASE or its
-// _FILE), with --keystore overriding the path.
+// keystoreTarget is the keystore file and passphrase a keys command works
+// on (anchoring.KeystoreFile), with the configuration read as if anchoring
+// were off: the passphrase may be a secret reference.
 func keystoreTarget(a *app, pathFlag string, needPass bool) (path, pass string, err error) {
 	loader := app{lookup: withoutAnchoring(a.lookup)}
-	cfg, err := loader.loadConfig() // the passphrase may be a secret reference
+	cfg, err := loader.loadConfig()
 	if err != nil {
 		return "", "", err
 	}
-	path, pass = cfg.KeystorePath, cfg.KeystorePass
-	if pathFlag != "" {
-		path = pathFlag
-	}
-	if path == "" {
-		return "", "", errors.New("give the keystore file with --keystore or BLOCKCHAIN_KEYSTORE")
-	}
-	if needPass && pass == "" {
-		return "", "", errors.New("set the passphrase in BLOCKCHAIN_KEYSTORE_PASSPHRASE_FILE (a file readable only by you) " +
-			"or BLOCKCHAIN_KEYSTORE_PASSPHRASE; it is never taken from the command line, where other users can see it")
-	}
-	return path, pass, nil
+	return anchoring.KeystoreFile(cfg, pathFlag, needPass)
 }
 
 func newKeysCmd(a *app) *cobra.Command {
@@ -102,15 +89,11 @@ func newKeysCmd(a *app) *cobra.Command {
 			"approved; everything else is rejected. Attest the file before use: clef attest <sha256 of it>.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			registry, err := lookupAddress(a, "--registry", rulesRegistry, "BLOCKCHAIN_CONTRACT_ADDRESS")
+			rules, err := anchoring.ClefRulesFor(rulesRegistry, rulesAccount, a.lookup)
 			if err != nil {
 				return err
 			}
-			account, err := lookupAddress(a, "--account", rulesAccount, "BLOCKCHAIN_SIGNER_ADDRESS")
-			if err != nil {
-				return err
-			}
-			fmt.Fprint(cmd.OutOrStdout(), anchoring.ClefRules(registry, account))
+			fmt.Fprint(cmd.OutOrStdout(), rules)
 			return nil
 		},
 	}
@@ -118,19 +101,4 @@ func newKeysCmd(a *app) *cobra.Command {
 	clefRulesCmd.Flags().StringVar(&rulesAccount, "account", "", "the anchoring account Clef holds (default: BLOCKCHAIN_SIGNER_ADDRESS)")
 	cmd.AddCommand(newCmd, importCmd, addressCmd, clefRulesCmd, newKeysRotateCmd(a))
 	return cmd
-}
-
-// lookupAddress reads an address from a flag or, when the flag is empty,
-// from the environment variable named.
-func lookupAddress(a *app, flag, value, variable string) (common.Address, error) {
-	if value == "" {
-		value, _ = a.lookup(variable)
-	}
-	if value == "" {
-		return common.Address{}, fmt.Errorf("give %s or set %s", flag, variable)
-	}
-	if !common.IsHexAddress(value) {
-		return common.Address{}, fmt.Errorf("%s: %q is not an address (0x followed by 40 hex digits)", flag, value)
-	}
-	return common.HexToAddress(value), nil
 }

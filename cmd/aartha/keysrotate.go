@@ -8,6 +8,7 @@ import (
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/anchoring"
+	"github.com/aartha/ledger/service"
 )
 
 func newKeysRotateCmd(a *app) *cobra.Command {
@@ -16,19 +17,13 @@ func newKeysRotateCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "rotate",
 		Short: "Move the registry's ANCHORER_ROLE from the configured key to a new one, draining the old key first",
-		Long: `Rotates the anchoring key without stopping anchoring. Run it with the configuration
-the service runs with now (the old signer: BLOCKCHAIN_PRIVATE_KEY, BLOCKCHAIN_KEYSTORE or
-BLOCKCHAIN_SIGNER_URL), and name the new key's account and the registry's admin key:
-
-  1. grants ANCHORER_ROLE to the new account (a transaction signed by the admin key);
-  2. waits until no service process sends for the old key any more — restart the service
-     with the new key's configuration now; queued anchors wait for it, and sends the old
-     key had started are followed by the new one — then, holding the old key's sender
-     lock, finishes every unfinished transaction of the old key;
-  3. revokes the old account's ANCHORER_ROLE.
-
-Each step is written to the audit trail and printed; running it again after an interruption
-skips the steps already done. The admin key must be neither the old nor the new anchoring key.`,
+		Long: `Rotates the anchoring key without stopping anchoring: grants ANCHORER_ROLE to the new
+account (a transaction signed by the registry's admin key), waits until no service process
+sends for the old key (restart the service with the new key now), finishes the old key's
+unfinished transactions, then revokes the old account's role. Run it with the configuration
+the service runs with now (the old signer). Each step is audited and printed; running it
+again skips the steps done. The admin key must be neither the old nor the new anchoring
+key. See docs/secrets.md, "Rotating the anchoring key".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
@@ -38,7 +33,7 @@ skips the steps already done. The admin key must be neither the old nor the new 
 				return err
 			}
 			f.Actor, f.Out = ledger.CLIActor(cliUser()), cmd.OutOrStdout()
-			return anchoring.RotateKey(ctx, cfg, openCurrentStore, f)
+			return anchoring.RotateKey(ctx, cfg, service.OpenCurrentStore, f)
 		},
 	}
 	fl := cmd.Flags()

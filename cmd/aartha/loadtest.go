@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,41 +18,22 @@ func newLoadtestCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "loadtest",
 		Short: "Drive a running server with load (reads, approvals or anchoring) and print throughput and latency",
-		Long: `loadtest logs in to a running server and attacks it with vegeta:
-
-  reads      GET the loan list and loan details, alternating
-  approvals  create loans for --duration, then approve each of them
-  anchoring  approvals, then wait until every approval is final on the chain
-             and report the time to final
-
-It prints throughput, latency percentiles (p50/p90/p99/max), status codes
-and errors. The user (--email, default $AARTHA_ADMIN_EMAIL; password from
-$AARTHA_ADMIN_PASSWORD or --password-stdin) must be an operator or admin.
-The server URL defaults to $API_BASE_URL, then http://127.0.0.1:8080; give
---url once per replica to spread the requests over several.`,
+		Long: `loadtest logs in to a running server and attacks it with vegeta: reads (the loan
+list and details, alternating), approvals (create loans for --duration, then approve each)
+or anchoring (approvals, then wait until every approval is final on the chain). It prints
+throughput, latency percentiles (p50/p90/p99/max), status codes and errors, and for
+anchoring the time to final. The user must be an operator or admin. See docs/commands.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(cfg.URLs) == 0 {
-				cfg.URLs = []string{"http://127.0.0.1:8080"}
-				if v, ok := a.lookup("API_BASE_URL"); ok && v != "" {
-					cfg.URLs = []string{v}
-				}
-			}
-			if cfg.Email == "" {
-				cfg.Email, _ = a.lookup("AARTHA_ADMIN_EMAIL")
-			}
 			stdin, _ := cmd.Flags().GetBool("password-stdin")
 			if stdin {
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if err != nil && line == "" {
+				var err error
+				if cfg.Password, err = readLine(cmd.InOrStdin()); err != nil {
 					return fmt.Errorf("read the password from standard input: %w", err)
 				}
-				cfg.Password = strings.TrimRight(line, "\r\n")
-			} else {
-				cfg.Password, _ = a.lookup("AARTHA_ADMIN_PASSWORD")
 			}
-			if cfg.Email == "" || cfg.Password == "" {
-				return errors.New("loadtest needs a user: --email or AARTHA_ADMIN_EMAIL, and AARTHA_ADMIN_PASSWORD or --password-stdin")
+			if err := cfg.FillFromEnv(a.lookup, stdin); err != nil {
+				return err
 			}
 			rep, err := loadtest.Run(cmd.Context(), cfg)
 			if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"os/user"
 	"time"
 
@@ -20,11 +19,7 @@ func newMaintenanceCmd(a *app) *cobra.Command {
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"on", "off", "status"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := a.loadConfig()
-			if err != nil {
-				return err
-			}
-			db, err := openCurrentStore(cmd.Context(), cfg)
+			_, db, err := a.openConfiguredStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -45,9 +40,7 @@ func newMaintenanceCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(m)
+			return printJSON(cmd.OutOrStdout(), m)
 		},
 	}
 	cmd.Flags().StringVar(&message, "message", "", "what refused callers are told (with on)")

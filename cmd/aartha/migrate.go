@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aartha/ledger/service"
 )
 
 func newMigrateCmd(a *app) *cobra.Command {
@@ -16,12 +18,12 @@ func newMigrateCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := openStore(cmd.Context(), cfg)
+			db, err := service.OpenStore(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			applied, err := migrateAll(cmd.Context(), db)
+			applied, err := service.MigrateAll(cmd.Context(), db)
 			for _, name := range applied {
 				fmt.Fprintln(cmd.OutOrStdout(), "applied", name)
 			}

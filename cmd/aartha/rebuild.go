@@ -1,13 +1,12 @@
 package main
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/anchoring"
+	"github.com/aartha/ledger/progress"
 	"github.com/aartha/ledger/reconcile"
+	"github.com/aartha/ledger/service"
 )
 
 func newRebuildCmd(a *app) *cobra.Command {
@@ -40,37 +39,27 @@ func newRebuildCmd(a *app) *cobra.Command {
 			}
 			opts := reconcile.RebuildOptions{Confirmations: cfg.Confirmations, DryRun: dryRun}
 			if leavesPath != "" {
-				f, err := os.Open(leavesPath)
-				if err != nil {
-					return fmt.Errorf("open leaf list: %w", err)
-				}
-				opts.Leaves, err = reconcile.ReadLeaves(f)
-				f.Close()
-				if err != nil {
-					return fmt.Errorf("%s: %w", leavesPath, err)
+				if opts.Leaves, err = reconcile.ReadLeavesFile(leavesPath); err != nil {
+					return err
 				}
 			}
-			db, err := openCurrentStore(ctx, cfg)
+			db, err := service.OpenCurrentStore(ctx, cfg)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
+			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, anchoring.FirstBlock(cfg, rpcURL, contract, fromBlock, cmd.Flags().Changed("from-block")))
 			if err != nil {
 				return err
 			}
 			idx := scan.Index
-			bar := barProgress{progressFor(cmd, len(idx.Direct)+len(idx.Batches), "rebuilding")}
+			bar := progress.On(cmd.ErrOrStderr(), len(idx.Direct)+len(idx.Batches), "rebuilding")
 			opts.Progress = bar
 			rep, err := reconcile.Rebuild(ctx, db, idx, opts)
-			bar.finish(cmd.ErrOrStderr())
+			bar.Finish()
 			if rep != nil {
-				if asJSON {
-					if jerr := reconcile.WriteJSON(cmd.OutOrStdout(), rep); jerr != nil && err == nil {
-						err = jerr
-					}
-				} else {
-					rep.WriteText(cmd.OutOrStdout())
+				if perr := rep.Print(cmd.OutOrStdout(), asJSON); perr != nil && err == nil {
+					err = perr
 				}
 			}
 			return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aartha/ledger/anchoring"
 	"github.com/aartha/ledger/notify"
+	"github.com/aartha/ledger/progress"
 	"github.com/aartha/ledger/reconcile"
 )
 
@@ -43,7 +44,7 @@ func newReconcileCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, fromBlockFlag(cmd, cfg, rpcURL, contract, fromBlock))
+			scan, err := anchoring.Scan(ctx, cfg, rpcURL, contract, anchoring.FirstBlock(cfg, rpcURL, contract, fromBlock, cmd.Flags().Changed("from-block")))
 			if err != nil {
 				return err
 			}
@@ -53,11 +54,11 @@ func newReconcileCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			bar := barProgress{progressFor(cmd, total, "reconciling")}
+			bar := progress.On(cmd.ErrOrStderr(), total, "reconciling")
 			run, err := reconcile.Run(ctx, db, scan.Index, reconcile.Options{
 				Sample: sample, PendingGrace: pendingGrace, Chain: scan.Network, Contract: scan.Contract, Progress: bar,
 			})
-			bar.finish(cmd.ErrOrStderr())
+			bar.Finish()
 			if err != nil {
 				return err
 			}
@@ -69,23 +70,18 @@ func newReconcileCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := reconcile.WriteJSON(out, run); err != nil {
-					return err
-				}
-			} else {
-				reconcile.WriteRun(out, run)
+			if err := reconcile.PrintRun(cmd.OutOrStdout(), run, asJSON); err != nil {
+				return err
 			}
-			if run.OK() {
+			problems := reconcile.ProblemsError(run)
+			if problems == nil {
 				return nil
 			}
 			if err := notify.Configured(cfg).ReconcileProblems(ctx, run); err != nil {
 				// The run's own error says what matters.
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: reconciliation alert not delivered: %v\n", err)
 			}
-			return fmt.Errorf("reconcile run %d found %d problem(s): %d mismatch, %d missing on chain, %d unknown on chain",
-				run.ID, run.Counts.Problems(), run.Counts.Mismatch, run.Counts.Missing, run.Counts.Unknown)
+			return problems
 		},
 	}
 	cmd.Flags().IntVar(&sample, "sample", 0, "check this many loans picked at random (the weekly check: 100)")

@@ -1,26 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"fmt"
-	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/report"
 )
 
 func newReportCmd(a *app) *cobra.Command {
-	var (
-		month, format, outPath string
-		fiatRate, fiatCurrency string
-		nativeSymbol           string
-		skipAuditChain         bool
-	)
+	var req report.Request
 	cmd := &cobra.Command{
 		Use:   "report --month YYYY-MM --format csv|json|html|pdf",
 		Short: "Write the monthly compliance report: transactions, success rates, gas and fees, integrity, security events",
@@ -35,63 +24,28 @@ func newReportCmd(a *app) *cobra.Command {
 			"  aartha report --month 2026-10 --format json --fiat-rate 3500.12 --fiat-currency USD",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if !slices.Contains(report.Formats, format) {
-				return fmt.Errorf("--format %q is unknown: use %s", format, strings.Join(report.Formats, ", "))
-			}
-			opts := report.Options{NativeSymbol: nativeSymbol, SkipAuditChain: skipAuditChain}
-			var err error
-			if month == "" {
-				opts.Month = time.Now().UTC().AddDate(0, -1, 0)
-			} else if opts.Month, err = report.ParseMonth(month); err != nil {
+			opts, err := req.Options(time.Now())
+			if err != nil {
 				return err
 			}
-			if fiatRate != "" {
-				if opts.FiatRate, err = report.ParseRate(fiatRate); err != nil {
-					return err
-				}
-				if err := ledger.ValidateCurrency("--fiat-currency", fiatCurrency); err != nil {
-					return err
-				}
-				opts.FiatCurrency = fiatCurrency
-			}
-			if format == "pdf" && outPath == "" {
-				return fmt.Errorf("--format pdf needs --out FILE (a PDF is binary; use --out - to write it to standard output anyway)")
-			}
-			_, db, err := a.openConfiguredStore(ctx)
+			_, db, err := a.openConfiguredStore(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			r, err := report.Build(ctx, db, opts)
+			r, err := report.Build(cmd.Context(), db, opts)
 			if err != nil {
 				return err
 			}
-			var buf bytes.Buffer
-			if err := r.Write(&buf, format); err != nil {
-				return err
-			}
-			if outPath == "" || outPath == "-" {
-				_, err := cmd.OutOrStdout().Write(buf.Bytes())
-				return err
-			}
-			tmp := outPath + ".tmp"
-			if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-				return fmt.Errorf("write %s: %w", outPath, err)
-			}
-			if err := os.Rename(tmp, outPath); err != nil {
-				return fmt.Errorf("write %s: %w", outPath, err)
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%s, %d bytes): %s\n", outPath, format, buf.Len(), r)
-			return nil
+			return req.Deliver(r, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	cmd.Flags().StringVar(&month, "month", "", "calendar month YYYY-MM, UTC (default: last month)")
-	cmd.Flags().StringVar(&format, "format", "json", "csv, json, html or pdf")
-	cmd.Flags().StringVar(&outPath, "out", "", "write to this file instead of standard output (- for standard output)")
-	cmd.Flags().StringVar(&fiatRate, "fiat-rate", "", "fiat units per native unit (a decimal, e.g. 3500.12) to show fees in fiat")
-	cmd.Flags().StringVar(&fiatCurrency, "fiat-currency", "USD", "ISO 4217 code of --fiat-rate")
-	cmd.Flags().StringVar(&nativeSymbol, "native-symbol", "ETH", "name of the chain's native unit (ETH, POL, ...)")
-	cmd.Flags().BoolVar(&skipAuditChain, "skip-audit-verify", false, "leave out the audit chain check (it reads the whole trail)")
+	cmd.Flags().StringVar(&req.Month, "month", "", "calendar month YYYY-MM, UTC (default: last month)")
+	cmd.Flags().StringVar(&req.Format, "format", "json", "csv, json, html or pdf")
+	cmd.Flags().StringVar(&req.Out, "out", "", "write to this file instead of standard output (- for standard output)")
+	cmd.Flags().StringVar(&req.FiatRate, "fiat-rate", "", "fiat units per native unit (a decimal, e.g. 3500.12) to show fees in fiat")
+	cmd.Flags().StringVar(&req.FiatCurrency, "fiat-currency", "USD", "ISO 4217 code of --fiat-rate")
+	cmd.Flags().StringVar(&req.NativeSymbol, "native-symbol", "ETH", "name of the chain's native unit (ETH, POL, ...)")
+	cmd.Flags().BoolVar(&req.SkipAudit, "skip-audit-verify", false, "leave out the audit chain check (it reads the whole trail)")
 	return cmd
 }

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/secrets"
+	"github.com/aartha/ledger/service"
+	"github.com/aartha/ledger/store"
 )
 
 // app carries what every subcommand needs from the outside world. It is the
@@ -58,4 +64,46 @@ func newRootCmd(lookup config.Lookup) *cobra.Command {
 		newLoadtestCmd(a),
 	)
 	return root
+}
+
+// printJSON writes v as indented JSON, the --json output of the commands.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// openConfiguredStore loads the configuration and opens its store with the
+// schema checked: the first step of every command that reads or changes
+// the database.
+func (a *app) openConfiguredStore(ctx context.Context) (*config.Config, *store.DB, error) {
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := service.OpenCurrentStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, db, nil
+}
+
+// openStore and openCurrentStore are the names backup.go and erase.go call
+// service.OpenStore and service.OpenCurrentStore by.
+func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	return service.OpenStore(ctx, cfg)
+}
+
+func openCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	return service.OpenCurrentStore(ctx, cfg)
+}
+
+// readLine reads a secret's one line from r (standard input), without its
+// line ending; a last line without one is fine.
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/aartha/ledger/config"
 	"github.com/aartha/ledger/evm"
 	"github.com/aartha/ledger/evm/gethtest"
+	"github.com/aartha/ledger/service"
 )
 
 // TestKeyRotationKeepsAnchoring rotates the anchoring key on a real `geth
@@ -77,14 +78,14 @@ func TestKeyRotationKeepsAnchoring(t *testing.T) {
 	}
 	oldVars, newVars := vars(oldPath), vars(newPath)
 	oldCfg, newCfg := load(oldVars), load(newVars)
-	db, err := openStore(ctx, oldCfg)
+	db, err := service.OpenStore(ctx, oldCfg)
 	require.NoError(t, err)
 	defer db.Close()
-	_, err = migrateAll(ctx, db)
+	_, err = service.MigrateAll(ctx, db)
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	oldReplica, err := startAnchoring(ctx, oldCfg, db, log, io.Discard, nil)
+	oldReplica, err := service.StartAnchoring(ctx, oldCfg, db, log, io.Discard, nil)
 	require.NoError(t, err)
 	defer oldReplica.Stop(context.Background())
 
@@ -137,7 +138,7 @@ func TestKeyRotationKeepsAnchoring(t *testing.T) {
 		require.NoError(t, err)
 		return has
 	}, 60*time.Second, 100*time.Millisecond)
-	newReplica, err := startAnchoring(ctx, newCfg, db, log, io.Discard, nil)
+	newReplica, err := service.StartAnchoring(ctx, newCfg, db, log, io.Discard, nil)
 	require.NoError(t, err)
 	defer newReplica.Stop(context.Background())
 	time.Sleep(3 * time.Second)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,9 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/telemetry"
 	"github.com/aartha/ledger/telemetry/telemetrytest"
-	"github.com/aartha/ledger/worker"
 )
 
 // TestServeSendsTracesWithoutSecrets runs `aartha serve` against a stand-in
@@ -93,26 +90,4 @@ func TestServeSendsTracesWithoutSecrets(t *testing.T) {
 	require.True(t, send, "a span for the anchoring send")
 	require.Contains(t, collector.Resource(), "service.name=aartha")
 	require.Empty(t, sentry.Envelopes(), "healthy traffic reports nothing")
-}
-
-// TestAnchorFailureReachesSentry checks the worker's OnFailed hook.
-func TestAnchorFailureReachesSentry(t *testing.T) {
-	t.Parallel()
-	sentry := telemetrytest.NewSentry(t, "00112233445566778899aabbccddeeff", "9")
-	tel, err := telemetry.New(telemetry.Config{SentryDSN: sentry.DSN, Secrets: []string{testJWTKey}})
-	require.NoError(t, err)
-	require.NoError(t, tel.Start(context.Background()))
-	ctx := withTelemetry(context.Background(), tel)
-
-	reportAnchorFailure(ctx, worker.Failure{LoanID: "L-9", Kind: ledger.KindApproved, Reason: "execution reverted: LoanAlreadyStored"})
-	reportAnchorFailure(ctx, worker.Failure{BatchID: 12, Reason: errors.New("signer said " + testJWTKey).Error()})
-	reportAnchorFailure(context.Background(), worker.Failure{LoanID: "ignored"}) // no telemetry: nothing
-	require.NoError(t, tel.Stop(context.Background()))
-
-	events := sentry.Events(t)
-	require.Len(t, events, 2)
-	all := strings.Join(sentry.Envelopes(), "\n")
-	require.Contains(t, all, "anchoring failed for good: the approved record of loan L-9: execution reverted: LoanAlreadyStored")
-	require.Contains(t, all, `"anchor.batch_id":"12"`)
-	require.NotContains(t, all, testJWTKey)
 }

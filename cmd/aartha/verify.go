@@ -1,14 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/anchoring"
 )
 
@@ -41,45 +38,19 @@ func newVerifyCmd() *cobra.Command {
 				}
 				return verifyFolder(cmd, args[0], rpcURL)
 			}
-			data, err := os.ReadFile(args[0])
-			if err != nil {
-				return fmt.Errorf("read receipt: %w", err)
-			}
-			receipt, err := ledger.ParseReceipt(data)
+			receipt, v, err := anchoring.VerifyFile(cmd.Context(), args[0], anchoring.VerifyOptions{RPCURL: rpcURL, ConfFile: confPath, Stream: stream})
 			if err != nil {
 				return err
 			}
-			v, err := anchoring.Verify(cmd.Context(), receipt, anchoring.VerifyOptions{RPCURL: rpcURL, ConfFile: confPath, Stream: stream})
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(v); err != nil {
-					return err
-				}
+				err = printJSON(cmd.OutOrStdout(), v)
 			} else {
-				w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(w, "CHECK\tRESULT\tEXPECTED\tFOUND")
-				for _, c := range v.Checks {
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", c.Name, map[bool]string{true: "ok", false: "MISMATCH"}[c.OK], c.Expected, c.Found)
-				}
-				if err := w.Flush(); err != nil {
-					return err
-				}
-				for _, sk := range v.Skipped {
-					fmt.Fprintf(out, "skipped: %s\n", sk)
-				}
-				if v.Verified {
-					fmt.Fprintf(out, "verified: loan %s, %s record, %d confirmation(s)\n", receipt.LoanID, receipt.Kind, v.Confirmations)
-				}
+				err = v.WriteText(cmd.OutOrStdout(), receipt)
 			}
-			if !v.Verified {
+			if err == nil && !v.Verified {
 				return errNotVerified{}
 			}
-			return nil
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&rpcURL, "rpc", "", "JSON-RPC URL of the chain the receipt names")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aartha/ledger/progress"
 	"github.com/aartha/ledger/receiptfolder"
 )
 
@@ -20,10 +21,10 @@ func verifyFolder(cmd *cobra.Command, dir, rpcURL string) error {
 	if rpcURL == "" {
 		return fmt.Errorf("--rpc is required: the JSON-RPC URL of the chain the receipts name")
 	}
-	bar := barProgress{bar: progressFor(cmd, len(files), "verifying receipts")}
+	bar := progress.On(cmd.ErrOrStderr(), len(files), "verifying receipts")
 	// The calls each receipt makes on its own go in JSON-RPC batches.
 	res, err := receiptfolder.VerifyAt(cmd.Context(), rpcURL, files, receiptfolder.Options{Progress: bar})
-	bar.finish(cmd.ErrOrStderr())
+	bar.Finish()
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package service
 
 import (
 	"context"
@@ -80,4 +80,14 @@ func newAPI(ctx context.Context, cfg *config.Config, db *store.DB, anch *anchori
 		return doctor.Run(ctx, anchoring.RunningDoctorDeps(cfg, db, anch), 5*time.Second)
 	}
 	return aarthahttp.NewAPI(acfg), release, nil
+}
+
+// jwtKey is the key source of the access token authenticator; generated
+// is the random development key when JWT_SECRET_KEY is unset.
+func jwtKey(cfg *config.Config, generated []byte) func() []byte {
+	if cfg.JWTSecretKey == "" {
+		return func() []byte { return generated }
+	}
+	current := cfg.Current("JWT_SECRET_KEY", cfg.JWTSecretKey)
+	return func() []byte { return []byte(current()) }
 }

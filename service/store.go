@@ -1,0 +1,102 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	ledger "github.com/aartha/ledger"
+	"github.com/aartha/ledger/config"
+	"github.com/aartha/ledger/store"
+	"github.com/aartha/ledger/worker"
+)
+
+// OpenStore opens PostgreSQL when DATABASE_URL is set and the embedded
+// SQLite file in the data directory otherwise.
+// The audit trail's seals are keyed with AARTHA_AUDIT_SEAL_KEY (or the
+// public development key); with AARTHA_PII_MASTER_KEY set, personal fields
+// are encrypted per loan.
+func OpenStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	var (
+		db  *store.DB
+		err error
+	)
+	if cfg.DatabaseURL != "" {
+		db, err = store.OpenPostgres(ctx, cfg.DatabaseURL, postgresOptions(cfg)...)
+	} else {
+		db, err = store.OpenSQLite(ctx, cfg.SQLitePath())
+	}
+	if err != nil {
+		return nil, err
+	}
+	key, _ := cfg.AuditKey(ledger.DevAuditSealKey())
+	db.SetAuditSealKey(key)
+	if cfg.PIIMasterKey == nil {
+		return db, nil
+	}
+	keys, err := store.NewPersonalDataKeys(cfg.PIIMasterKey)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	db.SetPersonalDataKeys(keys)
+	return db, nil
+}
+
+// postgresOptions passes DATABASE_PASSWORD, refreshed or not, to every new
+// connection.
+func postgresOptions(cfg *config.Config) []store.PostgresOption {
+	if cfg.DatabasePassword == "" {
+		return nil
+	}
+	return []store.PostgresOption{store.WithPassword(cfg.Current("DATABASE_PASSWORD", cfg.DatabasePassword))}
+}
+
+// OpenCurrentStore opens the store and refuses a schema that is not this
+// binary's, as every command but migrate and serve must.
+func OpenCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	db, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// PrepareSchema refuses to serve on an out-of-date schema. The one exception
+// is a brand-new embedded SQLite database in development mode: it has no
+// schema to be out of date, so it is created, which keeps `aartha serve` a
+// one-command start for a newcomer.
+func PrepareSchema(ctx context.Context, db *store.DB, cfg *config.Config, log *slog.Logger) error {
+	have, _, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if have == 0 && cfg.DatabaseURL == "" && cfg.Mode == config.Development {
+		applied, err := MigrateAll(ctx, db)
+		if err != nil {
+			return err
+		}
+		log.Info("created the embedded database", "path", cfg.SQLitePath(), "migrations", len(applied))
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		return err
+	}
+	return worker.CheckSchema(ctx, db)
+}
+
+// MigrateAll applies the store's migrations, then the job queue's.
+func MigrateAll(ctx context.Context, db *store.DB) ([]string, error) {
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return applied, err
+	}
+	n, err := worker.Migrate(ctx, db)
+	if n > 0 {
+		applied = append(applied, fmt.Sprintf("job queue (%d River migrations)", n))
+	}
+	return applied, err
+}
