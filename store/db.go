@@ -36,6 +36,9 @@ type DB struct {
 	auditKey []byte
 	// pii encrypts personal data of new loans (nil: stored in the clear).
 	pii *PersonalDataKeys
+	// keyring holds the wrapped data keys outside this database (nil: they
+	// stay in loans.data_key; see SetKeyring).
+	keyring *Keyring
 
 	// prepared holds the fixed statements prepared on the SQLite writer
 	// connection, once the tables exist (nil until then, and on PostgreSQL,
@@ -179,6 +182,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 		return db.wrap("commit", err)
 	}
 	committed = true
+	t.deleteErasedKeys(ctx)
 	return nil
 }
 
@@ -194,6 +198,9 @@ type tx struct {
 	// keys are the data keys of loans this transaction read or created
 	// (nil for a loan in the clear).
 	keys map[string]cipher.AEAD
+	// erased are the loans this transaction erased, whose keys are deleted
+	// from the keyring once it commits.
+	erased []string
 }
 
 type pendingUpdate struct {
