@@ -134,6 +134,9 @@ func (db *DB) Close() error {
 			errs = append(errs, db.r.Close())
 		}
 		errs = append(errs, db.w.Close())
+		if db.keyring != nil {
+			errs = append(errs, db.keyring.Close())
+		}
 		db.closeErr = errors.Join(errs...)
 	})
 	return db.closeErr

@@ -12,8 +12,8 @@ import (
 const keyringBatch = 500
 
 // SetKeyring makes the store keep the data keys of new loans in k instead
-// of loans.data_key. Call it before the store is used, then PrepareKeyring
-// once the schema is current.
+// of loans.data_key; the store closes it with itself. Call it before the
+// store is used, then PrepareKeyring once the schema is current.
 func (db *DB) SetKeyring(k *Keyring) { db.keyring = k }
 
 // PrepareKeyring readies the keyring at start: it moves the keys still in

@@ -146,7 +146,12 @@ func prepareSchema(ctx context.Context, db *store.DB, cfg *config.Config, log *s
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	return worker.CheckSchema(ctx, db)
+	if err := worker.CheckSchema(ctx, db); err != nil {
+		return err
+	}
+	// Keys still in the database move to the keyring; keys of loans erased
+	// (a crash before their deletion, a restored keyring backup) go.
+	return db.PrepareKeyring(ctx, time.Now())
 }
 
 // migrateAll applies the store's migrations, then the job queue's.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/config"
@@ -31,13 +32,45 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	if cfg.PIIMasterKey == nil {
 		return db, nil
 	}
-	keys, err := store.NewPersonalDataKeys(cfg.PIIMasterKey)
+	keys, err := personalDataKeys(cfg)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	db.SetPersonalDataKeys(keys)
+	ring, err := openKeyring(ctx, cfg)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	db.SetKeyring(ring)
 	return db, nil
+}
+
+// personalDataKeys are the keys of AARTHA_PII_MASTER_KEY and, during a
+// rotation, AARTHA_PII_PREVIOUS_MASTER_KEY.
+func personalDataKeys(cfg *config.Config) (*store.PersonalDataKeys, error) {
+	keys, err := store.NewPersonalDataKeys(cfg.PIIMasterKey)
+	if err != nil || cfg.PIIPreviousMasterKey == nil {
+		return keys, err
+	}
+	return keys.WithPrevious(cfg.PIIPreviousMasterKey)
+}
+
+// openKeyring opens the keyring of the per-loan data keys: the SQLite file
+// AARTHA_PII_KEYRING beside an embedded store, the database
+// AARTHA_PII_KEYRING_URL beside PostgreSQL, or (development) the schema
+// aartha_keyring of DATABASE_URL's database, which `aartha backup` leaves
+// out.
+func openKeyring(ctx context.Context, cfg *config.Config) (*store.Keyring, error) {
+	switch {
+	case cfg.DatabaseURL == "":
+		return store.OpenSQLiteKeyring(ctx, cfg.KeyringPath())
+	case cfg.PIIKeyringURL != "":
+		return store.OpenPostgresKeyring(ctx, cfg.PIIKeyringURL, "")
+	default:
+		return store.OpenPostgresKeyring(ctx, cfg.DatabaseURL, cfg.KeyringSchema(), postgresOptions(cfg)...)
+	}
 }
 
 // openCurrentStore opens the store and refuses a schema that is not this
@@ -48,6 +81,10 @@ func openCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error
 		return nil, err
 	}
 	if err := db.CheckSchema(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := db.PrepareKeyring(ctx, time.Now()); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
