@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/cipher"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -163,6 +166,82 @@ func (db *DB) refuseForeignKeyring(ctx context.Context) error {
 	}
 	if live > 0 {
 		return ledger.Errorf(ledger.EUNAVAILABLE, "the first keys of the %s match no loan of %s, which has %d encrypted loans: it looks like another database's keyring, and is left untouched", db.keyring, db, live)
+	}
+	return nil
+}
+
+// RotateMasterKey re-wraps under the current master key every data key in
+// the keyring that another master key wrapped (the previous one, see
+// PersonalDataKeys.WithPrevious), batch keys at a time, while the service
+// runs: reads work throughout, with either key. Each loan's blind index is
+// recomputed from its decrypted borrower before its key is re-wrapped, so
+// an interrupted run resumes where it stopped, redoing at most the loans of
+// the batch in flight. After each batch progress gets the number re-wrapped
+// so far; an error from it stops the rotation. It returns the number
+// re-wrapped.
+func (db *DB) RotateMasterKey(ctx context.Context, batch int, progress func(done int) error) (int, error) {
+	if db.pii == nil || db.keyring == nil {
+		return 0, ledger.Errorf(ledger.EINVALID, "rotating the personal-data master key needs AARTHA_PII_MASTER_KEY and the keyring")
+	}
+	if batch <= 0 {
+		batch = keyringBatch
+	}
+	current := &db.pii.current
+	done := 0
+	for {
+		// Each pass takes the first keys still under another master key:
+		// those re-wrapped leave the set, so no cursor is needed.
+		keys, err := db.keyring.page(ctx, "", current.id, batch)
+		if err != nil || len(keys) == 0 {
+			return done, err
+		}
+		for _, w := range keys {
+			key, err := db.pii.unwrapKey(w.loanID, w.masterKeyID, w.wrapped)
+			if err != nil {
+				return done, err
+			}
+			aead, err := newGCM(key)
+			if err != nil {
+				return done, err
+			}
+			if err := db.reindexBorrower(ctx, w.loanID, aead); err != nil {
+				return done, err
+			}
+			from := w.masterKeyID
+			w.masterKeyID, w.wrapped = current.id, seal(current.wrap, key, "data key "+w.loanID)
+			if err := db.keyring.rewrap(ctx, w, from); err != nil {
+				return done, err
+			}
+			done++
+		}
+		if progress != nil {
+			if err := progress(done); err != nil {
+				return done, err
+			}
+		}
+	}
+}
+
+// reindexBorrower sets the loan's blind index under the current master key
+// from its decrypted borrower (nothing for an erased or unknown loan).
+func (db *DB) reindexBorrower(ctx context.Context, loanID string, aead cipher.AEAD) error {
+	var sealed string
+	var erased nullTime
+	err := db.r.QueryRowContext(ctx, db.d.rebind("SELECT borrower, erased_at FROM loans WHERE id = ?"), loanID).Scan(&sealed, &erased)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && erased.valid) {
+		return nil
+	}
+	if err != nil {
+		return db.wrap("read the borrower of loan "+loanID, err)
+	}
+	borrower, err := openText(aead, loanID, "borrower", sealed)
+	if err != nil {
+		return err
+	}
+	_, err = db.w.ExecContext(ctx, db.d.rebind("UPDATE loans SET borrower_index = ? WHERE id = ? AND erased_at IS NULL"),
+		db.pii.BorrowerIndex(borrower), loanID)
+	if err != nil {
+		return db.wrap("re-index the borrower of loan "+loanID, err)
 	}
 	return nil
 }
