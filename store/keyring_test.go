@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/url"
 	"os/exec"
@@ -288,6 +289,116 @@ func TestKeyringSweepAndMove(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, entries, 1)
 			wrong.db.SetKeyring(right)
+		})
+	}
+}
+
+// reopen opens another handle on the test's database, with no keys: a
+// fresh process, with an empty cache.
+func reopen(t *testing.T, db *store.DB) *store.DB {
+	t.Helper()
+	var r *store.DB
+	var err error
+	if db.Driver() == "sqlite" {
+		var file string
+		require.NoError(t, db.SQLDB().QueryRowContext(t.Context(), "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file))
+		r, err = store.OpenSQLite(t.Context(), file)
+	} else {
+		r, err = store.OpenPostgres(t.Context(), withSearchPath(t, postgresURL(), currentSchema(t, db), 0))
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
+	return r
+}
+
+// TestRotateMasterKey: with the new master key and the previous one set,
+// everything reads throughout; a rotation stopped halfway resumes; after
+// it, the new key alone reads every loan and finds each by borrower, and
+// the old key alone opens nothing.
+func TestRotateMasterKey(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, b.open)
+			openKeyring := useKeyring(t, f, 1)
+			ids := []string{"r-1", "r-2", "r-3", "r-4", "r-5"}
+			f.create(t, ids...)
+			_, err := f.svc.Approve(f.ctx, f.admin, "r-1")
+			require.NoError(t, err)
+
+			// Step 1: the new key, with the previous one.
+			oldKey, newKey := bytes.Repeat([]byte{1}, store.MasterKeySize), bytes.Repeat([]byte{2}, store.MasterKeySize)
+			withPrevious := func() *store.PersonalDataKeys {
+				k, err := store.NewPersonalDataKeys(newKey)
+				require.NoError(t, err)
+				k, err = k.WithPrevious(oldKey)
+				require.NoError(t, err)
+				return k
+			}
+			f.db.SetPersonalDataKeys(withPrevious())
+			f.create(t, "r-6") // wrapped by the new key at once
+			ids = append(ids, "r-6")
+
+			readAll := func(db *store.DB) {
+				t.Helper()
+				for _, id := range ids {
+					l, err := db.Loan(f.ctx, id)
+					require.NoError(t, err)
+					require.Equal(t, "cust-"+id, l.Borrower)
+					page, err := db.Loans(f.ctx, ledger.LoanFilter{Borrower: "cust-" + id})
+					require.NoError(t, err)
+					require.Len(t, page.Loans, 1, id)
+				}
+			}
+			during := reopen(t, f.db)
+			during.SetPersonalDataKeys(withPrevious())
+			during.SetKeyring(openKeyring())
+			readAll(during)
+
+			// Step 2, stopped after the first batch of two, then resumed.
+			stop := errors.New("stopped")
+			n, err := f.db.RotateMasterKey(f.ctx, 2, func(int) error { return stop })
+			require.ErrorIs(t, err, stop)
+			require.Equal(t, 2, n)
+			readAll(during)
+			ring := openKeyring()
+			defer ring.Close()
+			byKey := func() map[string]int {
+				entries, err := ring.Entries(f.ctx)
+				require.NoError(t, err)
+				m := map[string]int{}
+				for _, e := range entries {
+					m[e.MasterKeyID]++
+				}
+				return m
+			}
+			newID, oldID := testKeys(t, 2).MasterKeyID(), testKeys(t, 1).MasterKeyID()
+			require.Equal(t, map[string]int{newID: 3, oldID: 3}, byKey())
+			n, err = f.db.RotateMasterKey(f.ctx, 2, nil)
+			require.NoError(t, err)
+			require.Equal(t, 3, n)
+			require.Equal(t, map[string]int{newID: 6}, byKey())
+
+			// Step 3: the new key alone reads and finds everything.
+			after := reopen(t, f.db)
+			after.SetPersonalDataKeys(testKeys(t, 2))
+			after.SetKeyring(openKeyring())
+			readAll(after)
+			approved, err := after.Loan(f.ctx, "r-1")
+			require.NoError(t, err)
+			require.Len(t, approved.Salt, 32)
+
+			// The old key alone opens nothing.
+			old := reopen(t, f.db)
+			old.SetPersonalDataKeys(testKeys(t, 1))
+			old.SetKeyring(openKeyring())
+			for _, id := range ids {
+				_, err := old.Loan(f.ctx, id)
+				require.Error(t, err, id)
+			}
+			page, err := old.Loans(f.ctx, ledger.LoanFilter{Borrower: "cust-r-2"})
+			require.NoError(t, err)
+			require.Empty(t, page.Loans, "the blind index is the new key's")
 		})
 	}
 }
