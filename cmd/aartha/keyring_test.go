@@ -81,3 +81,54 @@ func TestBackupAfterErasureRevealsNothing(t *testing.T) {
 	}
 	require.True(t, bytes.Contains(b, []byte("cli-kept-1")), "the backup is the database")
 }
+
+// TestRotatePIICommand rotates the personal-data master key through
+// `aartha keys rotate-pii`: afterwards the new key alone reads the loan,
+// the old key alone does not, and the run is in the audit trail.
+func TestRotatePIICommand(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	oldKey, newKey := hex.EncodeToString(bytes.Repeat([]byte{0x31}, 32)), hex.EncodeToString(bytes.Repeat([]byte{0x32}, 32))
+	withKeys := func(master, previous string) func(string) (string, bool) {
+		vars := map[string]string{"AARTHA_DATA_DIR": dir, "AARTHA_PII_MASTER_KEY": master}
+		if previous != "" {
+			vars["AARTHA_PII_PREVIOUS_MASTER_KEY"] = previous
+		}
+		return func(name string) (string, bool) { v, ok := vars[name]; return v, ok }
+	}
+	_, err := run(t, ctx, map[string]string{"AARTHA_DATA_DIR": dir}, "migrate")
+	require.NoError(t, err)
+	func() {
+		_, db, err := (&app{lookup: withKeys(oldKey, "")}).openConfiguredStore(ctx)
+		require.NoError(t, err)
+		defer db.Close()
+		svc := &ledger.LoanService{Store: db, Now: time.Now, Rand: rand.Reader}
+		_, err = svc.Create(ctx, ledger.CLIActor("test"), ledger.NewLoan{ID: "cli-rot-1", Borrower: "Borrower Godavari", Lender: "bank-9",
+			Principal: "1000", Currency: "INR", InterestRateBps: 100, TermMonths: 3})
+		require.NoError(t, err)
+	}()
+
+	vars := map[string]string{"AARTHA_DATA_DIR": dir, "AARTHA_PII_MASTER_KEY": newKey, "AARTHA_PII_PREVIOUS_MASTER_KEY": oldKey}
+	out, err := run(t, ctx, vars, "keys", "rotate-pii", "--batch", "10")
+	require.NoError(t, err, out)
+	require.Contains(t, out, "(1 re-wrapped now)")
+	require.NotContains(t, out, oldKey)
+	require.NotContains(t, out, newKey)
+
+	_, db, err := (&app{lookup: withKeys(newKey, "")}).openConfiguredStore(ctx)
+	require.NoError(t, err)
+	l, err := db.Loan(ctx, "cli-rot-1")
+	require.NoError(t, err)
+	require.Equal(t, "Borrower Godavari", l.Borrower)
+	entries, err := db.AuditEntries(ctx, ledger.AuditFilter{Action: ledger.ActionKeysRotatePII})
+	require.NoError(t, err)
+	require.Len(t, entries, 1)
+	require.Contains(t, string(entries[0].After), `"rewrapped":1`)
+	require.NoError(t, db.Close())
+
+	_, old, err := (&app{lookup: withKeys(oldKey, "")}).openConfiguredStore(ctx)
+	require.NoError(t, err)
+	defer old.Close()
+	_, err = old.Loan(ctx, "cli-rot-1")
+	require.Error(t, err)
+}
