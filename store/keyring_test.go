@@ -402,3 +402,55 @@ func TestRotateMasterKey(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCreateKeyring creates encrypted loans one after another with
+// their data keys kept in the loans' rows (no keyring) and in a keyring,
+// on each database, for BENCHMARKS.md: the keyring adds one write to
+// another database per created loan.
+func BenchmarkCreateKeyring(b *testing.B) {
+	for _, be := range backends {
+		for _, withKeyring := range []bool{false, true} {
+			name := be.name + "/in-row"
+			if withKeyring {
+				name = be.name + "/keyring"
+			}
+			b.Run(name, func(b *testing.B) {
+				db := be.open(b)
+				if _, err := db.Migrate(b.Context()); err != nil {
+					b.Fatal(err)
+				}
+				keys, err := store.NewPersonalDataKeys(bytes.Repeat([]byte{9}, store.MasterKeySize))
+				if err != nil {
+					b.Fatal(err)
+				}
+				db.SetPersonalDataKeys(keys)
+				if withKeyring {
+					var ring *store.Keyring
+					if db.Driver() == "sqlite" {
+						ring, err = store.OpenSQLiteKeyring(b.Context(), filepath.Join(b.TempDir(), "keyring.db"))
+					} else {
+						var schema string
+						if err := db.SQLDB().QueryRowContext(b.Context(), "SELECT current_schema()").Scan(&schema); err != nil {
+							b.Fatal(err)
+						}
+						schema += "_keyring"
+						b.Cleanup(func() { _, _ = requirePostgres(b).Exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE") })
+						ring, err = store.OpenPostgresKeyring(b.Context(), postgresURL(), schema)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					db.SetKeyring(ring)
+				}
+				svc := &ledger.LoanService{Store: db, Now: time.Now, Rand: newDetRand()}
+				admin := ledger.Actor{ID: "bench", Role: "admin", Addr: "x"}
+				b.ResetTimer()
+				for i := range b.N {
+					if _, err := svc.Create(b.Context(), admin, newLoan(fmt.Sprintf("bench-%d", i))); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
