@@ -111,11 +111,15 @@ type wrappedKey struct {
 	createdAt           time.Time
 }
 
-// put stores a loan's wrapped key; a key the loan already has is kept (a
-// repeated move of the same key).
+// put stores a loan's wrapped key, replacing one the keyring has for that
+// loan id: the caller holds the key the loan's row is sealed with (a new
+// loan, whose id CreateLoan has claimed, or a key moved from the row), so a
+// key already there is an orphan of a creation rolled back.
 func (k *Keyring) put(ctx context.Context, w wrappedKey) error {
 	_, err := k.db.w.ExecContext(ctx, k.db.d.rebind(`INSERT INTO `+k.table+` (loan_id, master_key_id, wrapped, created_at)
-		VALUES (?, ?, ?, ?) ON CONFLICT (loan_id) DO NOTHING`), w.loanID, w.masterKeyID, w.wrapped, k.db.d.timeArg(w.createdAt))
+		VALUES (?, ?, ?, ?) ON CONFLICT (loan_id) DO UPDATE
+		SET master_key_id = excluded.master_key_id, wrapped = excluded.wrapped, created_at = excluded.created_at`),
+		w.loanID, w.masterKeyID, w.wrapped, k.db.d.timeArg(w.createdAt))
 	if err != nil {
 		return k.db.wrap("store the data key of loan "+w.loanID+" in the keyring", err)
 	}

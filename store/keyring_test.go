@@ -454,3 +454,51 @@ func BenchmarkCreateKeyring(b *testing.B) {
 		}
 	}
 }
+
+// TestKeyringCreateRetry: a creation rolled back after writing its key
+// leaves an orphan that the next creation of the id replaces, so the loan
+// reads; creating an id that exists is refused without touching its key.
+func TestKeyringCreateRetry(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, b.open)
+			openKeyring := useKeyring(t, f, 4)
+			rolledBack := errors.New("rolled back")
+			err := f.db.InTx(f.ctx, func(tx ledger.Tx) error {
+				l := &ledger.Loan{ID: "retry-1", Borrower: "first try", Lender: "bank-1", Principal: 1, Currency: "INR",
+					TermMonths: 1, Status: ledger.LoanSubmitted, BlockchainStatus: ledger.ChainNotStored, RepaymentBlockchainStatus: ledger.ChainNotStored, CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()}
+				if err := tx.CreateLoan(f.ctx, l); err != nil {
+					return err
+				}
+				return rolledBack
+			})
+			require.ErrorIs(t, err, rolledBack)
+			ring := openKeyring()
+			defer ring.Close()
+			entries, err := ring.Entries(f.ctx)
+			require.NoError(t, err)
+			require.Len(t, entries, 1, "the orphan key of the rolled-back creation")
+
+			f.create(t, "retry-1")
+			fresh := reopen(t, f.db) // no cached key
+			fresh.SetPersonalDataKeys(testKeys(t, 4))
+			fresh.SetKeyring(openKeyring())
+			l, err := fresh.Loan(f.ctx, "retry-1")
+			require.NoError(t, err)
+			require.Equal(t, "cust-retry-1", l.Borrower)
+
+			_, err = f.svc.Create(f.ctx, f.admin, newLoan("retry-1"))
+			requireCode(t, ledger.ECONFLICT, err)
+			after, err := ring.Entries(f.ctx)
+			require.NoError(t, err)
+			require.Len(t, after, 1)
+			again := reopen(t, f.db)
+			again.SetPersonalDataKeys(testKeys(t, 4))
+			again.SetKeyring(openKeyring())
+			l, err = again.Loan(f.ctx, "retry-1")
+			require.NoError(t, err)
+			require.Equal(t, "cust-retry-1", l.Borrower)
+		})
+	}
+}

@@ -155,13 +155,16 @@ func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
 			return err
 		}
 		// The key is in the keyring before the loan's row commits: a crash
-		// in between leaves an orphan key, which a sweep deletes.
+		// in between leaves an orphan key, which a sweep deletes, or which
+		// the next creation of that id replaces.
 		if ring := t.db.keyring; ring != nil {
+			if err := t.claimLoanID(ctx, l.ID); err != nil {
+				return err
+			}
 			err := ring.put(ctx, wrappedKey{loanID: l.ID, masterKeyID: k.current.id, wrapped: wrapped, createdAt: l.CreatedAt})
 			if err != nil {
 				return err
 			}
-			ring.remember(l.ID, aead)
 			wrapped = nil
 		}
 		borrower, lender = sealText(aead, l.ID, "borrower", borrower), sealText(aead, l.ID, "lender", lender)
@@ -188,6 +191,30 @@ func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
 		return t.db.wrap("create loan "+l.ID, err)
 	}
 	t.remember(l.ID, aead)
+	if ring := t.db.keyring; ring != nil && aead != nil {
+		ring.remember(l.ID, aead)
+	}
+	return nil
+}
+
+// claimLoanID makes sure no loan has the id before CreateLoan writes its
+// key to the keyring, which must never replace the key of a loan that
+// exists. On PostgreSQL a lock on the id, held until the transaction ends,
+// makes a concurrent creation of the same id wait and then see this one's
+// row; on SQLite the transaction already holds the database's write lock.
+func (t *tx) claimLoanID(ctx context.Context, id string) error {
+	if t.db.d.lockLoanID != "" {
+		if _, err := t.exec(ctx, t.db.d.rebind(t.db.d.lockLoanID), "aartha.loan:"+id); err != nil {
+			return t.db.wrap("lock loan id "+id, err)
+		}
+	}
+	var n int
+	if err := t.queryRow(ctx, t.db.d.rebind("SELECT count(*) FROM loans WHERE id = ?"), id).Scan(&n); err != nil {
+		return t.db.wrap("look up loan "+id, err)
+	}
+	if n > 0 {
+		return ledger.Errorf(ledger.ECONFLICT, "loan %s already exists", id)
+	}
 	return nil
 }
 
