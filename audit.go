@@ -96,6 +96,9 @@ const (
 	ActionKeysRotateGrant  = "keys.rotate.grant"
 	ActionKeysRotateDrain  = "keys.rotate.drain"
 	ActionKeysRotateRevoke = "keys.rotate.revoke"
+	// Rotation of the personal-data master key (aartha keys rotate-pii):
+	// the data keys re-wrapped under the new master key.
+	ActionKeysRotatePII = "keys.rotate_pii"
 )
 
 // AnchorAction is the audit action of an anchor reaching status.

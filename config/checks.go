@@ -41,6 +41,15 @@ func (c *Config) crossChecks() Errors {
 			}
 		}
 	}
+	if c.Mode == Production && c.PIIMasterKey != nil && c.DatabaseURL != "" && c.PIIKeyringURL == "" {
+		errs = append(errs, FieldError{"AARTHA_PII_KEYRING_URL", "is required in production with AARTHA_PII_MASTER_KEY: a database apart from DATABASE_URL, so its backups hold no data key (see docs/privacy.md)"})
+	}
+	if c.PIIKeyringURL != "" && c.DatabaseURL == "" {
+		errs = append(errs, FieldError{"AARTHA_PII_KEYRING_URL", "needs DATABASE_URL: a SQLite deployment keeps its keyring in AARTHA_PII_KEYRING"})
+	}
+	if c.PIIPreviousMasterKey != nil && c.PIIMasterKey == nil {
+		errs = append(errs, FieldError{"AARTHA_PII_PREVIOUS_MASTER_KEY", "needs AARTHA_PII_MASTER_KEY, the key that replaces it"})
+	}
 	if c.DatabasePassword != "" && c.DatabaseURL == "" {
 		errs = append(errs, FieldError{"DATABASE_PASSWORD", "needs DATABASE_URL: it is the password of that URL's user"})
 	}

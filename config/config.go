@@ -12,6 +12,7 @@ package config
 import (
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -128,6 +129,14 @@ type Config struct {
 	// PIIMasterKey wraps the per-loan data keys of personal fields
 	// (docs/privacy.md); nil stores personal fields in the clear.
 	PIIMasterKey []byte // secret
+	// PIIPreviousMasterKey is the master key being rotated out, which
+	// still opens the data keys it wrapped (nil outside a rotation).
+	PIIPreviousMasterKey []byte // secret
+	// PIIKeyringPath is the SQLite keyring file ("": KeyringPath's default).
+	PIIKeyringPath string
+	// PIIKeyringURL is the PostgreSQL database of the keyring ("": in
+	// development, the schema DefaultKeyringSchema of DatabaseURL's).
+	PIIKeyringURL string // secret
 	// RetentionDays is how long after closing a loan's personal data is
 	// kept before the retention job erases it; 0 keeps it.
 	RetentionDays  int
@@ -161,6 +170,36 @@ type Config struct {
 	// RateLimitLoginAccount is login attempts per minute per account,
 	// whatever the address they come from.
 	RateLimitLoginAccount int
+}
+
+// DefaultKeyringSchema is the schema that holds the keyring in
+// DatabaseURL's database when PIIKeyringURL is empty (development only) and
+// DatabaseURL sets no search_path.
+const DefaultKeyringSchema = "aartha_keyring"
+
+// KeyringSchema is the schema of the keyring in DatabaseURL's database when
+// PIIKeyringURL is empty: the first schema of DatabaseURL's search_path
+// followed by "_keyring" (so deployments sharing a server keep apart), else
+// DefaultKeyringSchema.
+func (c *Config) KeyringSchema() string {
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return DefaultKeyringSchema
+	}
+	first, _, _ := strings.Cut(u.Query().Get("search_path"), ",")
+	first = strings.TrimSpace(first)
+	if first == "" || strings.ToLower(first) != first || strings.ContainsAny(first, "\"' ") {
+		return DefaultKeyringSchema
+	}
+	return first + "_keyring"
+}
+
+// KeyringPath is the SQLite keyring file used when DatabaseURL is empty.
+func (c *Config) KeyringPath() string {
+	if c.PIIKeyringPath != "" {
+		return c.PIIKeyringPath
+	}
+	return strings.TrimSuffix(c.DataDir, "/") + "/keyring.db"
 }
 
 // SQLitePath is the database file used when DatabaseURL is empty.

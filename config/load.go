@@ -162,7 +162,7 @@ func carriesSecret(name, v string) bool {
 		return false
 	}
 	switch name {
-	case "DATABASE_URL", "REDIS_URL", "MULTICHAIN_RPC_URL":
+	case "DATABASE_URL", "REDIS_URL", "MULTICHAIN_RPC_URL", "AARTHA_PII_KEYRING_URL":
 		u, err := url.Parse(v)
 		if err != nil {
 			return true

@@ -46,7 +46,7 @@ var SecurityActions = []string{
 	ledger.ActionUserCreate, ledger.ActionUserRole, ledger.ActionUserDelete, ledger.ActionUserRevoke,
 	ledger.ActionLoanAnchor, ledger.ActionAnchorFailed, ledger.ActionBatchFailed,
 	ledger.ActionAnchorLost, ledger.ActionBatchLost, ledger.ActionAnchorRestored,
-	ledger.ActionKeysRotateGrant, ledger.ActionKeysRotateDrain, ledger.ActionKeysRotateRevoke,
+	ledger.ActionKeysRotateGrant, ledger.ActionKeysRotateDrain, ledger.ActionKeysRotateRevoke, ledger.ActionKeysRotatePII,
 	ledger.ActionLoanErase, ledger.ActionLoanHoldSet, ledger.ActionLoanHoldLift,
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/config"
@@ -34,13 +35,45 @@ func OpenStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	if cfg.PIIMasterKey == nil {
 		return db, nil
 	}
-	keys, err := store.NewPersonalDataKeys(cfg.PIIMasterKey)
+	keys, err := PersonalDataKeys(cfg)
 	if err != nil {
 		_ = db.Close()
 		return nil, err
 	}
 	db.SetPersonalDataKeys(keys)
+	ring, err := OpenKeyring(ctx, cfg)
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	db.SetKeyring(ring)
 	return db, nil
+}
+
+// PersonalDataKeys are the keys of AARTHA_PII_MASTER_KEY and, during a
+// rotation, AARTHA_PII_PREVIOUS_MASTER_KEY.
+func PersonalDataKeys(cfg *config.Config) (*store.PersonalDataKeys, error) {
+	keys, err := store.NewPersonalDataKeys(cfg.PIIMasterKey)
+	if err != nil || cfg.PIIPreviousMasterKey == nil {
+		return keys, err
+	}
+	return keys.WithPrevious(cfg.PIIPreviousMasterKey)
+}
+
+// OpenKeyring opens the keyring of the per-loan data keys: the SQLite file
+// AARTHA_PII_KEYRING beside an embedded store, the database
+// AARTHA_PII_KEYRING_URL beside PostgreSQL, or (development) the schema
+// aartha_keyring of DATABASE_URL's database, which `aartha backup` leaves
+// out.
+func OpenKeyring(ctx context.Context, cfg *config.Config) (*store.Keyring, error) {
+	switch {
+	case cfg.DatabaseURL == "":
+		return store.OpenSQLiteKeyring(ctx, cfg.KeyringPath())
+	case cfg.PIIKeyringURL != "":
+		return store.OpenPostgresKeyring(ctx, cfg.PIIKeyringURL, "")
+	default:
+		return store.OpenPostgresKeyring(ctx, cfg.DatabaseURL, cfg.KeyringSchema(), postgresOptions(cfg)...)
+	}
 }
 
 // postgresOptions passes DATABASE_PASSWORD, refreshed or not, to every new
@@ -60,6 +93,10 @@ func OpenCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error
 		return nil, err
 	}
 	if err := db.CheckSchema(ctx); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := db.PrepareKeyring(ctx, time.Now()); err != nil {
 		_ = db.Close()
 		return nil, err
 	}
@@ -85,7 +122,12 @@ func PrepareSchema(ctx context.Context, db *store.DB, cfg *config.Config, log *s
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
-	return worker.CheckSchema(ctx, db)
+	if err := worker.CheckSchema(ctx, db); err != nil {
+		return err
+	}
+	// Keys still in the database move to the keyring; keys of loans erased
+	// (a crash before their deletion, a restored keyring backup) go.
+	return db.PrepareKeyring(ctx, time.Now())
 }
 
 // MigrateAll applies the store's migrations, then the job queue's.

@@ -36,6 +36,9 @@ type DB struct {
 	auditKey []byte
 	// pii encrypts personal data of new loans (nil: stored in the clear).
 	pii *PersonalDataKeys
+	// keyring holds the wrapped data keys outside this database (nil: they
+	// stay in loans.data_key; see SetKeyring).
+	keyring *Keyring
 
 	// prepared holds the fixed statements prepared on the SQLite writer
 	// connection, once the tables exist (nil until then, and on PostgreSQL,
@@ -131,6 +134,9 @@ func (db *DB) Close() error {
 			errs = append(errs, db.r.Close())
 		}
 		errs = append(errs, db.w.Close())
+		if db.keyring != nil {
+			errs = append(errs, db.keyring.Close())
+		}
 		db.closeErr = errors.Join(errs...)
 	})
 	return db.closeErr
@@ -179,6 +185,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*tx) error) error {
 		return db.wrap("commit", err)
 	}
 	committed = true
+	t.deleteErasedKeys(ctx)
 	return nil
 }
 
@@ -194,6 +201,9 @@ type tx struct {
 	// keys are the data keys of loans this transaction read or created
 	// (nil for a loan in the clear).
 	keys map[string]cipher.AEAD
+	// erased are the loans this transaction erased, whose keys are deleted
+	// from the keyring once it commits.
+	erased []string
 }
 
 type pendingUpdate struct {

@@ -39,6 +39,9 @@ type dialect struct {
 	// lockMigrations serialises concurrent migrate runs ("" if the
 	// transaction itself already does).
 	lockMigrations string
+	// lockLoanID serialises, until the transaction ends, the creations of
+	// one loan id, its argument ("" if the transaction already does).
+	lockLoanID string
 	// prepare says to prepare the fixed statements on the writer
 	// connection (SQLite; pgx caches prepared statements by itself).
 	prepare bool
@@ -95,8 +98,10 @@ var postgresDialect = &dialect{
 	// The lock is per schema, so that test schemas in one database (or two
 	// deployments sharing a server) do not wait for each other.
 	lockMigrations: `SELECT pg_advisory_xact_lock(hashtext('aartha.migrate:' || coalesce(current_schema(), '')))`,
-	timeArg:        func(t time.Time) any { return t.UTC() },
-	greatest:       "GREATEST",
+	// Per schema too, like lockMigrations.
+	lockLoanID: `SELECT pg_advisory_xact_lock(hashtext(coalesce(current_schema(), '') || ':' || ?))`,
+	timeArg:    func(t time.Time) any { return t.UTC() },
+	greatest:   "GREATEST",
 
 	auditInsertedAt: "a.inserted_at",
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // ErasePersonalData empties the loan's personal fields, deletes its salts and
-// its data key, and records the erasure. It returns ECONFLICT for a loan
+// its data key, and records the erasure. A key in the keyring is deleted
+// once the transaction commits (a crash before leaves it to SweepKeyring). It returns ECONFLICT for a loan
 // whose personal data is stored in the clear (created while encryption was
 // off): its audit rows hold the values, so erasing the loan row alone would
 // not erase them.
@@ -18,17 +19,15 @@ func (t *tx) ErasePersonalData(ctx context.Context, e *ledger.Erasure) error {
 	if err := t.flush(ctx); err != nil {
 		return err
 	}
-	var wrapped []byte
-	var erased nullTime
-	err := t.queryRow(ctx, t.db.d.rebind("SELECT data_key, erased_at FROM loans WHERE id = ?"), e.LoanID).Scan(&wrapped, &erased)
+	_, encrypted, erased, err := readKeyColumns(t.queryRow(ctx, t.db.d.rebind(keyColumnsSQL), e.LoanID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", e.LoanID)
 	case err != nil:
 		return t.db.wrap("erase loan "+e.LoanID, err)
-	case erased.valid:
+	case erased:
 		return ledger.Errorf(ledger.ECONFLICT, "loan %s was already erased", e.LoanID)
-	case wrapped == nil:
+	case !encrypted:
 		return ledger.Errorf(ledger.ECONFLICT, "loan %s was stored without encryption (before AARTHA_PII_MASTER_KEY was set): its audit rows hold its personal data in the clear, so it cannot be erased verifiably", e.LoanID)
 	}
 	d := t.db.d
@@ -44,6 +43,7 @@ func (t *tx) ErasePersonalData(ctx context.Context, e *ledger.Erasure) error {
 		return t.db.wrap("record the erasure of loan "+e.LoanID, err)
 	}
 	t.remember(e.LoanID, nil)
+	t.erased = append(t.erased, e.LoanID)
 	return nil
 }
 
@@ -121,7 +121,7 @@ func (db *DB) LoansDueForErasure(ctx context.Context, closedBefore time.Time, li
 	}
 	return queryAll(ctx, db, "list loans due for erasure", db.d.rebind(`SELECT id FROM loans
 		WHERE status IN ('repaid', 'rejected', 'defaulted') AND closed_at < ?
-		  AND erased_at IS NULL AND data_key IS NOT NULL
+		  AND erased_at IS NULL AND pii_encrypted
 		  AND NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.loan_id = loans.id)
 		  AND NOT EXISTS (SELECT 1 FROM anchors a WHERE a.loan_id = loans.id AND a.status NOT IN ('final', 'failed'))
 		ORDER BY closed_at, id LIMIT ?`), []any{db.d.timeArg(closedBefore), limit},

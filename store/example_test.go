@@ -53,7 +53,7 @@ func ExampleOpenSQLite() {
 	_, err = svc.Approve(ctx, ledger.CLIActor("ops"), "loan-1")
 	fmt.Println(ledger.ErrorCode(err))
 	// Output:
-	// applied [0001_init.sql 0002_anchoring.sql 0003_tx_journal.sql 0004_users_audit_chain.sql 0005_reconcile_runs.sql 0006_audit_seal.sql 0007_maintenance.sql 0008_sessions.sql 0009_personal_data.sql 0010_audit_keyed_anchored.sql]
+	// applied [0001_init.sql 0002_anchoring.sql 0003_tx_journal.sql 0004_users_audit_chain.sql 0005_reconcile_runs.sql 0006_audit_seal.sql 0007_maintenance.sql 0008_sessions.sql 0009_personal_data.sql 0010_audit_keyed_anchored.sql 0011_pii_keyring.sql]
 	// loan-1 approved
 	// conflict
 }

@@ -19,7 +19,7 @@ const loanColumns = `seq, id, borrower, lender, borrower_address, lender_address
 	salt, repayment_salt,
 	blockchain_status, blockchain_tx_hash, blockchain_stored_at,
 	repayment_blockchain_status, repayment_blockchain_tx_hash, repayment_blockchain_stored_at,
-	data_key, erased_at`
+	data_key, pii_encrypted, erased_at`
 
 const insertLoanSQL = `INSERT INTO loans (id, borrower, lender, borrower_address, lender_address,
 	principal, currency, interest_rate_bps, term_months, status, reason,
@@ -27,8 +27,8 @@ const insertLoanSQL = `INSERT INTO loans (id, borrower, lender, borrower_address
 	salt, repayment_salt,
 	blockchain_status, blockchain_tx_hash, blockchain_stored_at,
 	repayment_blockchain_status, repayment_blockchain_tx_hash, repayment_blockchain_stored_at,
-	data_key, borrower_index)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	data_key, borrower_index, pii_encrypted)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // updateLoanSQL writes every field but the id, seq, created_at and the
 // personal fields, which never change after creation (and are emptied only
@@ -51,15 +51,23 @@ type rowScanner interface {
 	Scan(dest ...any) error
 }
 
+// loanKey is the data key of a loan read: nil for a loan in the clear or
+// erased; gone for one whose key the keyring lacks (see openLoan).
+type loanKey struct {
+	aead cipher.AEAD
+	gone bool
+}
+
 // scanLoan reads one row of loanColumns and opens its personal fields; it
-// also returns the loan's data key (nil for a loan in the clear or erased).
-func (db *DB) scanLoan(row rowScanner) (*ledger.Loan, int64, cipher.AEAD, error) {
+// also returns the loan's data key.
+func (db *DB) scanLoan(ctx context.Context, row rowScanner) (*ledger.Loan, int64, loanKey, error) {
 	var (
 		l                                          ledger.Loan
 		seq                                        int64
 		created, updated, approved, closed, repaid nullTime
 		stored, repaymentStored, erased            nullTime
 		wrapped                                    []byte
+		encrypted                                  bool
 		status, chainStatus, repaymentChainStatus  string
 	)
 	err := row.Scan(&seq, &l.ID, &l.Borrower, &l.Lender, &l.BorrowerAddress, &l.LenderAddress,
@@ -68,9 +76,9 @@ func (db *DB) scanLoan(row rowScanner) (*ledger.Loan, int64, cipher.AEAD, error)
 		&l.Salt, &l.RepaymentSalt,
 		&chainStatus, &l.BlockchainTxHash, &stored,
 		&repaymentChainStatus, &l.RepaymentBlockchainTxHash, &repaymentStored,
-		&wrapped, &erased)
+		&wrapped, &encrypted, &erased)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, loanKey{}, err
 	}
 	l.Status = ledger.LoanStatus(status)
 	l.BlockchainStatus = ledger.ChainStatus(chainStatus)
@@ -79,11 +87,11 @@ func (db *DB) scanLoan(row rowScanner) (*ledger.Loan, int64, cipher.AEAD, error)
 	l.ApprovedAt, l.ClosedAt, l.RepaidAt = approved.ptr(), closed.ptr(), repaid.ptr()
 	l.BlockchainStoredAt, l.RepaymentBlockchainStoredAt = stored.ptr(), repaymentStored.ptr()
 	l.ErasedAt = erased.ptr()
-	aead, err := db.openLoan(&l, wrapped)
+	aead, gone, err := db.openLoan(ctx, &l, wrapped, encrypted)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, loanKey{}, err
 	}
-	return &l, seq, aead, nil
+	return &l, seq, loanKey{aead: aead, gone: gone}, nil
 }
 
 // Loan returns the loan with the given id: ENOTFOUND if there is none,
@@ -106,26 +114,28 @@ func (t *tx) LoanForUpdate(ctx context.Context, id string) (*ledger.Loan, error)
 	if err := t.flush(ctx); err != nil {
 		return nil, err
 	}
-	l, aead, err := t.db.loan(ctx, t.queryRow(ctx, t.db.q.loanForUpdate, id), id)
+	l, key, err := t.db.loan(ctx, t.queryRow(ctx, t.db.q.loanForUpdate, id), id)
 	if err != nil {
 		return nil, err
 	}
-	t.remember(id, aead)
+	if !key.gone { // a change to a loan whose key is gone fails in dataKey
+		t.remember(id, key.aead)
+	}
 	return l, nil
 }
 
-func (db *DB) loan(_ context.Context, row *sql.Row, id string) (*ledger.Loan, cipher.AEAD, error) {
-	l, _, aead, err := db.scanLoan(row)
+func (db *DB) loan(ctx context.Context, row *sql.Row, id string) (*ledger.Loan, loanKey, error) {
+	l, _, key, err := db.scanLoan(ctx, row)
 	var le *ledger.Error
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, nil, ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", id)
+		return nil, loanKey{}, ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", id)
 	case errors.As(err, &le):
-		return nil, nil, err
+		return nil, loanKey{}, err
 	case err != nil:
-		return nil, nil, db.wrap("get loan "+id, err)
+		return nil, loanKey{}, db.wrap("get loan "+id, err)
 	}
-	return l, aead, nil
+	return l, key, nil
 }
 
 // CreateLoan inserts l. It returns ECONFLICT if a loan with its id exists
@@ -144,6 +154,19 @@ func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
 		if aead, wrapped, err = k.newDataKey(l.ID); err != nil {
 			return err
 		}
+		// The key is in the keyring before the loan's row commits: a crash
+		// in between leaves an orphan key, which a sweep deletes, or which
+		// the next creation of that id replaces.
+		if ring := t.db.keyring; ring != nil {
+			if err := t.claimLoanID(ctx, l.ID); err != nil {
+				return err
+			}
+			err := ring.put(ctx, wrappedKey{loanID: l.ID, masterKeyID: k.current.id, wrapped: wrapped, createdAt: l.CreatedAt})
+			if err != nil {
+				return err
+			}
+			wrapped = nil
+		}
 		borrower, lender = sealText(aead, l.ID, "borrower", borrower), sealText(aead, l.ID, "lender", lender)
 		borrowerAddr = sealText(aead, l.ID, "borrower_address", borrowerAddr)
 		lenderAddr = sealText(aead, l.ID, "lender_address", lenderAddr)
@@ -157,7 +180,7 @@ func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
 		bytesArg(sealBytes(aead, l.ID, "salt", l.Salt)), bytesArg(sealBytes(aead, l.ID, "repayment_salt", l.RepaymentSalt)),
 		string(l.BlockchainStatus), l.BlockchainTxHash, d.nullTimeArg(l.BlockchainStoredAt),
 		string(l.RepaymentBlockchainStatus), l.RepaymentBlockchainTxHash, d.nullTimeArg(l.RepaymentBlockchainStoredAt),
-		bytesArg(wrapped), index)
+		bytesArg(wrapped), index, aead != nil)
 	switch classify(err) {
 	case errUnique:
 		return ledger.Errorf(ledger.ECONFLICT, "loan %s already exists", l.ID)
@@ -168,6 +191,30 @@ func (t *tx) CreateLoan(ctx context.Context, l *ledger.Loan) error {
 		return t.db.wrap("create loan "+l.ID, err)
 	}
 	t.remember(l.ID, aead)
+	if ring := t.db.keyring; ring != nil && aead != nil {
+		ring.remember(l.ID, aead)
+	}
+	return nil
+}
+
+// claimLoanID makes sure no loan has the id before CreateLoan writes its
+// key to the keyring, which must never replace the key of a loan that
+// exists. On PostgreSQL a lock on the id, held until the transaction ends,
+// makes a concurrent creation of the same id wait and then see this one's
+// row; on SQLite the transaction already holds the database's write lock.
+func (t *tx) claimLoanID(ctx context.Context, id string) error {
+	if t.db.d.lockLoanID != "" {
+		if _, err := t.exec(ctx, t.db.d.rebind(t.db.d.lockLoanID), "aartha.loan:"+id); err != nil {
+			return t.db.wrap("lock loan id "+id, err)
+		}
+	}
+	var n int
+	if err := t.queryRow(ctx, t.db.d.rebind("SELECT count(*) FROM loans WHERE id = ?"), id).Scan(&n); err != nil {
+		return t.db.wrap("look up loan "+id, err)
+	}
+	if n > 0 {
+		return ledger.Errorf(ledger.ECONFLICT, "loan %s already exists", id)
+	}
 	return nil
 }
 
@@ -269,8 +316,12 @@ func (db *DB) Loans(ctx context.Context, f ledger.LoanFilter) (ledger.LoanPage, 
 		// Encrypted loans are found by their blind index, loans in the clear
 		// by the value itself.
 		if db.pii != nil {
-			where = append(where, "(borrower_index = ? OR (data_key IS NULL AND borrower = ?))")
-			args = append(args, db.pii.BorrowerIndex(f.Borrower), f.Borrower)
+			indexes := db.pii.borrowerIndexes(f.Borrower)
+			where = append(where, "(borrower_index IN (?"+strings.Repeat(", ?", len(indexes)-1)+") OR (NOT pii_encrypted AND borrower = ?))")
+			for _, ix := range indexes {
+				args = append(args, ix)
+			}
+			args = append(args, f.Borrower)
 		} else {
 			where, args = append(where, "borrower = ?"), append(args, f.Borrower)
 		}
@@ -301,7 +352,7 @@ func (db *DB) Loans(ctx context.Context, f ledger.LoanFilter) (ledger.LoanPage, 
 			page.Next = encodeCursor(lastSeq)
 			break
 		}
-		l, seq, _, err := db.scanLoan(rows)
+		l, seq, _, err := db.scanLoan(ctx, rows)
 		if err != nil {
 			return ledger.LoanPage{}, db.wrap("list loans", err)
 		}

@@ -10,15 +10,19 @@ import (
 )
 
 // DumpPostgres runs pg_dump --format=custom on the database at rawURL
-// into the file out. Parameters pgx knows and libpq does not are taken
-// out: search_path becomes --schema.
-func DumpPostgres(ctx context.Context, rawURL, out string) error {
+// into the file out, leaving out the schemas named in exclude (the
+// keyring's). Parameters pgx knows and libpq does not are taken out:
+// search_path becomes --schema.
+func DumpPostgres(ctx context.Context, rawURL, out string, exclude ...string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return fmt.Errorf("DATABASE_URL is not a URL")
+		return fmt.Errorf("the database URL is not a URL")
 	}
 	q := u.Query()
 	args := []string{"--format=custom", "--no-owner", "--file=" + out}
+	for _, s := range exclude {
+		args = append(args, "--exclude-schema="+s)
+	}
 	if sp := q.Get("search_path"); sp != "" {
 		for _, s := range strings.Split(sp, ",") {
 			args = append(args, "--schema="+strings.TrimSpace(s))

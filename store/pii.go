@@ -32,8 +32,16 @@ const erasedValue = "(erased)"
 
 // PersonalDataKeys protect personal data at rest (docs/privacy.md): the
 // master key wraps each loan's random data key with AES-256-GCM, and a key
-// derived from it makes the blind index of borrowers.
+// derived from it makes the blind index of borrowers. During a rotation the
+// previous master key still opens keys it wrapped.
 type PersonalDataKeys struct {
+	current  masterKey
+	previous *masterKey
+}
+
+// masterKey is what one master key derives.
+type masterKey struct {
+	id       string // names the key in the keyring; a digest, never the key
 	wrap     cipher.AEAD
 	indexKey []byte
 }
@@ -41,14 +49,42 @@ type PersonalDataKeys struct {
 // NewPersonalDataKeys derives the wrapping and blind-index keys from a
 // 32-byte master key.
 func NewPersonalDataKeys(master []byte) (*PersonalDataKeys, error) {
-	if len(master) != MasterKeySize {
-		return nil, ledger.Errorf(ledger.EINVALID, "the personal-data master key must be %d bytes, not %d", MasterKeySize, len(master))
-	}
-	wrap, err := newGCM(derive(master, "aartha personal data: wrap data keys v1"))
+	m, err := newMasterKey(master)
 	if err != nil {
 		return nil, err
 	}
-	return &PersonalDataKeys{wrap: wrap, indexKey: derive(master, "aartha personal data: blind index v1")}, nil
+	return &PersonalDataKeys{current: m}, nil
+}
+
+// WithPrevious returns keys that also open data keys wrapped by the
+// previous master key, for the time of a rotation (see DB.RotateMasterKey).
+func (k *PersonalDataKeys) WithPrevious(previous []byte) (*PersonalDataKeys, error) {
+	m, err := newMasterKey(previous)
+	if err != nil {
+		return nil, fmt.Errorf("previous key: %w", err)
+	}
+	if m.id == k.current.id {
+		return nil, ledger.Errorf(ledger.EINVALID, "the previous personal-data master key is the current one")
+	}
+	return &PersonalDataKeys{current: k.current, previous: &m}, nil
+}
+
+// MasterKeyID names the current master key (a digest of it, safe to show).
+func (k *PersonalDataKeys) MasterKeyID() string { return k.current.id }
+
+func newMasterKey(master []byte) (masterKey, error) {
+	if len(master) != MasterKeySize {
+		return masterKey{}, ledger.Errorf(ledger.EINVALID, "the personal-data master key must be %d bytes, not %d", MasterKeySize, len(master))
+	}
+	wrap, err := newGCM(derive(master, "aartha personal data: wrap data keys v1"))
+	if err != nil {
+		return masterKey{}, err
+	}
+	return masterKey{
+		id:       hex.EncodeToString(derive(master, "aartha personal data: key id v1")[:8]),
+		wrap:     wrap,
+		indexKey: derive(master, "aartha personal data: blind index v1"),
+	}, nil
 }
 
 // SetPersonalDataKeys turns encryption of personal data on for loans created
@@ -73,12 +109,26 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 // BorrowerIndex is the blind index of a borrower reference: HMAC-SHA-256 of
 // the trimmed, lower-cased value under the index key, in hex.
 func (k *PersonalDataKeys) BorrowerIndex(borrower string) string {
-	m := hmac.New(sha256.New, k.indexKey)
-	m.Write([]byte(strings.ToLower(strings.TrimSpace(borrower))))
-	return hex.EncodeToString(m.Sum(nil))
+	return k.current.borrowerIndex(borrower)
 }
 
-// newDataKey makes a loan's data key and returns it with its wrapped form.
+// borrowerIndexes are the blind indexes a borrower may be stored under:
+// during a rotation, under either master key.
+func (k *PersonalDataKeys) borrowerIndexes(borrower string) []string {
+	if k.previous == nil {
+		return []string{k.current.borrowerIndex(borrower)}
+	}
+	return []string{k.current.borrowerIndex(borrower), k.previous.borrowerIndex(borrower)}
+}
+
+func (m masterKey) borrowerIndex(borrower string) string {
+	h := hmac.New(sha256.New, m.indexKey)
+	h.Write([]byte(strings.ToLower(strings.TrimSpace(borrower))))
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// newDataKey makes a loan's data key and returns it with its form wrapped
+// by the current master key.
 func (k *PersonalDataKeys) newDataKey(loanID string) (cipher.AEAD, []byte, error) {
 	key := make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
@@ -88,14 +138,32 @@ func (k *PersonalDataKeys) newDataKey(loanID string) (cipher.AEAD, []byte, error
 	if err != nil {
 		return nil, nil, err
 	}
-	return aead, seal(k.wrap, []byte(key), "data key "+loanID), nil
+	return aead, seal(k.current.wrap, key, "data key "+loanID), nil
 }
 
-// unwrap opens a loan's wrapped data key.
-func (k *PersonalDataKeys) unwrap(loanID string, wrapped []byte) (cipher.AEAD, error) {
-	key, err := open(k.wrap, wrapped, "data key "+loanID)
+// unwrapKey opens a loan's wrapped data key with the master key named
+// keyID ("" for a key kept in the loan's row before the keyring, which
+// records none: either master key is tried).
+func (k *PersonalDataKeys) unwrapKey(loanID, keyID string, wrapped []byte) ([]byte, error) {
+	for _, m := range []*masterKey{&k.current, k.previous} {
+		if m == nil || (keyID != "" && keyID != m.id) {
+			continue
+		}
+		if key, err := open(m.wrap, wrapped, "data key "+loanID); err == nil {
+			return key, nil
+		}
+	}
+	if keyID != "" && keyID != k.current.id && (k.previous == nil || keyID != k.previous.id) {
+		return nil, ledger.Errorf(ledger.EUNAVAILABLE, "the data key of loan %s is wrapped by master key %s, which is neither AARTHA_PII_MASTER_KEY nor AARTHA_PII_PREVIOUS_MASTER_KEY", loanID, keyID)
+	}
+	return nil, fmt.Errorf("store: unwrap the data key of loan %s (wrong AARTHA_PII_MASTER_KEY?): message authentication failed", loanID)
+}
+
+// unwrap opens a loan's wrapped data key as a cipher.
+func (k *PersonalDataKeys) unwrap(loanID, keyID string, wrapped []byte) (cipher.AEAD, error) {
+	key, err := k.unwrapKey(loanID, keyID, wrapped)
 	if err != nil {
-		return nil, fmt.Errorf("store: unwrap the data key of loan %s (wrong AARTHA_PII_MASTER_KEY?): %w", loanID, err)
+		return nil, err
 	}
 	return newGCM(key)
 }
@@ -161,34 +229,80 @@ func openBytes(aead cipher.AEAD, loanID, field string, v []byte) ([]byte, error)
 }
 
 // openLoan decrypts the personal fields and salts of a loan read with its
-// wrapped data key, and returns the data key (nil for a loan in the clear).
-func (db *DB) openLoan(l *ledger.Loan, wrapped []byte) (cipher.AEAD, error) {
-	if wrapped == nil {
-		return nil, nil
+// row's data_key and pii_encrypted, and returns the data key (nil for a
+// loan in the clear or erased). gone says the keyring has no key for a loan
+// not marked erased (a database restored from a backup taken before the
+// erasure): its personal fields read "(erased)" and its salts nil.
+func (db *DB) openLoan(ctx context.Context, l *ledger.Loan, wrapped []byte, encrypted bool) (aead cipher.AEAD, gone bool, err error) {
+	if !encrypted || l.ErasedAt != nil {
+		return nil, false, nil
 	}
-	if db.pii == nil {
-		return nil, ledger.Errorf(ledger.EUNAVAILABLE, "loan %s holds encrypted personal data: set AARTHA_PII_MASTER_KEY to read it", l.ID)
-	}
-	aead, err := db.pii.unwrap(l.ID, wrapped)
-	if err != nil {
-		return nil, err
+	if aead, gone, err = db.keyOf(ctx, l.ID, wrapped); err != nil || gone {
+		for _, v := range []*string{&l.Borrower, &l.Lender, &l.BorrowerAddress, &l.LenderAddress} {
+			if *v != "" {
+				*v = erasedValue
+			}
+		}
+		l.Salt, l.RepaymentSalt = nil, nil
+		return nil, gone, err
 	}
 	for _, f := range []struct {
 		name string
 		v    *string
 	}{{"borrower", &l.Borrower}, {"lender", &l.Lender}, {"borrower_address", &l.BorrowerAddress}, {"lender_address", &l.LenderAddress}} {
 		if *f.v, err = openText(aead, l.ID, f.name, *f.v); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if l.Salt, err = openBytes(aead, l.ID, "salt", l.Salt); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if l.RepaymentSalt, err = openBytes(aead, l.ID, "repayment_salt", l.RepaymentSalt); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return aead, nil
+	return aead, false, nil
 }
+
+// keyOf returns the data key of an encrypted loan not erased: from its row
+// (wrapped: a key not yet moved to the keyring, or a store without one) or
+// from the keyring. gone says the keyring has none.
+func (db *DB) keyOf(ctx context.Context, loanID string, wrapped []byte) (aead cipher.AEAD, gone bool, err error) {
+	switch {
+	case db.pii == nil:
+		return nil, false, ledger.Errorf(ledger.EUNAVAILABLE, "loan %s holds encrypted personal data: set AARTHA_PII_MASTER_KEY to read or change it", loanID)
+	case wrapped != nil:
+		aead, err = db.pii.unwrap(loanID, "", wrapped)
+		return aead, false, err
+	case db.keyring == nil:
+		return nil, false, ledger.Errorf(ledger.EUNAVAILABLE, "the data key of loan %s is in the keyring, and this store has none attached", loanID)
+	}
+	if aead, ok := db.keyring.cached(loanID); ok {
+		return aead, false, nil
+	}
+	w, found, err := db.keyring.get(ctx, loanID)
+	if err != nil || !found {
+		return nil, !found && err == nil, err
+	}
+	if aead, err = db.pii.unwrap(loanID, w.masterKeyID, w.wrapped); err != nil {
+		return nil, false, err
+	}
+	db.keyring.remember(loanID, aead)
+	return aead, false, nil
+}
+
+// keyGone is the error of a change to a loan whose key the keyring lacks.
+func (db *DB) keyGone(loanID string) error {
+	return ledger.Errorf(ledger.ECONFLICT, "the data key of loan %s is not in the %s: the loan was erased after the backup this database was restored from (erase it again with `aartha erase`), or the keyring is the wrong one", loanID, db.keyring)
+}
+
+// readKeyColumns reads what a loan's row says of its data key.
+func readKeyColumns(row rowScanner) (wrapped []byte, encrypted, erased bool, err error) {
+	var at nullTime
+	err = row.Scan(&wrapped, &encrypted, &at)
+	return wrapped, encrypted, at.valid, err
+}
+
+const keyColumnsSQL = "SELECT data_key, pii_encrypted, erased_at FROM loans WHERE id = ?"
 
 // dataKey returns the data key of a loan in this transaction: nil if the
 // loan is stored in the clear or erased.
@@ -196,8 +310,7 @@ func (t *tx) dataKey(ctx context.Context, loanID string) (cipher.AEAD, error) {
 	if aead, ok := t.keys[loanID]; ok {
 		return aead, nil
 	}
-	var wrapped []byte
-	err := t.queryRow(ctx, t.db.d.rebind("SELECT data_key FROM loans WHERE id = ?"), loanID).Scan(&wrapped)
+	wrapped, encrypted, erased, err := readKeyColumns(t.queryRow(ctx, t.db.d.rebind(keyColumnsSQL), loanID))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, ledger.Errorf(ledger.ENOTFOUND, "loan %s not found", loanID)
@@ -205,12 +318,13 @@ func (t *tx) dataKey(ctx context.Context, loanID string) (cipher.AEAD, error) {
 		return nil, t.db.wrap("read the data key of loan "+loanID, err)
 	}
 	var aead cipher.AEAD
-	if wrapped != nil {
-		if t.db.pii == nil {
-			return nil, ledger.Errorf(ledger.EUNAVAILABLE, "loan %s holds encrypted personal data: set AARTHA_PII_MASTER_KEY to change it", loanID)
-		}
-		if aead, err = t.db.pii.unwrap(loanID, wrapped); err != nil {
+	if encrypted && !erased {
+		var gone bool
+		if aead, gone, err = t.db.keyOf(ctx, loanID, wrapped); err != nil {
 			return nil, err
+		}
+		if gone {
+			return nil, t.db.keyGone(loanID)
 		}
 	}
 	t.remember(loanID, aead)
@@ -408,15 +522,15 @@ func openSnapshot(aead cipher.AEAD, loanID string, doc json.RawMessage) json.Raw
 }
 
 // readDataKey returns the data key of a loan outside a transaction (nil if
-// in the clear, erased or unknown).
+// in the clear, erased, gone from the keyring or unknown).
 func (db *DB) readDataKey(ctx context.Context, loanID string) (cipher.AEAD, error) {
-	var wrapped []byte
-	err := db.r.QueryRowContext(ctx, db.d.rebind("SELECT data_key FROM loans WHERE id = ?"), loanID).Scan(&wrapped)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && wrapped == nil) || db.pii == nil {
+	wrapped, encrypted, erased, err := readKeyColumns(db.r.QueryRowContext(ctx, db.d.rebind(keyColumnsSQL), loanID))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && (!encrypted || erased)) || db.pii == nil {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, db.wrap("read the data key of loan "+loanID, err)
 	}
-	return db.pii.unwrap(loanID, wrapped)
+	aead, _, err := db.keyOf(ctx, loanID, wrapped)
+	return aead, err
 }

@@ -52,7 +52,7 @@ func (db *DB) ForEachAnchor(ctx context.Context, loanIDs []string, fn func(*ledg
 	}
 	defer rows.Close()
 	for rows.Next() {
-		a, l, err := db.scanJoined(rows)
+		a, l, err := db.scanJoined(ctx, rows)
 		if err != nil {
 			return db.wrap("scan anchors", err)
 		}
@@ -68,7 +68,7 @@ func (db *DB) ForEachAnchor(ctx context.Context, loanIDs []string, fn func(*ledg
 
 // scanJoined reads one row of anchorColumns followed by loanColumns: it
 // takes the row's values once and replays them into the two scanners.
-func (db *DB) scanJoined(rows *sql.Rows) (*ledger.Anchor, *ledger.Loan, error) {
+func (db *DB) scanJoined(ctx context.Context, rows *sql.Rows) (*ledger.Anchor, *ledger.Loan, error) {
 	holders := make([]rawValue, anchorColumnCount+loanColumnCount)
 	raw := make([]any, len(holders))
 	for i := range holders {
@@ -81,7 +81,7 @@ func (db *DB) scanJoined(rows *sql.Rows) (*ledger.Anchor, *ledger.Loan, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	l, _, _, err := db.scanLoan(replay(holders[anchorColumnCount:]))
+	l, _, _, err := db.scanLoan(ctx, replay(holders[anchorColumnCount:]))
 	if err != nil {
 		return nil, nil, err
 	}

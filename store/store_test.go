@@ -87,7 +87,7 @@ func testMigrate(t *testing.T, open func(testing.TB) *store.DB) {
 }
 
 // allMigrations are the embedded migrations, in order.
-var allMigrations = []string{"0001_init.sql", "0002_anchoring.sql", "0003_tx_journal.sql", "0004_users_audit_chain.sql", "0005_reconcile_runs.sql", "0006_audit_seal.sql", "0007_maintenance.sql", "0008_sessions.sql", "0009_personal_data.sql", "0010_audit_keyed_anchored.sql"}
+var allMigrations = []string{"0001_init.sql", "0002_anchoring.sql", "0003_tx_journal.sql", "0004_users_audit_chain.sql", "0005_reconcile_runs.sql", "0006_audit_seal.sql", "0007_maintenance.sql", "0008_sessions.sql", "0009_personal_data.sql", "0010_audit_keyed_anchored.sql", "0011_pii_keyring.sql"}
 
 // nextMigration names a migration after the embedded ones (tests add it).
 func nextMigration(name string) string { return fmt.Sprintf("%04d_%s.sql", len(allMigrations)+1, name) }

@@ -64,7 +64,10 @@ func configSecrets(cfg *config.Config) []string {
 	if cfg.PIIMasterKey != nil {
 		secrets = append(secrets, hex.EncodeToString(cfg.PIIMasterKey))
 	}
-	for _, raw := range []string{cfg.DatabaseURL, cfg.MultiChainRPCURL, cfg.RedisURL} {
+	if cfg.PIIPreviousMasterKey != nil {
+		secrets = append(secrets, hex.EncodeToString(cfg.PIIPreviousMasterKey))
+	}
+	for _, raw := range []string{cfg.DatabaseURL, cfg.MultiChainRPCURL, cfg.RedisURL, cfg.PIIKeyringURL} {
 		if u, err := url.Parse(raw); err == nil && u.User != nil {
 			if p, ok := u.User.Password(); ok {
 				secrets = append(secrets, p)

@@ -13,6 +13,7 @@ import (
 
 	ledger "github.com/aartha/ledger"
 	"github.com/aartha/ledger/pdf"
+	"github.com/aartha/ledger/service"
 )
 
 // newEraseCmd wires ledger.ErasureService: erase one closed loan's personal
@@ -131,7 +132,7 @@ func eraseDue(cmd *cobra.Command, a *app, dryRun bool) error {
 	if cfg.RetentionDays == 0 {
 		return errors.New("retention is off: set AARTHA_RETENTION_DAYS to the days personal data is kept after a loan closes")
 	}
-	db, err := openCurrentStore(ctx, cfg)
+	db, err := service.OpenCurrentStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

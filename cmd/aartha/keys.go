@@ -23,7 +23,7 @@ func keystoreTarget(a *app, pathFlag string, needPass bool) (path, pass string, 
 func newKeysCmd(a *app) *cobra.Command {
 	var path string
 	var light bool
-	cmd := &cobra.Command{Use: "keys", Short: "Create, import and inspect the anchoring key's keystore; Clef rules; rotate the anchoring key"}
+	cmd := &cobra.Command{Use: "keys", Short: "Create, import and inspect the anchoring key's keystore; Clef rules; rotate the anchoring key or the personal-data master key"}
 	cmd.PersistentFlags().StringVar(&path, "keystore", "", "keystore file (default: BLOCKCHAIN_KEYSTORE)")
 	newCmd := &cobra.Command{
 		Use:   "new",
@@ -99,6 +99,6 @@ func newKeysCmd(a *app) *cobra.Command {
 	}
 	clefRulesCmd.Flags().StringVar(&rulesRegistry, "registry", "", "the LoanRegistry address (default: BLOCKCHAIN_CONTRACT_ADDRESS)")
 	clefRulesCmd.Flags().StringVar(&rulesAccount, "account", "", "the anchoring account Clef holds (default: BLOCKCHAIN_SIGNER_ADDRESS)")
-	cmd.AddCommand(newCmd, importCmd, addressCmd, clefRulesCmd, newKeysRotateCmd(a))
+	cmd.AddCommand(newCmd, importCmd, addressCmd, clefRulesCmd, newKeysRotateCmd(a), newKeysRotatePIICmd(a))
 	return cmd
 }

@@ -88,16 +88,6 @@ func (a *app) openConfiguredStore(ctx context.Context) (*config.Config, *store.D
 	return cfg, db, nil
 }
 
-// openStore and openCurrentStore are the names backup.go and erase.go call
-// service.OpenStore and service.OpenCurrentStore by.
-func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
-	return service.OpenStore(ctx, cfg)
-}
-
-func openCurrentStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
-	return service.OpenCurrentStore(ctx, cfg)
-}
-
 // readLine reads a secret's one line from r (standard input), without its
 // line ending; a last line without one is fine.
 func readLine(r io.Reader) (string, error) {
