@@ -3,6 +3,7 @@ package store_test
 import (
 	"crypto/rand"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -27,14 +28,16 @@ func BenchmarkApprove(b *testing.B) {
 			if _, err := db.Migrate(b.Context()); err != nil {
 				b.Fatal(err)
 			}
-			benchmarkApprove(b, db)
+			benchmarkApprove(b, db, nil)
 		})
 	}
 }
 
 var benchRound atomic.Int64
 
-func benchmarkApprove(b *testing.B, db *store.DB) {
+// benchmarkApprove approves b.N fresh loans from 8 callers per CPU;
+// afterSetup, if not nil, runs once the loans exist, before the clock starts.
+func benchmarkApprove(b *testing.B, db *store.DB, afterSetup func()) {
 	ctx := b.Context()
 	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	svc := &ledger.LoanService{Store: db, Now: func() time.Time { return now }, Rand: rand.Reader}
@@ -63,6 +66,9 @@ func benchmarkApprove(b *testing.B, db *store.DB) {
 		if err != nil {
 			b.Fatal(err)
 		}
+	}
+	if afterSetup != nil {
+		afterSetup()
 	}
 	actor := ledger.Actor{ID: "bench@example.com", Role: "admin", Addr: "127.0.0.1"}
 	var next atomic.Int64
@@ -125,25 +131,44 @@ func BenchmarkApproveEncryption(b *testing.B) {
 		"sqlite":   openSQLite,
 		"postgres": func(t testing.TB) *store.DB { return openPostgresPool(t, 0) },
 	}
+	// clear: encryption off. encrypted: data keys in loans.data_key (a store
+	// without a keyring, as the library alone). keyring: as the service runs,
+	// keys in a keyring of their own, cached since this process created the
+	// loans. keyring-cold: the same with the keyring reopened after the
+	// loans were created, so every approval reads and unwraps its key (a
+	// process that has just started).
 	for _, be := range backends {
-		for _, encrypted := range []bool{false, true} {
-			name := be.name + "/clear"
-			if encrypted {
-				name = be.name + "/encrypted"
-			}
-			b.Run(name, func(b *testing.B) {
+		for _, variant := range []string{"clear", "encrypted", "keyring", "keyring-cold"} {
+			b.Run(be.name+"/"+variant, func(b *testing.B) {
 				db := open[be.name](b)
 				if _, err := db.Migrate(b.Context()); err != nil {
 					b.Fatal(err)
 				}
-				if encrypted {
+				var afterSetup func()
+				if variant != "clear" {
 					keys, err := store.NewPersonalDataKeys(make([]byte, store.MasterKeySize))
 					if err != nil {
 						b.Fatal(err)
 					}
 					db.SetPersonalDataKeys(keys)
 				}
-				benchmarkApprove(b, db)
+				if strings.HasPrefix(variant, "keyring") {
+					openRing := keyringAt(b, db)
+					ring := openRing()
+					db.SetKeyring(ring)
+					if err := db.PrepareKeyring(b.Context(), time.Now()); err != nil {
+						b.Fatal(err)
+					}
+					b.Cleanup(func() { _ = ring.Close() })
+					if variant == "keyring-cold" {
+						afterSetup = func() {
+							cold := openRing()
+							db.SetKeyring(cold)
+							b.Cleanup(func() { _ = cold.Close() })
+						}
+					}
+				}
+				benchmarkApprove(b, db, afterSetup)
 			})
 		}
 	}

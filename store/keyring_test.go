@@ -21,7 +21,7 @@ var restoreSeq atomic.Int64
 
 // keyringAt opens handles on one keyring for the test's backend: a SQLite
 // file beside the test's database, or a schema of the test server.
-func keyringAt(t *testing.T, db *store.DB) func() *store.Keyring {
+func keyringAt(t testing.TB, db *store.DB) func() *store.Keyring {
 	t.Helper()
 	if db.Driver() == "sqlite" {
 		path := filepath.Join(t.TempDir(), "keyring.db")
@@ -44,7 +44,7 @@ func keyringAt(t *testing.T, db *store.DB) func() *store.Keyring {
 	}
 }
 
-func currentSchema(t *testing.T, db *store.DB) string {
+func currentSchema(t testing.TB, db *store.DB) string {
 	t.Helper()
 	var s string
 	require.NoError(t, db.SQLDB().QueryRowContext(t.Context(), "SELECT current_schema()").Scan(&s))
