@@ -1,10 +1,8 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -40,29 +38,15 @@ a digest of the key, never the key itself.`,
 			if cfg.PIIMasterKey == nil {
 				return errors.New("set AARTHA_PII_MASTER_KEY to the new master key (and AARTHA_PII_PREVIOUS_MASTER_KEY to the old one)")
 			}
-			keys, err := service.PersonalDataKeys(cfg)
-			if err != nil {
-				return err
-			}
 			out := cmd.OutOrStdout()
-			n, rotErr := db.RotateMasterKey(ctx, batch, func(done int) error {
+			keyID, n, err := service.RotatePersonalDataKeys(ctx, cfg, db, ledger.CLIActor(cliUser()), batch, func(done int) error {
 				fmt.Fprintf(out, "re-wrapped %d data keys\n", done)
 				return ctx.Err()
 			})
-			after, _ := json.Marshal(map[string]any{"master_key_id": keys.MasterKeyID(), "rewrapped": n, "finished": rotErr == nil})
-			auditErr := db.InTx(ctx, func(tx ledger.Tx) error {
-				return tx.AppendAudit(ctx, &ledger.AuditEntry{
-					At: time.Now(), Actor: ledger.CLIActor(cliUser()), Action: ledger.ActionKeysRotatePII,
-					Entity: "keyring", EntityID: keys.MasterKeyID(), After: after,
-				})
-			})
-			if rotErr != nil {
-				return fmt.Errorf("rotation stopped after %d data keys (run it again to resume): %w", n, rotErr)
+			if err != nil {
+				return err
 			}
-			if auditErr != nil {
-				return auditErr
-			}
-			fmt.Fprintf(out, "every data key is wrapped by master key %s (%d re-wrapped now): remove AARTHA_PII_PREVIOUS_MASTER_KEY and restart the service\n", keys.MasterKeyID(), n)
+			fmt.Fprintf(out, "every data key is wrapped by master key %s (%d re-wrapped now): remove AARTHA_PII_PREVIOUS_MASTER_KEY and restart the service\n", keyID, n)
 			return nil
 		},
 	}
