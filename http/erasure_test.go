@@ -68,3 +68,37 @@ func TestEraseEndpoint(t *testing.T) {
 	require.Equal(t, "", body["borrower"])
 	require.Equal(t, "150000", body["principal"])
 }
+
+// TestSearchByBorrower finds live loans by their borrower through the blind
+// index (case and outer spaces ignored), and no longer finds an erased one.
+func TestSearchByBorrower(t *testing.T) {
+	t.Parallel()
+	keys, err := store.NewPersonalDataKeys(bytes.Repeat([]byte{7}, store.MasterKeySize))
+	require.NoError(t, err)
+	f := newAPIFixture(t, apiOptions{piiKey: keys})
+	for id, borrower := range map[string]string{"find-1": "Meenakshi Sundaram", "find-2": "Meenakshi Sundaram", "find-3": "Other Person"} {
+		body := newLoanBody(id)
+		body["borrower"] = borrower
+		code, got := f.call("POST", "/api/admin/loans", ledger.RoleOperator, body)
+		require.Equal(t, 201, code, "%v", got)
+	}
+	ids := func(query string) []any {
+		t.Helper()
+		code, body := f.call("GET", "/api/admin/loans?borrower="+query, ledger.RoleViewer, nil)
+		require.Equal(t, 200, code, "%v", body)
+		var out []any
+		for _, l := range body["loans"].([]any) {
+			out = append(out, l.(map[string]any)["loan_id"])
+		}
+		return out
+	}
+	require.ElementsMatch(t, []any{"find-1", "find-2"}, ids("%20meenakshi%20SUNDARAM%20"))
+	require.Equal(t, []any{"find-3"}, ids("Other%20Person"))
+	require.Empty(t, ids("Meenakshi"), "the whole reference, not a part of it")
+
+	code, _ := f.call("POST", "/api/admin/loans/find-1/reject", ledger.RoleOperator, map[string]any{"reason": "incomplete"})
+	require.Equal(t, 200, code)
+	code, _ = f.call("POST", "/api/admin/loans/find-1/erase", ledger.RoleAdmin, map[string]any{"reason": "asked"})
+	require.Equal(t, 200, code)
+	require.Equal(t, []any{"find-2"}, ids("Meenakshi%20Sundaram"))
+}

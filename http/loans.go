@@ -4,6 +4,7 @@ import (
 	"errors"
 	nethttp "net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	ledger "github.com/aartha/ledger"
@@ -140,6 +141,7 @@ func (a *API) listLoans(w nethttp.ResponseWriter, r *nethttp.Request) error {
 		Status:           ledger.LoanStatus(q.Get("status")),
 		BlockchainStatus: ledger.ChainStatus(q.Get("blockchain_status")),
 		IDPrefix:         q.Get("q"),
+		Borrower:         strings.TrimSpace(q.Get("borrower")),
 		After:            q.Get("cursor"),
 	}
 	if f.Status != "" && !f.Status.Valid() {

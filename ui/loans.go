@@ -30,6 +30,7 @@ type loansPage struct {
 	Status           string
 	BlockchainStatus string
 	Query            string
+	Borrower         string
 	Limit            int
 	Cursor           string
 	Next             string // URL of the next page, "" on the last
@@ -43,7 +44,7 @@ func (u *UI) loans(w http.ResponseWriter, r *http.Request, s *session) error {
 	q := r.URL.Query()
 	p := loansPage{
 		base: u.base(s, "Loans", "loans"), Status: q.Get("status"), BlockchainStatus: q.Get("blockchain_status"),
-		Query: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor"), Limit: 20,
+		Query: strings.TrimSpace(q.Get("q")), Borrower: strings.TrimSpace(q.Get("borrower")), Cursor: q.Get("cursor"), Limit: 20,
 		Statuses: loanStatuses, ChainStatuses: chainStatuses, PageSizes: pageSizes,
 	}
 	if n, err := strconv.Atoi(q.Get("limit")); err == nil && slices.Contains(pageSizes, n) {
@@ -51,7 +52,7 @@ func (u *UI) loans(w http.ResponseWriter, r *http.Request, s *session) error {
 	}
 	f := ledger.LoanFilter{
 		Status: ledger.LoanStatus(p.Status), BlockchainStatus: ledger.ChainStatus(p.BlockchainStatus),
-		IDPrefix: p.Query, After: p.Cursor, Limit: p.Limit,
+		IDPrefix: p.Query, Borrower: p.Borrower, After: p.Cursor, Limit: p.Limit,
 	}
 	if f.Status != "" && !f.Status.Valid() {
 		return ledger.Errorf(ledger.EINVALID, "status %q is not a loan status", truncate(p.Status, 40))
@@ -69,7 +70,7 @@ func (u *UI) loans(w http.ResponseWriter, r *http.Request, s *session) error {
 	p.Loans = page.Loans
 	link := func(cursor string) string {
 		v := url.Values{}
-		for k, val := range map[string]string{"status": p.Status, "blockchain_status": p.BlockchainStatus, "q": p.Query, "cursor": cursor} {
+		for k, val := range map[string]string{"status": p.Status, "blockchain_status": p.BlockchainStatus, "q": p.Query, "borrower": p.Borrower, "cursor": cursor} {
 			if val != "" {
 				v.Set(k, val)
 			}

@@ -321,6 +321,11 @@ func TestLoanLifecycleByForms(t *testing.T) {
 	require.Contains(t, body, ">Blockchain<")
 	_, body = b.get("/admin/loans?status=submitted")
 	require.Contains(t, body, "No loans match")
+	_, body = b.get("/admin/loans?borrower=cust-9")
+	require.Contains(t, body, `href="/admin/loans/L-9"`, "search by borrower")
+	require.Contains(t, body, `id="borrower" name="borrower" type="search" value="cust-9"`)
+	_, body = b.get("/admin/loans?borrower=cust-1")
+	require.Contains(t, body, "No loans match")
 	resp, _ = b.get("/admin/loans?status=bogus")
 	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
 
