@@ -162,10 +162,36 @@ func (k *Keyring) delete(ctx context.Context, loanIDs ...string) error {
 		args[i] = id
 	}
 	q := `DELETE FROM ` + k.table + ` WHERE loan_id IN (?` + strings.Repeat(", ?", len(loanIDs)-1) + `)`
-	if _, err := k.db.w.ExecContext(ctx, k.db.d.rebind(q), args...); err != nil {
+	if k.db.d.name != "sqlite" {
+		if _, err := k.db.w.ExecContext(ctx, k.db.d.rebind(q), args...); err != nil {
+			return k.db.wrap("delete data keys from the keyring", err)
+		}
+		return nil
+	}
+	// A deleted SQLite row stays in the file's free space, and the page
+	// that held it in the write-ahead log, until overwritten: secure_delete
+	// zeroes it in the database file, and a truncating checkpoint empties
+	// the log, so no copy of the file taken afterwards holds the key. (The
+	// writer is one connection, so the pragma applies to the delete.)
+	if _, err := k.db.w.ExecContext(ctx, "PRAGMA secure_delete = ON"); err != nil {
 		return k.db.wrap("delete data keys from the keyring", err)
 	}
-	return nil
+	if _, err := k.db.w.ExecContext(ctx, q, args...); err != nil {
+		return k.db.wrap("delete data keys from the keyring", err)
+	}
+	// The checkpoint waits for no reader: one still reading an older
+	// snapshot makes it report busy, so it is tried again a few times.
+	for try := 0; ; try++ {
+		var busy, logFrames, checkpointed int
+		err := k.db.w.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &checkpointed)
+		if err != nil {
+			return k.db.wrap("empty the keyring's write-ahead log", err)
+		}
+		if busy == 0 || try == 20 {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // page returns up to limit rows with loan ids after after, in id order;
