@@ -146,6 +146,11 @@ func convertAssign(dest, src any) error {
 		v, err := asInt64(src)
 		*d = int(v)
 		return err
+	case *bool:
+		var b sql.NullBool // SQLite gives 0/1, PostgreSQL a bool
+		err := b.Scan(src)
+		*d = b.Bool
+		return err
 	case *[]byte:
 		switch v := src.(type) {
 		case []byte:

@@ -394,7 +394,10 @@ type retentionArgs struct{}
 func (retentionArgs) Kind() string { return "aartha_retention" }
 
 func (retentionArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: queueName, UniqueOpts: river.UniqueOpts{
+	// One attempt: the periodic job runs again at the next interval anyway,
+	// and a retry's growing backoff would hold that run back (the unique
+	// states below include retryable).
+	return river.InsertOpts{Queue: queueName, MaxAttempts: 1, UniqueOpts: river.UniqueOpts{
 		ByArgs: true,
 		ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
 			rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable},
