@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	ledger "github.com/aartha/ledger"
-	"github.com/aartha/ledger/pdf"
 	"github.com/aartha/ledger/service"
 )
 
@@ -44,7 +38,11 @@ of aartha serve does; --dry-run only lists them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if due {
-				return eraseDue(cmd, a, dryRun)
+				cfg, err := a.loadConfig()
+				if err != nil {
+					return err
+				}
+				return service.EraseDue(cmd.Context(), cfg, cmd.OutOrStdout(), dryRun)
 			}
 			if dryRun {
 				return errors.New("--dry-run goes with --due")
@@ -75,14 +73,12 @@ of aartha serve does; --dry-run only lists them.`,
 				err = svc.LiftLegalHold(ctx, actor, loanID, reason)
 				result = map[string]string{"loan_id": loanID, "legal_hold": "lifted"}
 			default:
-				result, err = eraseWithCertificate(ctx, svc, actor, loanID, reason, certificate)
+				result, err = service.EraseWithCertificate(ctx, svc, actor, loanID, reason, certificate)
 			}
 			if err != nil {
 				return err
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
-			return enc.Encode(result)
+			return printJSON(cmd.OutOrStdout(), result)
 		},
 	}
 	cmd.Flags().StringVar(&loanID, "loan", "", "id of the loan")
@@ -93,63 +89,4 @@ of aartha serve does; --dry-run only lists them.`,
 	cmd.Flags().BoolVar(&due, "due", false, "erase every loan whose retention period has passed (AARTHA_RETENTION_DAYS)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "with --due: list the loans due, erase nothing")
 	return cmd
-}
-
-// eraseWithCertificate erases the loan (unless reason is empty: then it
-// was erased earlier) and returns its erasure certificate, written as a PDF
-// to pdfPath if given.
-func eraseWithCertificate(ctx context.Context, svc *ledger.ErasureService, actor ledger.Actor, loanID, reason, pdfPath string) (*ledger.ErasureCertificate, error) {
-	if reason != "" {
-		if _, err := svc.Erase(ctx, actor, loanID, reason); err != nil {
-			return nil, err
-		}
-	}
-	// The command does not dial the chain, so the certificate names no
-	// chain; the commitments and transactions identify the anchors.
-	c, err := svc.Certificate(ctx, loanID, "")
-	if err != nil {
-		return nil, err
-	}
-	if pdfPath == "" {
-		return c, nil
-	}
-	var buf bytes.Buffer
-	if err := pdf.WriteErasure(&buf, c, svc.Now()); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(pdfPath, buf.Bytes(), 0o600); err != nil {
-		return nil, fmt.Errorf("loan %s is erased, but its certificate could not be written (get it again with aartha erase --loan %s --certificate FILE.pdf): %w", loanID, loanID, err)
-	}
-	return c, nil
-}
-
-func eraseDue(cmd *cobra.Command, a *app, dryRun bool) error {
-	ctx := cmd.Context()
-	cfg, err := a.loadConfig()
-	if err != nil {
-		return err
-	}
-	if cfg.RetentionDays == 0 {
-		return errors.New("retention is off: set AARTHA_RETENTION_DAYS to the days personal data is kept after a loan closes")
-	}
-	db, err := service.OpenCurrentStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	svc := &ledger.ErasureService{Store: db, Now: time.Now}
-	due, done, err := svc.EraseDue(ctx, cfg.RetentionDays, 0, dryRun)
-	out := cmd.OutOrStdout()
-	for _, id := range due {
-		fmt.Fprintln(out, id)
-	}
-	switch {
-	case err != nil:
-		return err
-	case dryRun:
-		fmt.Fprintf(out, "%d loans are due for erasure (closed more than %d days ago, no legal hold); nothing erased (dry run)\n", len(due), cfg.RetentionDays)
-	default:
-		fmt.Fprintf(out, "erased %d loans (closed more than %d days ago, no legal hold)\n", len(done), cfg.RetentionDays)
-	}
-	return nil
 }
