@@ -153,6 +153,9 @@ type Deps struct {
 	// warns (a node that stopped following the chain); default 2 minutes.
 	MaxHeadAge time.Duration
 	Now        func() time.Time
+	// Warnings are findings of the configuration itself (say, a keyring
+	// that full database dumps would hold), reported as warnings first.
+	Warnings []Check
 }
 
 func (d *Deps) defaults() {
@@ -178,6 +181,9 @@ func (d *Deps) defaults() {
 func Run(ctx context.Context, d Deps, timeout time.Duration) Report {
 	d.defaults()
 	r := Report{Worst: Pass}
+	for _, w := range d.Warnings {
+		r.add(w.Name, Warn, w.Detail, w.Hint)
+	}
 	bounded := func(f func(ctx context.Context)) {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()

@@ -30,3 +30,14 @@ func TestExternalSignerCheck(t *testing.T) {
 	require.Contains(t, r.Checks[0].Detail, "connection refused")
 	require.Contains(t, r.Checks[0].Hint, "BLOCKCHAIN_SIGNER_URL")
 }
+
+// TestConfigurationWarnings: a warning about the configuration itself is
+// reported first, as a warning, whatever status it was given.
+func TestConfigurationWarnings(t *testing.T) {
+	t.Parallel()
+	r := doctor.Run(context.Background(), doctor.Deps{Warnings: []doctor.Check{
+		{Name: "keyring", Status: doctor.Pass, Detail: "in DATABASE_URL's database", Hint: "set AARTHA_PII_KEYRING_URL"},
+	}}, time.Second)
+	require.Equal(t, doctor.Warn, r.Worst)
+	require.Equal(t, []doctor.Check{{Name: "keyring", Status: doctor.Warn, Detail: "in DATABASE_URL's database", Hint: "set AARTHA_PII_KEYRING_URL"}}, r.Checks)
+}

@@ -67,6 +67,9 @@ func Serve(stopping context.Context, o Options) error {
 	if _, dev := cfg.AuditKey(nil); dev {
 		log.Warn("AARTHA_AUDIT_SEAL_KEY is unset: the audit trail is sealed with the public development key, which protects nothing; production requires a key of its own")
 	}
+	if detail, hint := KeyringWarning(cfg); detail != "" {
+		log.Warn(detail + "; " + hint)
+	}
 	sealer := store.NewAuditSealer(db, store.AuditSealerConfig{Log: log})
 	sealer.Start(ctx)
 	defer sealer.Stop()

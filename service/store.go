@@ -60,6 +60,19 @@ func PersonalDataKeys(cfg *config.Config) (*store.PersonalDataKeys, error) {
 	return keys.WithPrevious(cfg.PIIPreviousMasterKey)
 }
 
+// KeyringWarning says what to warn of where the keyring lives and what to
+// do, or "" twice: a keyring in a schema of DATABASE_URL's own database
+// (development without AARTHA_PII_KEYRING_URL) is left out of `aartha
+// backup`, but any full dump of that database taken otherwise holds it, and
+// with it the key of every loan erased after that dump.
+func KeyringWarning(cfg *config.Config) (detail, hint string) {
+	if cfg.PIIMasterKey == nil || cfg.DatabaseURL == "" || cfg.PIIKeyringURL != "" {
+		return "", ""
+	}
+	return "the personal-data keyring is the schema " + cfg.KeyringSchema() + " of DATABASE_URL's database: `aartha backup` leaves it out, but a full pg_dump of your own would hold it, and erasure would not reach that dump",
+		"set AARTHA_PII_KEYRING_URL to a database of its own (production requires it)"
+}
+
 // OpenKeyring opens the keyring of the per-loan data keys: the SQLite file
 // AARTHA_PII_KEYRING beside an embedded store, the database
 // AARTHA_PII_KEYRING_URL beside PostgreSQL, or (development) the schema

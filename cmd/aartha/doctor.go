@@ -33,6 +33,9 @@ func newDoctorCmd(a *app) *cobra.Command {
 			}
 			defer closeAll()
 			deps.RunwayAnchors = runway
+			if detail, hint := service.KeyringWarning(cfg); detail != "" {
+				deps.Warnings = append(deps.Warnings, doctor.Check{Name: "keyring", Detail: detail, Hint: hint})
+			}
 			report := doctor.Run(ctx, deps, timeout)
 			if asJSON {
 				err = printJSON(cmd.OutOrStdout(), report)
