@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -18,7 +20,9 @@ import (
 
 // TestPersonalDataLeavesNoTrace runs `aartha serve` with encryption on and
 // debug logs, takes a loan through create, approve, anchor, repay, anchor
-// and erase over the API, stops the service, and then searches everything
+// and erase over the API, checks that the borrower's receipts still verify
+// (the public endpoint and `aartha verify` against the chain), stops the
+// service, and then searches everything
 // it wrote — its log output and every file of its data directory (the
 // database with its WAL, the keyring, the embedded chain) — for the loan's
 // personal values, as text and (addresses) as raw bytes, and for the loan's
@@ -26,8 +30,10 @@ import (
 // there, so no copy of these files taken after the erasure opens the loan.
 func TestPersonalDataLeavesNoTrace(t *testing.T) {
 	dir := t.TempDir()
+	rpcAddr := freeAddr(t)
 	p := startServeProc(t, "serve", map[string]string{
 		"AARTHA_DATA_DIR":       dir,
+		"AARTHA_DEV_CHAIN_RPC":  rpcAddr,
 		"AARTHA_PII_MASTER_KEY": hex.EncodeToString(bytes.Repeat([]byte{0x5a}, 32)),
 		"AARTHA_LOG_LEVEL":      "debug",
 	})
@@ -51,6 +57,14 @@ func TestPersonalDataLeavesNoTrace(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, code, body)
 	waitForField(t, c, "/api/admin/loans/trace-1", "repayment_blockchain_status", "confirmed")
+	// The borrower's receipts, handed out before the erasure.
+	receipts := map[string]string{}
+	for _, record := range []string{"approved", "repaid"} {
+		b := c.raw(t, "/api/admin/loans/trace-1/blockchain/receipt?record="+record)
+		receipts[record] = filepath.Join(t.TempDir(), record+".json")
+		require.NoError(t, os.WriteFile(receipts[record], b, 0o600))
+	}
+
 	// The loan's wrapped data key, as the keyring file holds it now.
 	ring, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "keyring.db")+"?mode=ro")
 	require.NoError(t, err)
@@ -67,6 +81,22 @@ func TestPersonalDataLeavesNoTrace(t *testing.T) {
 	require.Equal(t, http.StatusOK, code)
 	require.Equal(t, "", body["borrower"])
 	require.NotEmpty(t, body["erased_at"])
+
+	// The receipts keep verifying: through the public verify endpoint
+	// (no login) and with `aartha verify` against the chain alone.
+	for record, path := range receipts {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		resp, err := http.Post(p.base+"/api/verify", "application/json", bytes.NewReader(b))
+		require.NoError(t, err)
+		var verdict map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&verdict))
+		resp.Body.Close()
+		require.Equal(t, true, verdict["verified"], "%s receipt after the erasure: %v", record, verdict)
+		out, err := runProc(t, t.Context(), nil, "verify", path, "--rpc", "http://"+rpcAddr)
+		require.NoError(t, err, out)
+		require.Contains(t, out, "verified: loan trace-1, "+record+" record")
+	}
 
 	p.signal(syscall.SIGTERM)
 	require.NoError(t, p.wait(time.Minute))
@@ -105,6 +135,21 @@ func TestPersonalDataLeavesNoTrace(t *testing.T) {
 		}
 	}
 	require.Contains(t, p.out.String(), "trace-1", "the output does mention the loan, so the search is not empty")
+}
+
+// raw GETs path as the logged-in client and returns the body as sent.
+func (c *loadClient) raw(t *testing.T, path string) []byte {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, c.base+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	return b
 }
 
 // waitForField polls a JSON resource until field has the value want.
