@@ -22,12 +22,12 @@ import (
 // debug logs, takes a loan through create, approve, anchor, repay, anchor
 // and erase over the API, checks that the borrower's receipts still verify
 // (the public endpoint and `aartha verify` against the chain), stops the
-// service, and then searches everything
-// it wrote — its log output and every file of its data directory (the
-// database with its WAL, the keyring, the embedded chain) — for the loan's
-// personal values, as text and (addresses) as raw bytes, and for the loan's
-// wrapped data key (read from the keyring before the erasure): none is
-// there, so no copy of these files taken after the erasure opens the loan.
+// service, and then searches everything it wrote — its log output and every
+// file of its data directory (the database with its WAL, the keyring, the
+// embedded chain) — for the loan's personal values, as text and (addresses)
+// as raw bytes, and for the loan's wrapped data key (read from the keyring
+// before the erasure): none is there, so no copy of these files taken after
+// the erasure opens the loan.
 func TestPersonalDataLeavesNoTrace(t *testing.T) {
 	dir := t.TempDir()
 	rpcAddr := freeAddr(t)
