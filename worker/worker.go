@@ -334,7 +334,10 @@ func (w *Worker) AnchorQueued(ctx context.Context, tx *sql.Tx, a *ledger.Anchor)
 			return nil
 		}
 		args = batchArgs{}
-		opts = &river.InsertOpts{ScheduledAt: w.cfg.Now().Add(w.cfg.BatchWindow)}
+		// River runs a job by the wall clock, not by cfg.Now (the domain's
+		// clock, which a test may move): a batch scheduled on a clock ahead
+		// of it would wait that much longer.
+		opts = &river.InsertOpts{ScheduledAt: time.Now().Add(w.cfg.BatchWindow)}
 	}
 	if _, err := w.river.InsertTx(ctx, tx, args, opts); err != nil {
 		return fmt.Errorf("enqueue anchoring job: %w", err)
