@@ -44,6 +44,14 @@ func keyringAt(t testing.TB, db *store.DB) func() *store.Keyring {
 	}
 }
 
+// keysInRows counts the loans whose data key is still in their own row.
+func keysInRows(t *testing.T, f *fixture) int {
+	t.Helper()
+	var n int
+	require.NoError(t, f.db.SQLDB().QueryRowContext(f.ctx, "SELECT count(*) FROM loans WHERE data_key IS NOT NULL").Scan(&n))
+	return n
+}
+
 func currentSchema(t testing.TB, db *store.DB) string {
 	t.Helper()
 	var s string
@@ -153,9 +161,7 @@ func TestErasureReachesBackups(t *testing.T) {
 			f.create(t, "kept-1")
 
 			// No data key is in the database: they are all in the keyring.
-			var inRow int
-			require.NoError(t, f.db.SQLDB().QueryRowContext(f.ctx, "SELECT count(*) FROM loans WHERE data_key IS NOT NULL").Scan(&inRow))
-			require.Zero(t, inRow)
+			require.Zero(t, keysInRows(t, f))
 			ring := openKeyring()
 			defer ring.Close()
 			entries, err := ring.Entries(f.ctx)
@@ -232,16 +238,13 @@ func TestKeyringSweepAndMove(t *testing.T) {
 			f.db.SetPersonalDataKeys(testKeys(t, 5))
 			// Created before the keyring: the keys are in the loans' rows.
 			f.create(t, "old-1", "old-2")
-			var inRow int
-			require.NoError(t, f.db.SQLDB().QueryRowContext(f.ctx, "SELECT count(*) FROM loans WHERE data_key IS NOT NULL").Scan(&inRow))
-			require.Equal(t, 2, inRow)
+			require.Equal(t, 2, keysInRows(t, f))
 
 			openKeyring := keyringAt(t, f.db)
 			f.db.SetKeyring(openKeyring())
 			require.NoError(t, f.db.PrepareKeyring(f.ctx, f.clock.Now()))
 			require.NoError(t, f.db.PrepareKeyring(f.ctx, f.clock.Now()))
-			require.NoError(t, f.db.SQLDB().QueryRowContext(f.ctx, "SELECT count(*) FROM loans WHERE data_key IS NOT NULL").Scan(&inRow))
-			require.Zero(t, inRow)
+			require.Zero(t, keysInRows(t, f))
 			ring := openKeyring()
 			defer ring.Close()
 			entries, err := ring.Entries(f.ctx)

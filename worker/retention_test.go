@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,16 +33,10 @@ func TestRetentionJob(t *testing.T) {
 	_, err = r.svc.Approve(ctx, actor, "ret-1")
 	require.NoError(t, err)
 
-	var logs lockedLog
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("worker log:\n%s", logs.String())
-		}
-	})
 	w, err := worker.New(r.db, r.evmChain(t), worker.Config{
 		Mode: r.mode, Contract: r.chain.Registry().Hex(), BatchMax: 4, BatchWindow: 100 * time.Millisecond,
 		MaxRetries: 10, RetryDelay: 100 * time.Millisecond, Network: "eip155:1337",
-		Log:           slog.New(slog.NewTextHandler(&logs, nil)),
+		Log:           slog.New(slog.NewTextHandler(t.Output(), nil)), // shown if the test fails
 		Now:           func() time.Time { return time.Now().AddDate(0, 0, 2) },
 		RetentionDays: 1, RetentionInterval: 100 * time.Millisecond,
 	})
@@ -80,22 +73,4 @@ func TestRetentionJob(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	require.True(t, kinds["aartha_retention"], "the retention job ran through River: %v", kinds)
-}
-
-// lockedLog is a log destination safe for the worker's goroutines.
-type lockedLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
