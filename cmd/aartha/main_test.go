@@ -62,14 +62,26 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
+// freeAddr returns a loopback address with a port free now and never
+// handed out before in this test process: the kernel may give a port just
+// closed to the next caller, and two servers of parallel tests were seen to
+// get the same one (the second could not bind, and its test talked to the
+// first).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
+	for {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addr := ln.Addr().String()
+		require.NoError(t, ln.Close())
+		if _, taken := handedOutAddrs.LoadOrStore(addr, true); !taken {
+			return addr
+		}
+	}
 }
+
+// handedOutAddrs holds every address freeAddr has returned.
+var handedOutAddrs sync.Map
 
 func TestConfigCheckListsEveryBadVariable(t *testing.T) {
 	t.Parallel()
